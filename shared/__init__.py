@@ -1,0 +1,1 @@
+"""Shared pieces: settings, database, storage, HTTP retry policy, errors, logging, auth."""

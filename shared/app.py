@@ -1,0 +1,70 @@
+"""The app factory both services use: settings, logging, database, errors, health checks."""
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData
+
+from shared.auth import require_api_key
+from shared.db import Database
+from shared.errors import error_response, install_error_handlers
+from shared.logging import RequestContextMiddleware, configure_logging
+from shared.settings import Settings, get_settings
+
+Extra = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    *,
+    service: str,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    metadata: MetaData,
+    settings: Settings | None = None,
+    extra_lifespan: Extra | None = None,
+) -> FastAPI:
+    """Build a service. `extra_lifespan` starts and stops what only that service has."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, settings.log_format)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.database_url_for(service))
+        if settings.auto_migrate:
+            await db.create_all(metadata)
+        app.state.db = db
+        try:
+            if extra_lifespan is None:
+                yield
+            else:
+                async with extra_lifespan(app):
+                    yield
+        finally:
+            await db.dispose()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="The database is reachable", response_model=None)
+    async def readyz() -> JSONResponse | dict[str, str]:
+        try:
+            await app.state.db.ping()
+        except Exception:
+            return error_response(
+                503, "database_unavailable", "The database cannot be reached; check DATABASE_URL."
+            )
+        return {"status": "ready", "database": "ok"}
+
+    for router in routers:
+        app.include_router(router, dependencies=[Depends(require_api_key)])
+    return app

@@ -1,0 +1,112 @@
+"""The one retry policy for outgoing HTTP calls.
+
+Exponential backoff with full jitter on 408/425/429/5xx, timeouts and dropped connections;
+`Retry-After` honoured (seconds or an HTTP date); no retry on other 4xx; an overall deadline.
+Each attempt re-creates its request, so a multipart upload is re-sent whole, never empty.
+"""
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to try. Tests pass a `sleep` that does not wait."""
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    deadline: float = 300.0
+    retry_statuses: frozenset[int] = RETRYABLE_STATUSES
+    sleep: Sleep = field(default=asyncio.sleep, compare=False)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False)
+    jitter: Callable[[], float] = field(default=random.random, compare=False)
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter delay before attempt `attempt + 1` (attempt counts from 1)."""
+        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return ceiling * (0.5 + 0.5 * float(self.jitter()))
+
+
+def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+    """`Retry-After` (or `retry-after-ms`) as seconds, or None when absent or unreadable."""
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+RETRYABLE_EXCEPTIONS = (httpx.TimeoutException, httpx.TransportError)
+
+
+async def send_with_retry(
+    send: Callable[[], Awaitable[httpx.Response]],
+    policy: RetryPolicy,
+    *,
+    what: str = "request",
+) -> httpx.Response:
+    """Call `send` until it gives a final answer.
+
+    Returns the last response (successful, a non-retryable error, or a retryable one when the
+    attempts or the deadline ran out); re-raises the last network error when no attempt got an
+    answer.
+    """
+    started = policy.clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = await send()
+        except RETRYABLE_EXCEPTIONS as exc:
+            delay = policy.backoff(attempt)
+            if not _may_retry(policy, attempt, started, delay):
+                raise
+            logger.warning(
+                "%s failed (%s); retry %d in %.1fs", what, type(exc).__name__, attempt, delay
+            )
+        else:
+            if response.status_code not in policy.retry_statuses:
+                return response
+            hinted = retry_after_seconds(response.headers)
+            delay = hinted if hinted is not None else policy.backoff(attempt)
+            if not _may_retry(policy, attempt, started, delay):
+                return response
+            await response.aclose()
+            logger.warning(
+                "%s answered %d; retry %d in %.1fs", what, response.status_code, attempt, delay
+            )
+        await policy.sleep(delay)
+
+
+def _may_retry(policy: RetryPolicy, attempt: int, started: float, delay: float) -> bool:
+    if attempt >= policy.max_attempts:
+        return False
+    return policy.clock() - started + delay <= policy.deadline

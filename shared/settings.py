@@ -1,0 +1,74 @@
+"""The one settings object, read from the environment or `.env` and validated at start-up."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GIB = 1024**3
+
+
+class Settings(BaseSettings):
+    """Every setting of the system. Empty values count as unset."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    auto_migrate: bool = True
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    api_keys: str = Field(default="", description="Comma-separated keys accepted in X-API-Key.")
+
+    # Question API
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = 60.0
+    openai_max_retries: int = 2
+    question_fallback: Literal["none", "offline"] = "none"
+
+    # Interview API
+    question_api_url: str = "http://127.0.0.1:8001"
+    question_api_timeout_seconds: float = 10.0
+    max_upload_bytes: int = 2 * GIB
+
+    # Analysis providers
+    twelvelabs_api_key: SecretStr | None = None
+    twelvelabs_base_url: str = "https://api.twelvelabs.io/v1.3"
+    twelvelabs_model: str = "pegasus1.5"
+    twelvelabs_concurrency: int = 2
+    interhuman_api_key: SecretStr | None = None
+    interhuman_key_id: str | None = None
+    interhuman_key_secret: SecretStr | None = None
+    interhuman_base_url: str = "https://api.interhuman.ai"
+    interhuman_concurrency: int = 2
+    analysis_webhook_url: str | None = None
+    analysis_webhook_secret: SecretStr | None = None
+    run_worker_in_api: bool = True
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object, info: object) -> object:
+        # `OPENAI_API_KEY=` in a .env file means "not configured", never an empty key.
+        if isinstance(value, str) and value.strip() == "":
+            field = cls.model_fields[info.field_name]  # type: ignore[attr-defined]
+            return field.default
+        return value
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return [key.strip() for key in self.api_keys.split(",") if key.strip()]
+
+    def database_url_for(self, service: str) -> str:
+        """`DATABASE_URL` when set, else the service's own SQLite file under `DATA_DIR`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
