@@ -22,7 +22,7 @@ def create_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
-    metadata: MetaData,
+    metadata: MetaData | Sequence[MetaData],
     settings: Settings | None = None,
     extra_lifespan: Extra | None = None,
 ) -> FastAPI:
@@ -35,7 +35,8 @@ def create_app(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.database_url_for(service))
         if settings.auto_migrate:
-            await db.create_all(metadata)
+            for tables in [metadata] if isinstance(metadata, MetaData) else metadata:
+                await db.create_all(tables)
         app.state.db = db
         try:
             if extra_lifespan is None:

@@ -1,0 +1,1 @@
+"""One adapter per analysis provider, all behind `AnalysisProvider`."""
