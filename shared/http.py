@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 Sleep = Callable[[float], Awaitable[None]]
+OnAttempt = Callable[[int, httpx.Response | None, BaseException | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,15 @@ async def send_with_retry(
     policy: RetryPolicy,
     *,
     what: str = "request",
+    retry_if: Callable[[httpx.Response], bool] | None = None,
+    on_attempt: OnAttempt | None = None,
 ) -> httpx.Response:
     """Call `send` until it gives a final answer.
 
     Returns the last response (successful, a non-retryable error, or a retryable one when the
     attempts or the deadline ran out); re-raises the last network error when no attempt got an
-    answer.
+    answer. `retry_if` can veto a retry the status allows (e.g. a quota 429 that will not
+    clear); `on_attempt` is told of every attempt, e.g. to record it.
     """
     started = policy.clock()
     attempt = 0
@@ -86,6 +90,8 @@ async def send_with_retry(
         try:
             response = await send()
         except RETRYABLE_EXCEPTIONS as exc:
+            if on_attempt is not None:
+                await on_attempt(attempt, None, exc)
             delay = policy.backoff(attempt)
             if not _may_retry(policy, attempt, started, delay):
                 raise
@@ -93,7 +99,10 @@ async def send_with_retry(
                 "%s failed (%s); retry %d in %.1fs", what, type(exc).__name__, attempt, delay
             )
         else:
-            if response.status_code not in policy.retry_statuses:
+            if on_attempt is not None:
+                await on_attempt(attempt, response, None)
+            retryable = response.status_code in policy.retry_statuses
+            if not retryable or (retry_if is not None and not retry_if(response)):
                 return response
             hinted = retry_after_seconds(response.headers)
             delay = hinted if hinted is not None else policy.backoff(attempt)

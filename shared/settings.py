@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     analysis_webhook_url: str | None = None
     analysis_webhook_secret: SecretStr | None = None
     run_worker_in_api: bool = True
+    worker_concurrency: int = 2
 
     @field_validator("*", mode="before")
     @classmethod

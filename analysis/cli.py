@@ -1,0 +1,132 @@
+"""`interview-analysis`: analyse a local video file, or run the analysis worker on its own.
+
+interview-analysis analyze answer.webm --question "Tell me about a hard bug you fixed."
+interview-analysis worker
+"""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+from analysis.merge import StoredAnalysis, StoredStep, merge
+from analysis.models import metadata
+from analysis.providers.base import VideoInput
+from analysis.registry import build_providers
+from analysis.runner import MemoryStepStore, run_providers
+from analysis.worker import AnalysisWorker
+from shared.db import Database
+from shared.logging import configure_logging
+from shared.settings import Settings, get_settings
+from shared.storage import LocalStorage
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def analyze_file(path: Path, question: str | None, settings: Settings) -> dict[str, object]:
+    """Run every configured provider on `path` and return the merged document (as JSON data)."""
+    created_at = datetime.now(UTC)
+    analysis_id = str(uuid4())
+    stat = await asyncio.to_thread(path.stat)
+    video = VideoInput(
+        path=path,
+        size_bytes=stat.st_size,
+        sha256=await asyncio.to_thread(_sha256, path),
+        container=path.suffix.lstrip(".").lower() or "unknown",
+        analysis_id=analysis_id,
+        recording_id=path.name,
+        question_text=question,
+    )
+    providers = build_providers(settings)
+    store = MemoryStepStore()
+    try:
+        await run_providers(video, providers, store)
+    finally:
+        for provider in providers:
+            await provider.aclose()
+    steps = [
+        StoredStep(
+            provider=name,
+            status=outcome.status,
+            section=outcome.section,
+            error_code=outcome.error_code,
+            error_message=outcome.error_message,
+            remote_ids=outcome.remote_ids,
+            attempts=store.snapshots[name].attempts,
+            notes=outcome.notes,
+        )
+        for name, outcome in store.outcomes.items()
+    ]
+    stored = StoredAnalysis(
+        analysis_id=analysis_id,
+        interview_id="local",
+        recording_id=path.name,
+        question_id=None,
+        question_text=question,
+        created_at=created_at,
+        completed_at=datetime.now(UTC),
+        started=True,
+    )
+    return merge(stored, steps).model_dump(mode="json")
+
+
+async def run_worker(settings: Settings) -> None:
+    db = Database(settings.database_url_for("interview_api"))
+    if settings.auto_migrate:
+        await db.create_all(metadata)
+    worker = AnalysisWorker(
+        db,
+        settings,
+        build_providers(settings),
+        LocalStorage(settings.data_dir),
+        concurrency=settings.worker_concurrency,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    worker.start()
+    try:
+        await stop.wait()
+    finally:
+        await worker.stop()
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="interview-analysis",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    analyze = sub.add_parser("analyze", help="analyse a local video file and print the JSON")
+    analyze.add_argument("file", type=Path)
+    analyze.add_argument("--question", help="the interview question the video answers")
+    sub.add_parser("worker", help="run the analysis worker (SIGTERM stops it gracefully)")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if args.command == "analyze":
+        if not args.file.is_file():
+            parser.error(f"no such file: {args.file}")
+        document = asyncio.run(analyze_file(args.file, args.question, settings))
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        sys.exit(0 if document["status"] in ("succeeded", "partial") else 1)
+    asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The merge: a pure function from stored provider results to the versioned document.
+
+Nothing here reads a clock, a file or the network, so the same stored results always give the
+same document.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from analysis.canonical import (
+    AnalysisDocument,
+    AnalysisStatus,
+    Assessment,
+    Behavior,
+    Media,
+    ProviderError,
+    ProviderName,
+    ProviderReport,
+    ProviderStatus,
+    QuestionRef,
+    Speech,
+)
+
+FINAL = frozenset({ProviderStatus.SUCCEEDED, ProviderStatus.FAILED, ProviderStatus.SKIPPED})
+PROVIDERS = (ProviderName.TWELVELABS, ProviderName.INTERHUMAN, ProviderName.LOCAL)
+
+
+@dataclass(frozen=True)
+class StoredStep:
+    """One provider's stored outcome, as the pipeline keeps it."""
+
+    provider: str
+    status: ProviderStatus
+    section: Mapping[str, Any] | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    remote_ids: Mapping[str, str] = field(default_factory=dict)
+    attempts: int = 0
+    notes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class StoredAnalysis:
+    analysis_id: str
+    interview_id: str
+    recording_id: str
+    question_id: str | None
+    question_text: str | None
+    created_at: datetime
+    completed_at: datetime | None
+    started: bool
+
+
+def overall_status(statuses: Mapping[str, ProviderStatus], started: bool) -> AnalysisStatus:
+    """`succeeded` when every configured provider succeeded, `partial` when some did, `failed`
+    when none did; `queued`/`running` while any is unfinished."""
+    if any(status not in FINAL for status in statuses.values()):
+        return AnalysisStatus.RUNNING if started else AnalysisStatus.QUEUED
+    configured = [s for s in statuses.values() if s is not ProviderStatus.SKIPPED]
+    succeeded = [s for s in configured if s is ProviderStatus.SUCCEEDED]
+    if configured and len(succeeded) == len(configured):
+        return AnalysisStatus.SUCCEEDED
+    return AnalysisStatus.PARTIAL if succeeded else AnalysisStatus.FAILED
+
+
+def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocument:
+    by_provider = {step.provider: step for step in steps}
+    for name in PROVIDERS:
+        by_provider.setdefault(name.value, StoredStep(name.value, ProviderStatus.PENDING))
+
+    def section(name: ProviderName) -> Mapping[str, Any] | None:
+        step = by_provider[name.value]
+        return step.section if step.status is ProviderStatus.SUCCEEDED else None
+
+    local = section(ProviderName.LOCAL)
+    assessment = section(ProviderName.TWELVELABS)
+    behavior = section(ProviderName.INTERHUMAN)
+    status = overall_status({k: v.status for k, v in by_provider.items()}, analysis.started)
+    has_question = analysis.question_id is not None or analysis.question_text is not None
+    return AnalysisDocument(
+        analysis_id=analysis.analysis_id,
+        interview_id=analysis.interview_id,
+        recording_id=analysis.recording_id,
+        question=QuestionRef(id=analysis.question_id, text=analysis.question_text)
+        if has_question
+        else None,
+        status=status,
+        created_at=analysis.created_at,
+        completed_at=analysis.completed_at if status not in _UNFINISHED else None,
+        media=Media.model_validate(local["media"]) if local else None,
+        speech=Speech.model_validate(local["speech"]) if local and local.get("speech") else None,
+        assessment=Assessment.model_validate(assessment) if assessment else None,
+        behavior=Behavior.model_validate(behavior) if behavior else None,
+        providers={name: _report(step) for name, step in sorted(by_provider.items())},
+    )
+
+
+_UNFINISHED = frozenset({AnalysisStatus.QUEUED, AnalysisStatus.RUNNING})
+
+
+def _report(step: StoredStep) -> ProviderReport:
+    error = None
+    if step.error_code and step.status is not ProviderStatus.SUCCEEDED:
+        error = ProviderError(code=step.error_code, message=step.error_message or "")
+    return ProviderReport(
+        status=step.status,
+        error=error,
+        remote_ids=dict(step.remote_ids),
+        attempts=step.attempts,
+        notes=list(step.notes),
+    )

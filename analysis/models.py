@@ -1,0 +1,103 @@
+"""Tables of the analysis pipeline, kept in the interview API's database.
+
+An analysis is one job; each provider is one step whose progress (remote ids, attempts, last
+error) is committed before every wait, so a restarted worker resumes instead of starting over.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from shared.db import UTCDateTime, utcnow
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: Json, list[Any]: Json}
+
+
+class Analysis(Base):
+    __tablename__ = "analyses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    interview_id: Mapped[str] = mapped_column(String(36), index=True)
+    recording_id: Mapped[str] = mapped_column(String(36), unique=True)
+    question_id: Mapped[str | None] = mapped_column(String(64))
+    question_text: Mapped[str | None] = mapped_column(Text)
+    recording_key: Mapped[str] = mapped_column(Text)  # where the video is, relative to DATA_DIR
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    container: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None]
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, Any] | None]
+
+    steps: Mapped[list["ProviderStep"]] = relationship(
+        back_populates="analysis", cascade="all, delete-orphan", order_by="ProviderStep.provider"
+    )
+
+    __table_args__ = (Index("ix_analyses_status_created", "status", "created_at"),)
+
+
+class ProviderStep(Base):
+    __tablename__ = "analysis_provider_steps"
+
+    analysis_id: Mapped[str] = mapped_column(
+        ForeignKey("analyses.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # remote ids, resumable progress
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    section: Mapped[dict[str, Any] | None]  # the canonical section, as JSON
+    raw: Mapped[dict[str, Any] | None]  # the provider's untouched answer
+    notes: Mapped[list[Any]] = mapped_column(default=list)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    analysis: Mapped[Analysis] = relationship(back_populates="steps")
+
+
+class WebhookDelivery(Base):
+    """One attempt to POST a finished analysis to ANALYSIS_WEBHOOK_URL."""
+
+    __tablename__ = "analysis_webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    analysis_id: Mapped[str] = mapped_column(String(36), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    delivered: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RemoteDeletion(Base):
+    """A provider-side copy to delete for an erased interview, kept until it is gone."""
+
+    __tablename__ = "analysis_remote_deletions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    interview_id: Mapped[str] = mapped_column(String(36), index=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+metadata = Base.metadata

@@ -1,0 +1,188 @@
+"""Running the providers on one video: the part the worker and the command line share.
+
+The local measurement runs first (seconds) because its probe lets the cloud providers refuse a
+video they cannot take before any call; then every cloud provider runs concurrently. Each step's
+progress goes through a `StepStore`, which the worker backs with the database (committed before
+every wait) and the command line with memory.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from analysis.canonical import Media, ProviderName, ProviderStatus
+from analysis.providers.base import AnalysisProvider, ProviderFailure, ProviderResult, VideoInput
+from shared.http import RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class StepSnapshot:
+    status: ProviderStatus
+    state: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+    section: dict[str, Any] | None = None
+
+
+@dataclass
+class StepOutcome:
+    status: ProviderStatus
+    section: dict[str, Any] | None = None
+    raw: Any = None
+    remote_ids: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class StepStore(Protocol):
+    async def load(self, provider: str) -> StepSnapshot: ...
+
+    async def begin_attempt(self, provider: str, attempts: int) -> None: ...
+
+    async def checkpoint(self, provider: str, state: dict[str, Any]) -> None: ...
+
+    async def finish(self, provider: str, outcome: StepOutcome) -> None: ...
+
+
+@dataclass(frozen=True)
+class StepPolicy:
+    """How a step that failed for a passing reason (rate limit, outage) is tried again."""
+
+    attempts: int = 3
+    deadline_seconds: float = 45 * 60
+    backoff: RetryPolicy = field(default_factory=lambda: RetryPolicy(base_delay=5, max_delay=120))
+
+
+FINAL = (ProviderStatus.SUCCEEDED, ProviderStatus.FAILED, ProviderStatus.SKIPPED)
+
+
+def section_json(result: ProviderResult) -> dict[str, Any]:
+    section = result.section
+    if isinstance(section, tuple):
+        media, speech = section
+        return {
+            "media": media.model_dump(mode="json"),
+            "speech": speech.model_dump(mode="json") if speech else None,
+        }
+    return section.model_dump(mode="json")
+
+
+async def run_providers(
+    video: VideoInput,
+    providers: Sequence[AnalysisProvider],
+    store: StepStore,
+    policy: StepPolicy | None = None,
+) -> None:
+    """Bring every provider's step to a final status, resuming what was started."""
+    policy = policy or StepPolicy()
+    local = [p for p in providers if p.name is ProviderName.LOCAL]
+    cloud = [p for p in providers if p.name is not ProviderName.LOCAL]
+    for provider in local:
+        await run_step(provider, video, store, policy)
+    media = await _probed_media(store)
+    if media is not None:
+        video = replace(video, media=media)
+    await asyncio.gather(*(run_step(p, video, store, policy) for p in cloud))
+
+
+async def _probed_media(store: StepStore) -> Media | None:
+    snapshot = await store.load(ProviderName.LOCAL.value)
+    if snapshot.status is ProviderStatus.SUCCEEDED and snapshot.section:
+        return Media.model_validate(snapshot.section["media"])
+    return None
+
+
+async def run_step(
+    provider: AnalysisProvider, video: VideoInput, store: StepStore, policy: StepPolicy
+) -> None:
+    name = provider.name.value
+    snapshot = await store.load(name)
+    if snapshot.status in FINAL:
+        return
+    if reason := provider.skip_reason():
+        await store.finish(
+            name,
+            StepOutcome(ProviderStatus.SKIPPED, error_code="not_configured", error_message=reason),
+        )
+        return
+    state = dict(snapshot.state)
+    attempts = snapshot.attempts
+
+    async def checkpoint(new_state: dict[str, Any]) -> None:
+        state.clear()
+        state.update(new_state)
+        await store.checkpoint(name, dict(new_state))
+
+    while True:
+        attempts += 1
+        await store.begin_attempt(name, attempts)
+        try:
+            async with asyncio.timeout(policy.deadline_seconds):
+                result = await provider.run(video, dict(state), checkpoint)
+        except ProviderFailure as failure:
+            if failure.retryable and attempts < policy.attempts:
+                delay = policy.backoff.backoff(attempts)
+                logger.warning("%s failed (%s); step retry in %.0fs", name, failure.code, delay)
+                await policy.backoff.sleep(delay)
+                continue
+            await store.finish(name, _failed(failure.code, failure.message, state, failure.raw))
+        except TimeoutError:
+            message = f"{name} did not finish within {policy.deadline_seconds:.0f} s."
+            await store.finish(name, _failed("step_deadline_exceeded", message, state))
+        except Exception as exc:  # a defect in an adapter must not take the others down
+            logger.exception("%s step crashed", name)
+            message = f"{name} failed unexpectedly ({type(exc).__name__}); see the server logs."
+            await store.finish(name, _failed("internal_error", message, state))
+        else:
+            await store.finish(
+                name,
+                StepOutcome(
+                    ProviderStatus.SUCCEEDED,
+                    section=section_json(result),
+                    raw=result.raw,
+                    remote_ids={**_remote_ids(state), **result.remote_ids},
+                    notes=list(result.notes),
+                ),
+            )
+        return
+
+
+def _remote_ids(state: dict[str, Any]) -> dict[str, str]:
+    return {key: str(value) for key, value in state.items() if key.endswith("_id")}
+
+
+def _failed(code: str, message: str, state: dict[str, Any], raw: Any = None) -> StepOutcome:
+    return StepOutcome(
+        ProviderStatus.FAILED,
+        error_code=code,
+        error_message=message,
+        remote_ids=_remote_ids(state),
+        raw=raw,
+    )
+
+
+class MemoryStepStore:
+    """Step progress held in memory: for the command line, which has no database."""
+
+    def __init__(self) -> None:
+        self.snapshots: dict[str, StepSnapshot] = {}
+        self.outcomes: dict[str, StepOutcome] = {}
+
+    async def load(self, provider: str) -> StepSnapshot:
+        return self.snapshots.setdefault(provider, StepSnapshot(ProviderStatus.PENDING))
+
+    async def begin_attempt(self, provider: str, attempts: int) -> None:
+        snapshot = await self.load(provider)
+        snapshot.status, snapshot.attempts = ProviderStatus.RUNNING, attempts
+
+    async def checkpoint(self, provider: str, state: dict[str, Any]) -> None:
+        (await self.load(provider)).state = state
+
+    async def finish(self, provider: str, outcome: StepOutcome) -> None:
+        snapshot = await self.load(provider)
+        snapshot.status, snapshot.section = outcome.status, outcome.section
+        self.outcomes[provider] = outcome
