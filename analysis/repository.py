@@ -167,9 +167,23 @@ class AnalysisRepository:
 
     # provider-side erasure
 
-    async def add_remote_deletion(self, deletion: RemoteDeletion) -> None:
-        self.session.add(deletion)
+    async def queue_remote_deletion(
+        self, interview_id: str, provider: str, state: dict[str, Any]
+    ) -> bool:
+        """Queue the deletion of a provider-side copy, once; False when it was queued already
+        (a state that shares a remote id with a queued one names the same copy)."""
+        existing = await self.session.scalars(
+            select(RemoteDeletion).where(
+                RemoteDeletion.interview_id == interview_id, RemoteDeletion.provider == provider
+            )
+        )
+        for row in existing:
+            if set(row.state.items()) & set(state.items()):
+                row.state = {**row.state, **state}
+                return False
+        self.session.add(RemoteDeletion(interview_id=interview_id, provider=provider, state=state))
         await self.session.flush()
+        return True
 
     async def pending_remote_deletions(self, limit: int = 20) -> Sequence[RemoteDeletion]:
         result = await self.session.scalars(

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis.canonical import AnalysisDocument, ProviderName, ProviderStatus
 from analysis.merge import StoredAnalysis, StoredStep, merge
-from analysis.models import Analysis, ProviderStep, RemoteDeletion
+from analysis.models import Analysis, ProviderStep
 from analysis.repository import AnalysisRepository
 from shared.errors import NotFound
 from shared.storage import Storage
@@ -121,12 +121,9 @@ async def erase_interview(session: AsyncSession, storage: Storage, interview_id:
     for analysis in await repo.delete_for_interview(interview_id):
         for step in analysis.steps:
             if step.provider in KEEPS_COPIES and step.state:
-                await repo.add_remote_deletion(
-                    RemoteDeletion(
-                        interview_id=interview_id, provider=step.provider, state=dict(step.state)
-                    )
+                queued += await repo.queue_remote_deletion(
+                    interview_id, step.provider, dict(step.state)
                 )
-                queued += 1
         await storage.delete(result_key(analysis.id))
     return queued
 

@@ -25,7 +25,7 @@ import httpx
 
 from analysis.canonical import AnalysisStatus, ProviderStatus
 from analysis.merge import merge
-from analysis.models import RemoteDeletion, WebhookDelivery
+from analysis.models import WebhookDelivery
 from analysis.providers.base import AnalysisProvider, ProviderFailure, VideoInput
 from analysis.repository import AnalysisRepository
 from analysis.runner import StepOutcome, StepPolicy, StepSnapshot, run_providers
@@ -308,9 +308,7 @@ class AnalysisWorker:
             repo = AnalysisRepository(session)
             for provider, state in states.items():
                 if provider in KEEPS_COPIES and state:
-                    await repo.add_remote_deletion(
-                        RemoteDeletion(interview_id=interview_id, provider=provider, state=state)
-                    )
+                    await repo.queue_remote_deletion(interview_id, provider, state)
 
     async def process_remote_deletions(self) -> None:
         by_name = {p.name.value: p for p in self.providers}
