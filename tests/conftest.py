@@ -1,8 +1,16 @@
-"""Fixtures every test area shares: isolated settings and a retry policy that never sleeps."""
+"""Fixtures every test area shares: isolated settings and a retry policy that never sleeps.
 
+With `TEST_DATABASE_URL` set (scripts/with-postgres.sh sets it), every test gets a fresh
+PostgreSQL database of its own; otherwise each service gets a SQLite file in the test's folder.
+"""
+
+import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import uuid4
 
+import asyncpg
 import pytest
 
 from shared.http import RetryPolicy
@@ -18,6 +26,7 @@ _PROVIDER_ENV = (
     "API_KEYS",
     "ANALYSIS_WEBHOOK_URL",
     "DATA_DIR",
+    "DATABASE_URL",
 )
 
 
@@ -37,9 +46,35 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+async def _admin(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
 @pytest.fixture
-def settings(data_dir: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=data_dir, log_format="text")  # type: ignore[call-arg]
+def database_url() -> Iterator[str | None]:
+    """A new empty PostgreSQL database when testing on PostgreSQL, else None (SQLite)."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        yield None
+        return
+    name = f"test_{uuid4().hex[:16]}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    yield f"{server.rsplit('/', 1)[0]}/{name}"
+    asyncio.run(_admin(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def settings(data_dir: Path, database_url: str | None) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=data_dir,
+        database_url=database_url,
+        log_format="text",
+    )
 
 
 class RecordedSleeps(list[float]):

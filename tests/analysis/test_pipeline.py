@@ -8,7 +8,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -119,9 +118,9 @@ def ih_ok() -> ProviderResult:
 
 
 @pytest.fixture
-async def db(data_dir: Path) -> AsyncIterator[Database]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(f"sqlite+aiosqlite:///{data_dir / 'pipeline.db'}")
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.database_url_for("interview_api"))
     await database.create_all(metadata)
     yield database
     await database.dispose()

@@ -1,0 +1,80 @@
+"""The interview report: every answer's analysis with its question, and the interview as a whole.
+
+Aggregates are computed only from what succeeded: a score no provider gave is left out of the
+mean, never counted as zero.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from statistics import fmean
+from typing import Any
+
+from analysis.canonical import AnalysisDocument
+
+SCORES = (
+    "confidence",
+    "clarity",
+    "speech_rate",
+    "eye_contact",
+    "body_language",
+    "voice_tone",
+    "relevance_to_question",
+)
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(fmean(present), 2) if present else None
+
+
+def summarize(documents: Sequence[AnalysisDocument]) -> dict[str, Any]:
+    assessments = [d.assessment for d in documents if d.assessment is not None]
+    behaviors = [d.behavior for d in documents if d.behavior is not None]
+    speeches = [d.speech for d in documents if d.speech is not None]
+    quality = [
+        b.conversation_quality.overall.quality_index
+        for b in behaviors
+        if b.conversation_quality and b.conversation_quality.overall
+    ]
+    signal_counts = Counter(signal.type for b in behaviors for signal in b.signals)
+    return {
+        "answers": len(documents),
+        "answers_by_status": dict(Counter(d.status.value for d in documents)),
+        "mean_scores": {name: _mean([getattr(a, name) for a in assessments]) for name in SCORES},
+        "scored_answers": len(assessments),
+        "mean_quality_index": _mean(quality),
+        "signal_counts": dict(sorted(signal_counts.items())),
+        "speech": {
+            "speaking_seconds": round(sum(s.speaking_seconds for s in speeches), 2)
+            if speeches
+            else None,
+            "mean_speaking_ratio": _mean([s.speaking_ratio for s in speeches]),
+            "pause_count": sum(s.pause_count for s in speeches) if speeches else None,
+            "mean_loudness_dbfs": _mean([s.mean_loudness_dbfs for s in speeches]),
+        },
+    }
+
+
+def interview_report(
+    interview: dict[str, Any], documents: Sequence[AnalysisDocument]
+) -> dict[str, Any]:
+    """`interview` is the interview's own JSON (id, status, questions...)."""
+    by_question: dict[str | None, list[AnalysisDocument]] = {}
+    for document in documents:
+        key = document.question.id if document.question else None
+        by_question.setdefault(key, []).append(document)
+    return {
+        "schema_version": "1.0",
+        "interview": interview,
+        "summary": summarize(documents),
+        "answers": [
+            {
+                "question": document.question.model_dump() if document.question else None,
+                "analysis": document.model_dump(mode="json"),
+            }
+            for document in documents
+        ],
+        "unanswered_questions": [
+            q for q in interview.get("questions", []) if q.get("id") not in by_question
+        ],
+    }

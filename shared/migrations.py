@@ -1,0 +1,74 @@
+"""Schema migrations with Alembic, one migration history per service.
+
+Each service keeps its scripts in `<service>/migrations/` and its own version table
+(`alembic_version_<service>`), so both can share one PostgreSQL database in production while
+each keeps its own SQLite file in the embedded setup. `interview-backend migrate` applies them;
+with AUTO_MIGRATE on (the default) each service applies its own at start-up.
+"""
+
+from collections.abc import Sequence
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from shared.db import Database
+
+SERVICES = ("question_api", "interview_api")
+
+
+def alembic_config(service: str, url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", f"{service}:migrations")
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    config.attributes["service"] = service
+    return config
+
+
+def _upgrade(connection: Connection, config: Config) -> None:
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def upgrade(db: Database, service: str) -> None:
+    """Bring the service's schema to the newest revision."""
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_upgrade, alembic_config(service, db.url))
+
+
+def run_env(service: str, metadata: MetaData | Sequence[MetaData]) -> None:
+    """The body of each service's `migrations/env.py`. Migrations run through `upgrade()` (or
+    `revision()`), which hand Alembic an open connection; offline mode renders SQL."""
+    target = list(metadata) if isinstance(metadata, Sequence) else metadata
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        context.configure(
+            url=context.config.get_main_option("sqlalchemy.url"),
+            target_metadata=target,
+            version_table=f"alembic_version_{service}",
+            render_as_batch=True,
+            literal_binds=True,
+        )
+    else:
+        context.configure(
+            connection=connection,
+            target_metadata=target,
+            version_table=f"alembic_version_{service}",
+            render_as_batch=True,  # SQLite alters tables by copying them
+            compare_type=True,
+        )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _revision(connection: Connection, config: Config, message: str) -> None:
+    config.attributes["connection"] = connection
+    command.revision(config, message=message, autogenerate=True)
+
+
+async def revision(db: Database, service: str, message: str) -> None:
+    """Write a new migration for the difference between the models and the database."""
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_revision, alembic_config(service, db.url), message)
