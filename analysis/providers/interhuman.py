@@ -1,0 +1,813 @@
+"""Interhuman: behavioural signals, engagement and conversation quality for a recording.
+
+A hand-written async client for the Interhuman REST API (`httpx.AsyncClient`), normalised into the
+canonical `Behavior` section. It authenticates either with one API key (`ih_live_...`, sent as the
+bearer token) or with a key pair exchanged at `POST /v1/auth` for a short-lived token, which is
+cached and renewed 30 s before it expires, and renewed once more when an upload is refused with
+401. Interhuman accepts at most 32 MB of video between 3 s and 30 min long, with picture and
+sound; this adapter checks all of that before any call and sends a smaller transcoded proxy when the
+recording is too big, saying so in the result. Retries follow `shared.http` (429 concurrency and
+5xx with backoff), except that a used-up quota (429 `ih3003`) fails at once.
+
+Why v2 (the asynchronous job API) and not v1: the pipeline must survive a restart without sending
+the same video twice. v1 (`POST /v1/upload/analyze`) holds one HTTP request open for the whole
+analysis (1-3 minutes for a large file); if the worker restarts or a proxy drops the connection in
+that time, the only way to get the answer is to upload again. v2 (`POST /v2/upload/analyze`)
+answers at once with a job id, which this adapter checkpoints before it starts polling
+`GET /v2/upload/jobs/{job_id}`; a restarted worker resumes polling that job instead of re-uploading.
+v2 is also the vendor's recommended path and the only one that returns the merged signals together
+with per-window engagement. The costs: jobs are readable for one hour only (a job found expired on
+resume is uploaded again, and the result notes it), and v2 caps recordings at 30 minutes (longer
+ones fail with `too_long` before any upload).
+"""
+
+import asyncio
+import functools
+import logging
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+import anyio.to_thread
+import httpx
+from pydantic import SecretStr
+
+from analysis.canonical import (
+    Behavior,
+    ConversationQuality,
+    EngagementWindow,
+    Media,
+    ProviderName,
+    QualityValues,
+    QualityWindow,
+    Signal,
+)
+from analysis.media import MediaError, MediaProbe, probe
+from analysis.providers.base import Checkpoint, ProviderFailure, ProviderResult, State, VideoInput
+from analysis.transcode import TranscodeError, make_proxy
+from shared.http import RetryPolicy, Sleep, send_with_retry
+from shared.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.interhuman.ai"
+UPLOAD_SCOPE = "interhumanai.upload"
+MODEL = "inter-2"
+INCLUDE = ("signals", "conversation_quality_overall", "conversation_quality_timeline")
+MAX_UPLOAD_BYTES = 32_000_000  # "32 MB"; the decimal reading is the safe one
+MIN_DURATION_SECONDS = 3.0
+MAX_DURATION_SECONDS = 30 * 60.0
+TOKEN_REFRESH_MARGIN = 30.0
+DEFAULT_TOKEN_TTL = 900.0  # documented lifetime, used when an answer omits `expires_in`
+QUOTA_EXCEEDED = "ih3003"
+MISSING_SCOPE = "ih2003"
+
+InputKind = Literal["original", "proxy"]
+_Json = dict[str, Any]
+_PROBABILITIES = frozenset({"low", "medium", "high"})
+_CONTENT_TYPES = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "mkv": "video/x-matroska",
+    "avi": "video/x-msvideo",
+    "ts": "video/mp2t",
+    "mpegts": "video/mp2t",
+}
+_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    expires_at: float  # on the provider's clock
+
+
+@dataclass(frozen=True)
+class _ErrorInfo:
+    """What an error answer says, whichever shape it came in."""
+
+    code: str | None
+    message: str
+    correlation_id: str | None
+    body: Any
+
+
+class _QuotaExhausted(Exception):
+    """Raised inside a retried call so that `send_with_retry` stops at once on 429 `ih3003`."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__("interhuman quota exhausted")
+        self.response = response
+
+
+class _JobExpired(Exception):
+    pass
+
+
+class _JobFailed(ProviderFailure):
+    """Interhuman ran the job and it ended `failed`."""
+
+
+class InterhumanProvider:
+    """The Interhuman adapter (see the module docstring). Reuse one instance: it caches tokens."""
+
+    name = ProviderName.INTERHUMAN
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str | None = None,
+        key_id: str | None = None,
+        key_secret: str | None = None,
+        timeout: float = 30.0,
+        upload_timeout: float = 300.0,
+        http_client: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        poll_sleep: Sleep = asyncio.sleep,
+        poll_interval: float = 5.0,
+        poll_max_interval: float = 30.0,
+        poll_deadline: float = 1800.0,
+        concurrency: int = 2,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+        transcode_timeout: float = 900.0,
+        work_dir: Path | None = None,
+    ) -> None:
+        """`api_key` wins over `key_id` + `key_secret` when both are given. `clock`, `poll_sleep`
+        and `policy.sleep` are injectable so tests never wait. `max_upload_bytes` is the size
+        above which a proxy is sent; `work_dir` is where proxies are made (system temp if None)."""
+        self._base_url = base_url.rstrip("/")
+        self._api_key = api_key or None
+        self._key_id = key_id or None
+        self._key_secret = key_secret or None
+        self._timeout = httpx.Timeout(timeout)
+        self._upload_timeout = httpx.Timeout(timeout, read=upload_timeout, write=upload_timeout)
+        self._owns_client = http_client is None
+        self._client = http_client or httpx.AsyncClient(timeout=self._timeout)
+        self._policy = policy or RetryPolicy()
+        self._clock = clock
+        self._poll_sleep = poll_sleep
+        self._poll_interval = poll_interval
+        self._poll_max_interval = poll_max_interval
+        self._poll_deadline = poll_deadline
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._max_upload_bytes = max_upload_bytes
+        self._transcode_timeout = transcode_timeout
+        self._work_dir = work_dir
+        self._token: _Token | None = None
+        self._token_lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> "InterhumanProvider":
+        """An adapter configured from `INTERHUMAN_*` settings; keyword arguments override them."""
+        options: dict[str, Any] = {
+            "base_url": settings.interhuman_base_url,
+            "api_key": _reveal(settings.interhuman_api_key),
+            "key_id": settings.interhuman_key_id,
+            "key_secret": _reveal(settings.interhuman_key_secret),
+            "concurrency": settings.interhuman_concurrency,
+        }
+        options.update(overrides)
+        return cls(**options)
+
+    def skip_reason(self) -> str | None:
+        if self._api_key or (self._key_id and self._key_secret):
+            return None
+        if self._key_id or self._key_secret:
+            missing = "INTERHUMAN_KEY_SECRET" if self._key_id else "INTERHUMAN_KEY_ID"
+            return f"Interhuman is not configured: {missing} is missing from the key pair."
+        return (
+            "Interhuman is not configured: set INTERHUMAN_API_KEY, "
+            "or INTERHUMAN_KEY_ID + INTERHUMAN_KEY_SECRET."
+        )
+
+    async def run(self, video: VideoInput, state: State, checkpoint: Checkpoint) -> ProviderResult:
+        """Analyse `video`; with a `job_id` in `state`, resume polling that job instead."""
+        if reason := self.skip_reason():
+            raise ProviderFailure("not_configured", reason)
+        async with self._slots:
+            notes: list[str] = []
+            saved = state.get("job_id")
+            if isinstance(saved, str) and saved:
+                input_kind: InputKind = "proxy" if state.get("input") == "proxy" else "original"
+                try:
+                    job = await self._finish(saved, None, state, checkpoint)
+                except _JobExpired:
+                    logger.warning("interhuman job %s expired; uploading again", saved)
+                    notes.append(
+                        f"The earlier Interhuman job {saved} had expired (jobs are kept for one "
+                        "hour), so the video was uploaded again."
+                    )
+                else:
+                    if input_kind == "proxy":
+                        notes.append(
+                            "The recording was over Interhuman's size limit, so a smaller proxy "
+                            "copy (at most 640 px, sound kept) was analysed instead."
+                        )
+                    return _result(job, saved, input_kind, notes)
+            job_id, input_kind, answer = await self._upload(video, state, checkpoint, notes)
+            try:
+                job = await self._finish(job_id, answer, state, checkpoint)
+            except _JobExpired as exc:
+                raise ProviderFailure(
+                    "job_not_found",
+                    f"Interhuman lost job {job_id} just after accepting it; a retry uploads again.",
+                    retryable=True,
+                ) from exc
+            return _result(job, job_id, input_kind, notes)
+
+    async def delete_remote(self, state: State) -> None:
+        """Nothing to do: Interhuman documents no delete call; its jobs expire after one hour."""
+        return None
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    # --- upload -------------------------------------------------------------------------------
+
+    async def _upload(
+        self, video: VideoInput, state: State, checkpoint: Checkpoint, notes: list[str]
+    ) -> tuple[str, InputKind, _Json]:
+        """Check the limits, upload (a proxy when too big), checkpoint the job id."""
+        duration = await _check_limits(video)
+        if video.size_bytes <= self._max_upload_bytes:
+            filename = f"recording.{_extension(video)}"  # never the client's own file name
+            job_id, answer = await self._submit(video.path, filename, "original")
+            await checkpoint({**state, "job_id": job_id, "input": "original"})
+            return job_id, "original", answer
+
+        workdir = Path(
+            await anyio.to_thread.run_sync(
+                functools.partial(tempfile.mkdtemp, prefix="interhuman-", dir=self._work_dir)
+            )
+        )
+        try:
+            proxy = await self._make_proxy(video, duration, workdir / "proxy.mp4")
+            proxy_size = (await anyio.Path(proxy).stat()).st_size
+            job_id, answer = await self._submit(proxy, "proxy.mp4", "proxy")
+        finally:
+            await anyio.to_thread.run_sync(
+                functools.partial(shutil.rmtree, workdir, ignore_errors=True)
+            )
+        notes.append(
+            f"The recording ({_megabytes(video.size_bytes)}) is over Interhuman's "
+            f"{_megabytes(self._max_upload_bytes)} limit, so a smaller proxy copy "
+            f"({_megabytes(proxy_size)}, at most 640 px, sound kept) was analysed instead."
+        )
+        await checkpoint({**state, "job_id": job_id, "input": "proxy"})
+        return job_id, "proxy", answer
+
+    async def _make_proxy(self, video: VideoInput, duration: float | None, dest: Path) -> Path:
+        try:
+            return await make_proxy(
+                video.path,
+                dest,
+                max_bytes=self._max_upload_bytes,
+                duration_seconds=duration,
+                timeout=self._transcode_timeout,
+            )
+        except TranscodeError as exc:
+            raise ProviderFailure(
+                exc.code,
+                f"The recording is over Interhuman's size limit and no smaller copy could be "
+                f"made: {exc.message}",
+                retryable=exc.code == "proxy_timeout",
+            ) from exc
+
+    async def _submit(self, path: Path, filename: str, input_kind: InputKind) -> tuple[str, _Json]:
+        """POST the file to /v2/upload/analyze; the job id and the first answer."""
+        size = (await anyio.Path(path).stat()).st_size
+        fields = [("model", MODEL), *(("include[]", flag) for flag in INCLUDE)]
+        content_type = _CONTENT_TYPES.get(filename.rpartition(".")[2], "application/octet-stream")
+        body = _MultipartFile(fields, path, filename, content_type, size)
+        url = f"{self._base_url}/v2/upload/analyze"
+        logger.info("interhuman upload: %d bytes (%s)", size, input_kind)
+
+        async def post(auth: Mapping[str, str]) -> httpx.Response:
+            return await self._client.post(
+                url,
+                content=body.stream(),  # a new stream per attempt, reading the file afresh
+                headers={**auth, **body.headers},
+                timeout=self._upload_timeout,
+            )
+
+        response = await self._authorized("upload", post)
+        if not response.is_success:
+            raise self._failure(response, "upload")
+        answer = _json_object(response, "upload")
+        job_id = answer.get("job_id")
+        if not isinstance(job_id, str) or not job_id:
+            raise ProviderFailure(
+                "invalid_response",
+                "Interhuman accepted the upload but its answer has no job_id.",
+                retryable=True,
+                raw=answer,
+            )
+        return job_id, answer
+
+    # --- polling ------------------------------------------------------------------------------
+
+    async def _finish(
+        self, job_id: str, answer: _Json | None, state: State, checkpoint: Checkpoint
+    ) -> _Json:
+        """Wait for the job. A failed job is dropped from the state, so a retry uploads anew
+        instead of polling a job that can only fail again."""
+        try:
+            return await self._wait_for_job(job_id, answer)
+        except _JobFailed:
+            await checkpoint({k: v for k, v in state.items() if k not in ("job_id", "input")})
+            raise
+
+    async def _wait_for_job(self, job_id: str, answer: _Json | None = None) -> _Json:
+        """Poll the job until it completes (returned) or fails (raised), within the deadline."""
+        started = self._clock()
+        interval = self._poll_interval
+        job = answer if answer is not None else await self._get_job(job_id)
+        while True:
+            status = job.get("status")
+            if status == "completed":
+                return job
+            if status == "failed":
+                raise _job_failure(job, job_id)
+            waited = self._clock() - started
+            if waited + interval > self._poll_deadline:
+                raise ProviderFailure(
+                    "poll_timeout",
+                    f"Interhuman job {job_id} was still {status!r} after {waited:.0f}s. Jobs are "
+                    "kept for one hour; a retry resumes polling the same job.",
+                    retryable=True,
+                )
+            await self._poll_sleep(interval)
+            interval = min(interval * 2, self._poll_max_interval)
+            job = await self._get_job(job_id)
+
+    async def _get_job(self, job_id: str) -> _Json:
+        url = f"{self._base_url}/v2/upload/jobs/{job_id}"
+
+        async def get(auth: Mapping[str, str]) -> httpx.Response:
+            return await self._client.get(url, headers=dict(auth), timeout=self._timeout)
+
+        response = await self._authorized("job status", get)
+        if response.status_code == 404:
+            raise _JobExpired(job_id)
+        if not response.is_success:
+            raise self._failure(response, "job status")
+        return _json_object(response, "job status")
+
+    # --- auth and sending ---------------------------------------------------------------------
+
+    async def _authorized(
+        self, what: str, call: Callable[[Mapping[str, str]], Awaitable[httpx.Response]]
+    ) -> httpx.Response:
+        """`call` with the bearer header; on a 401 with a key pair, one fresh token and again."""
+        auth = await self._auth_header()
+        response = await self._send(what, lambda: call(auth))
+        if response.status_code == 401 and not self._api_key:
+            logger.info("interhuman refused the access token on %s; renewing it once", what)
+            await response.aclose()
+            fresh = await self._auth_header(renew=True)
+            response = await self._send(what, lambda: call(fresh))
+        return response
+
+    async def _auth_header(self, *, renew: bool = False) -> dict[str, str]:
+        if self._api_key:
+            return {"Authorization": f"Bearer {self._api_key}"}
+        async with self._token_lock:
+            token = self._token
+            if renew or token is None or self._clock() >= token.expires_at - TOKEN_REFRESH_MARGIN:
+                token = self._token = await self._exchange()
+        return {"Authorization": f"Bearer {token.value}"}
+
+    async def _exchange(self) -> _Token:
+        """Trade the key pair for an access token with the upload scope."""
+        payload = {"key_id": self._key_id, "key_secret": self._key_secret, "scopes": [UPLOAD_SCOPE]}
+        url = f"{self._base_url}/v1/auth"
+        response = await self._send(
+            "auth", lambda: self._client.post(url, json=payload, timeout=self._timeout)
+        )
+        if not response.is_success:
+            raise self._failure(response, "auth")
+        answer = _json_object(response, "auth")
+        value = answer.get("access_token")
+        if not isinstance(value, str) or not value:
+            raise ProviderFailure(
+                "invalid_response",
+                "Interhuman's /v1/auth answer has no access_token.",
+                retryable=True,
+            )
+        expires_in = _number(answer.get("expires_in"))
+        lifetime = expires_in if expires_in is not None else DEFAULT_TOKEN_TTL
+        return _Token(value, self._clock() + lifetime)
+
+    async def _send(
+        self, what: str, send: Callable[[], Awaitable[httpx.Response]]
+    ) -> httpx.Response:
+        """One call under the shared retry policy; network errors become `ProviderFailure`."""
+
+        async def attempt() -> httpx.Response:
+            response = await send()
+            # send_with_retry retries every 429; a used-up quota must not be retried.
+            if response.status_code == 429 and _parse_error(response).code == QUOTA_EXCEEDED:
+                raise _QuotaExhausted(response)
+            return response
+
+        try:
+            return await send_with_retry(attempt, self._policy, what=f"interhuman {what}")
+        except _QuotaExhausted as exc:
+            raise self._failure(exc.response, what) from None
+        except httpx.TimeoutException as exc:
+            raise ProviderFailure(
+                "timeout",
+                f"Interhuman did not answer the {what} in time ({type(exc).__name__}), "
+                "even after retries. Try again later.",
+                retryable=True,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise ProviderFailure(
+                "network_error",
+                f"Could not reach Interhuman for the {what} ({type(exc).__name__}: {exc}), "
+                "even after retries. Check INTERHUMAN_BASE_URL and the network.",
+                retryable=True,
+            ) from exc
+
+    def _failure(self, response: httpx.Response, what: str) -> ProviderFailure:
+        """The `ProviderFailure` for an error answer, with the provider's code when it sent one."""
+        error = _parse_error(response)
+        status = response.status_code
+        code = error.code or f"http_{status}"
+        retryable = status in self._policy.retry_statuses and code != QUOTA_EXCEEDED
+        logger.warning(
+            "interhuman %s failed: HTTP %d %s",
+            what,
+            status,
+            code,
+            extra={"http_status": status, "error_id": code, "correlation_id": error.correlation_id},
+        )
+        message = f"{_advice(status, code, what, self._api_key is not None)} {error.message}"
+        if error.correlation_id:
+            message += f" (correlation id {error.correlation_id})"
+        return ProviderFailure(code, message.strip(), retryable=retryable, raw=error.body)
+
+
+def _advice(status: int, code: str, what: str, single_key: bool) -> str:
+    """What the user should do about an error answer, in one sentence."""
+    credentials = (
+        "INTERHUMAN_API_KEY" if single_key else "INTERHUMAN_KEY_ID and INTERHUMAN_KEY_SECRET"
+    )
+    if code == MISSING_SCOPE:
+        return (
+            f"The Interhuman key lacks the {UPLOAD_SCOPE} scope: create a key with the "
+            f"{UPLOAD_SCOPE} scope and set it in {credentials}."
+        )
+    if status == 401:
+        return f"Interhuman refused the credentials: check {credentials}."
+    if code == QUOTA_EXCEEDED:
+        return "The Interhuman quota is used up: wait for it to reset or raise the plan."
+    if status == 429:
+        return "Interhuman is busy (too many concurrent jobs for this account); try again later."
+    if status == 413:
+        return "Interhuman refused the file as too large (over 32 MB)."
+    if status >= 500:
+        return f"Interhuman failed on its side (HTTP {status}); try again later."
+    return f"Interhuman refused the {what} (HTTP {status})."
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+
+async def _check_limits(video: VideoInput) -> float | None:
+    """Refuse, before any call, what Interhuman would refuse: no picture, no sound, too short or
+    too long. Uses the local probe's findings when it has run; the duration when known."""
+    media: Media | MediaProbe
+    if video.media is not None:
+        media = video.media
+    else:
+        try:
+            media = await anyio.to_thread.run_sync(probe, video.path)
+        except MediaError as exc:
+            raise ProviderFailure(exc.code, exc.message) from exc
+    if not media.has_video:
+        raise ProviderFailure(
+            "no_video", "The recording has no picture; Interhuman needs both picture and sound."
+        )
+    if not media.has_audio:
+        raise ProviderFailure(
+            "no_audio", "The recording has no sound; Interhuman needs both picture and sound."
+        )
+    duration = media.duration_seconds
+    if duration is not None and duration < MIN_DURATION_SECONDS:
+        raise ProviderFailure(
+            "too_short",
+            f"The recording is {duration:.1f}s long; Interhuman needs at least "
+            f"{MIN_DURATION_SECONDS:.0f}s.",
+        )
+    if duration is not None and duration > MAX_DURATION_SECONDS:
+        raise ProviderFailure(
+            "too_long",
+            f"The recording is {duration / 60:.0f} min long; Interhuman accepts at most "
+            f"{MAX_DURATION_SECONDS / 60:.0f} min. Record answers separately.",
+        )
+    return duration
+
+
+# --- the answer ------------------------------------------------------------------------------
+
+
+def _result(job: _Json, job_id: str, input_kind: InputKind, notes: list[str]) -> ProviderResult:
+    result = job.get("result")
+    if not isinstance(result, dict):
+        raise ProviderFailure(
+            "invalid_response",
+            f"Interhuman job {job_id} completed without a result.",
+            retryable=True,
+            raw=job,
+        )
+    return ProviderResult(
+        section=behavior_from_answer(result, input_kind=input_kind),
+        raw=job,
+        remote_ids={"job_id": job_id},
+        notes=notes,
+    )
+
+
+def behavior_from_answer(answer: Mapping[str, Any], *, input_kind: InputKind) -> Behavior:
+    """Normalise an analysis answer (a v2 job's `result`, or a v1 answer) into `Behavior`.
+
+    Absent fields give empty lists or None, never invented values. Signal types are kept as sent.
+    A signal without start and end (and no window to take them from) cannot be placed in time;
+    it is left out here, logged, and stays in the raw answer.
+    """
+    windows = _windows(answer)
+    signals = _signals(answer, windows)
+    engagement = _engagement(answer, windows)
+    return Behavior(
+        signals=signals,
+        engagement=engagement,
+        conversation_quality=_conversation_quality(answer.get("conversation_quality")),
+        input=input_kind,
+    )
+
+
+@dataclass(frozen=True)
+class _Window:
+    start: float | None
+    end: float | None
+    raw: Mapping[str, Any]
+
+
+def _windows(answer: Mapping[str, Any]) -> list[_Window]:
+    """v2 `windows[]`, each placed in time by its own start/end or else by `window_seconds`."""
+    items = answer.get("windows")
+    if not isinstance(items, list):
+        return []
+    step = _number(answer.get("window_seconds"))
+    duration = _number(answer.get("duration_seconds"))
+    windows = []
+    for position, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            continue
+        start = _first_number(item, "start", "start_seconds")
+        end = _first_number(item, "end", "end_seconds")
+        if (start is None or end is None) and step:
+            index = item.get("index")
+            slot = index if isinstance(index, int) and not isinstance(index, bool) else position
+            start = slot * step if start is None else start
+            end = start + step if end is None else end
+            if duration is not None:
+                end = min(end, duration)
+        windows.append(_Window(start, end, item))
+    return windows
+
+
+def _signals(answer: Mapping[str, Any], windows: list[_Window]) -> list[Signal]:
+    merged = answer.get("signals")
+    candidates: list[tuple[Any, _Window | None]]
+    if isinstance(merged, list):  # v1, or v2 with include[]=signals
+        candidates = [(item, None) for item in merged]
+    else:
+        candidates = [
+            (item, window)
+            for window in windows
+            if isinstance(window.raw.get("signals"), list)
+            for item in window.raw["signals"]
+        ]
+    signals = [signal for item, window in candidates if (signal := _signal(item, window))]
+    if dropped := len(candidates) - len(signals):
+        logger.warning("interhuman: %d signal(s) without a type or times left out", dropped)
+    return signals
+
+
+def _signal(item: Any, window: _Window | None) -> Signal | None:
+    if not isinstance(item, Mapping):
+        return None
+    kind = _text(item.get("type")) or _text(item.get("signal_type"))
+    start = _number(item.get("start"))
+    end = _number(item.get("end"))
+    if window is not None:
+        start = window.start if start is None else start
+        end = window.end if end is None else end
+    if kind is None or start is None or end is None:
+        return None
+    probability = item.get("probability")
+    return Signal(
+        type=kind,
+        start=start,
+        end=end,
+        probability=probability if probability in _PROBABILITIES else None,
+        rationale=_text(item.get("rationale")),
+    )
+
+
+def _engagement(answer: Mapping[str, Any], windows: list[_Window]) -> list[EngagementWindow]:
+    states = answer.get("engagement_state")
+    spans: list[tuple[float | None, float | None, Any]]
+    if isinstance(states, list):  # v1
+        spans = [
+            (_number(item.get("start")), _number(item.get("end")), item.get("state"))
+            for item in states
+            if isinstance(item, Mapping)
+        ]
+    else:  # v2
+        spans = [(w.start, w.end, w.raw.get("engagement_status")) for w in windows]
+    return [
+        EngagementWindow(start=start, end=end, state=state)
+        for start, end, raw_state in spans
+        if start is not None and end is not None and (state := _engagement_state(raw_state))
+    ]
+
+
+def _engagement_state(value: Any) -> str | None:
+    if isinstance(value, Mapping):  # tolerate {"state": ...} / {"status": ...}
+        return _text(value.get("state")) or _text(value.get("status"))
+    return _text(value)
+
+
+def _conversation_quality(value: Any) -> ConversationQuality | None:
+    if not isinstance(value, Mapping):
+        return None
+    overall = value.get("overall")
+    timeline = value.get("timeline")
+    windows = [
+        QualityWindow(start=start, end=end, values=_scores(item.get("values")))
+        for item in (timeline if isinstance(timeline, list) else [])
+        if isinstance(item, Mapping)
+        and (start := _number(item.get("start"))) is not None
+        and (end := _number(item.get("end"))) is not None
+    ]
+    if not isinstance(overall, Mapping) and not windows:
+        return None
+    return ConversationQuality(
+        overall=QualityValues.model_validate(_scores(overall))
+        if isinstance(overall, Mapping)
+        else None,
+        timeline=windows,
+    )
+
+
+def _scores(value: Any) -> dict[str, float | None]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(key): _number(score) for key, score in value.items()}
+
+
+# --- small readers ---------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _first_number(item: Mapping[str, Any], *keys: str) -> float | None:
+    for key in keys:
+        if (number := _number(item.get(key))) is not None:
+            return number
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _json_object(response: httpx.Response, what: str) -> _Json:
+    """The answer's JSON object, or a retryable `invalid_response` failure (truncated, HTML...)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ProviderFailure(
+            "invalid_response",
+            f"Interhuman's {what} answer (HTTP {response.status_code}) is not a JSON object.",
+            retryable=True,
+            raw=response.text[:500],
+        )
+    return body
+
+
+def _parse_error(response: httpx.Response) -> _ErrorInfo:
+    """Read `{error_id, correlation_id, link, message}`, the older `{detail, status_code}`, or
+    whatever a proxy sent instead."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = None
+    header_id = response.headers.get("x-correlation-id") or response.headers.get("x-request-id")
+    if not isinstance(body, Mapping):
+        text = response.text.strip()
+        return _ErrorInfo(None, text[:300], header_id, text[:1000] or None)
+    detail = body.get("detail")
+    fields: Mapping[str, Any] = detail if isinstance(detail, Mapping) else body
+    code = _text(fields.get("error_id")) or _text(fields.get("code"))
+    message = _text(fields.get("message")) or (detail if isinstance(detail, str) else None)
+    if message is None and detail is not None:
+        message = str(detail)[:300]
+    correlation_id = _text(fields.get("correlation_id")) or header_id
+    return _ErrorInfo(code, message or "", correlation_id, body)
+
+
+def _job_failure(job: Mapping[str, Any], job_id: str) -> _JobFailed:
+    error = job.get("error")
+    code = message = correlation_id = None
+    if isinstance(error, Mapping):
+        code = _text(error.get("error_id")) or _text(error.get("code"))
+        message = _text(error.get("message"))
+        correlation_id = _text(error.get("correlation_id"))
+    elif isinstance(error, str):
+        message = _text(error)
+    code = code or "job_failed"
+    text = f"Interhuman could not analyse the video (job {job_id}): {message or 'no reason given'}"
+    if correlation_id:
+        text += f" (correlation id {correlation_id})"
+    logger.warning(
+        "interhuman job %s failed: %s",
+        job_id,
+        code,
+        extra={"error_id": code, "correlation_id": correlation_id},
+    )
+    # ih1xxx are Interhuman's internal errors: another upload may work; the rest concern the video.
+    return _JobFailed(code, text, retryable=code.startswith("ih1"), raw=dict(job))
+
+
+def _extension(video: VideoInput) -> str:
+    """The recording's container as a file extension: from the stored path, else the probe."""
+    raw = video.path.suffix.lstrip(".") or video.container
+    return "".join(ch for ch in raw.lower() if ch.isalnum()) or "bin"
+
+
+def _reveal(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret is not None else None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+class _MultipartFile:
+    """A multipart/form-data body streamed from disk, with an exact Content-Length.
+
+    Form fields (repeated names allowed, e.g. `include[]`) come first, then the file. Each call to
+    `stream()` opens the file again, so a retried request sends it whole.
+    """
+
+    def __init__(
+        self,
+        fields: list[tuple[str, str]],
+        path: Path,
+        filename: str,
+        content_type: str,
+        size: int,
+    ) -> None:
+        boundary = secrets.token_hex(16)
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in fields
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+        )
+        self._head = "".join(parts).encode()
+        self._tail = f"\r\n--{boundary}--\r\n".encode()
+        self._path = path
+        self.headers = {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(len(self._head) + size + len(self._tail)),
+        }
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        yield self._head
+        async with await anyio.open_file(self._path, "rb") as file:
+            while chunk := await file.read(_CHUNK):
+                yield chunk
+        yield self._tail
