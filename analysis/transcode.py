@@ -1,7 +1,7 @@
 """Smaller copies of a recording, for providers that cap the size of what they accept.
 
-`make_proxy` transcodes a recording into an MP4 that fits under a byte budget: at most 640 px on
-its longest side (360p for a landscape recording), H.264 at a bitrate computed from the duration,
+`make_proxy` transcodes a recording into an MP4 that fits under a byte budget: at most 360 px on
+its shorter side (360p; Twelve Labs needs at least 360 px there, so no smaller), H.264 at a bitrate computed from the duration,
 the sound kept as mono AAC at 64 kbps, and the index at the front (faststart). It runs the ffmpeg
 binary that `imageio-ffmpeg` ships, as a subprocess the event loop awaits, and kills it at the
 timeout. A single-pass encoder can overshoot its target, so a result that is still too big gets
@@ -23,7 +23,7 @@ from analysis.media import MediaError, probe
 
 logger = logging.getLogger(__name__)
 
-MAX_SIDE = 640
+SHORT_SIDE = 360
 AUDIO_KBPS = 64
 MIN_VIDEO_KBPS = 48  # below this the picture is mush; better to say it cannot fit
 _FIRST_PASS_SHARE = 0.88  # of the budget: leaves room for the container and encoder overshoot
@@ -120,10 +120,10 @@ def _check_fits(video_kbps: int, max_bytes: int, duration: float) -> None:
         )
 
 
-# Longest side at most MAX_SIDE, both sides even (H.264 4:2:0 needs it), aspect ratio kept.
+# Shorter side at most SHORT_SIDE, both sides even (H.264 4:2:0 needs it), aspect ratio kept.
 _SCALE = (
-    f"scale=w='if(gte(iw,ih),trunc(min({MAX_SIDE},iw)/2)*2,-2)'"
-    f":h='if(gte(iw,ih),-2,trunc(min({MAX_SIDE},ih)/2)*2)'"
+    f"scale=w='if(gte(iw,ih),-2,trunc(min({SHORT_SIDE},iw)/2)*2)'"
+    f":h='if(gte(iw,ih),trunc(min({SHORT_SIDE},ih)/2)*2,-2)'"
 )
 
 

@@ -99,14 +99,6 @@ class _ErrorInfo:
     body: Any
 
 
-class _QuotaExhausted(Exception):
-    """Raised inside a retried call so that `send_with_retry` stops at once on 429 `ih3003`."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__("interhuman quota exhausted")
-        self.response = response
-
-
 class _JobExpired(Exception):
     pass
 
@@ -413,17 +405,14 @@ class InterhumanProvider:
     ) -> httpx.Response:
         """One call under the shared retry policy; network errors become `ProviderFailure`."""
 
-        async def attempt() -> httpx.Response:
-            response = await send()
-            # send_with_retry retries every 429; a used-up quota must not be retried.
-            if response.status_code == 429 and _parse_error(response).code == QUOTA_EXCEEDED:
-                raise _QuotaExhausted(response)
-            return response
+        def quota_left(response: httpx.Response) -> bool:
+            # a 429 for concurrency clears; a used-up quota does not, so it is not retried
+            return _parse_error(response).code != QUOTA_EXCEEDED
 
         try:
-            return await send_with_retry(attempt, self._policy, what=f"interhuman {what}")
-        except _QuotaExhausted as exc:
-            raise self._failure(exc.response, what) from None
+            return await send_with_retry(
+                send, self._policy, what=f"interhuman {what}", retry_if=quota_left
+            )
         except httpx.TimeoutException as exc:
             raise ProviderFailure(
                 "timeout",

@@ -52,7 +52,17 @@ async def test_portrait_recording_keeps_its_shape(portrait: Path, tmp_path: Path
     )  # no duration given: the file is probed
 
     width, height, _, _ = streams(proxy)
-    assert (width, height) == (320, 640)
+    assert (width, height) == (360, 720)
+
+
+async def test_an_ultrawide_recording_keeps_360_px_on_its_short_side(clips: Path, tmp_path: Path):
+    wide = make_video(clips / "wide.mp4", seconds=3.0, width=1680, height=720, fps=5)
+    proxy = await make_proxy(
+        wide, tmp_path / "proxy.mp4", max_bytes=400_000, duration_seconds=3.0, timeout=60
+    )
+
+    width, height, _, _ = streams(proxy)
+    assert (width, height) == (840, 360)  # Pegasus refuses a short side under 360 px
 
 
 async def test_second_pass_at_a_lower_bitrate_when_the_first_is_too_big(
