@@ -11,6 +11,7 @@ from shared.auth import require_api_key
 from shared.db import Database
 from shared.errors import error_response, install_error_handlers
 from shared.logging import RequestContextMiddleware, configure_logging
+from shared.metrics import install_metrics
 from shared.settings import Settings, get_settings
 
 Extra = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -50,6 +51,7 @@ def create_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     app.add_middleware(RequestContextMiddleware)
+    install_metrics(app, service)  # GET /metrics, open like the health checks
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")

@@ -70,7 +70,7 @@ def database_url() -> Iterator[str | None]:
 @pytest.fixture
 def settings(data_dir: Path, database_url: str | None) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=data_dir,
         database_url=database_url,
         log_format="text",

@@ -179,7 +179,7 @@ class FakeInterhuman:
     records: list[UploadRecord] = field(default_factory=list, init=False)
     auth_requests: list[dict[str, Any]] = field(default_factory=list, init=False)
     jobs: dict[str, FakeJob] = field(default_factory=dict, init=False)
-    tokens: list[str] = field(default_factory=list)  # issued, in orde, init=False)
+    tokens: list[str] = field(default_factory=list, init=False)  # issued, in order
     _faults: dict[str, list[Fault]] = field(default_factory=dict, init=False)
     _revoked: set[str] = field(default_factory=set, init=False)
     _next_job_error: dict[str, Any] | None = field(default=None, init=False)

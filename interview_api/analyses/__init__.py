@@ -1,0 +1,1 @@
+"""Analyses of recorded answers: the pipeline's results as the interview API serves them."""

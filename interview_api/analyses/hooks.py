@@ -1,0 +1,36 @@
+"""The analysis pipeline behind the upload and erasure hooks."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analysis import service
+from analysis.worker import AnalysisWorker
+from interview_api.recordings.models import Recording
+from shared.storage import Storage
+
+
+class PipelineHooks:
+    """Every upload becomes an analysis job; erasure reaches the pipeline's rows, result files
+    and provider-side copies. `worker`, when it runs in this process, is woken at once."""
+
+    def __init__(self, storage: Storage, worker: AnalysisWorker | None = None) -> None:
+        self.storage = storage
+        self.worker = worker
+
+    async def enqueue(self, session: AsyncSession, recording: Recording) -> str | None:
+        analysis_id = await service.enqueue(
+            session,
+            interview_id=recording.interview_id,
+            recording_id=recording.id,
+            recording_key=recording.path,
+            size_bytes=recording.size_bytes,
+            sha256=recording.sha256,
+            container=recording.container,
+            question_id=recording.question_id,
+            question_text=recording.question_text,
+        )
+        if self.worker is not None:
+            self.worker.notify()
+        return analysis_id
+
+    async def erase(self, session: AsyncSession, interview_id: str) -> None:
+        await service.erase_interview(session, self.storage, interview_id)

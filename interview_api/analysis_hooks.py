@@ -1,0 +1,34 @@
+"""Where the analysis pipeline plugs into the interview API.
+
+The upload service calls `enqueue` once, after the recording row is flushed and in the same
+unit of work, so a job row the pipeline adds commits atomically with the recording. Erasing an
+interview calls `erase` before the interview's rows are deleted, so the pipeline can remove its
+own rows, result files and provider-side copies first. Set the implementation on
+`app.state.analysis_hooks` (or pass it to `build_app`); the default does nothing.
+"""
+
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interview_api.recordings.models import Recording
+
+
+class AnalysisHooks(Protocol):
+    async def enqueue(self, session: AsyncSession, recording: Recording) -> str | None:
+        """Queue the analysis of a new recording; return its analysis id (None: not analysed)."""
+        ...
+
+    async def erase(self, session: AsyncSession, interview_id: str) -> None:
+        """Erase every analysis of the interview: rows, result files, provider-side copies."""
+        ...
+
+
+class NoAnalysis:
+    """The hooks before the pipeline exists: recordings are stored, nothing is analysed."""
+
+    async def enqueue(self, session: AsyncSession, recording: Recording) -> str | None:
+        return None
+
+    async def erase(self, session: AsyncSession, interview_id: str) -> None:
+        return None

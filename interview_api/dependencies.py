@@ -1,0 +1,36 @@
+"""Short dependency aliases for what the app's lifespan set up on `app.state`."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.question_client import QuestionApiClient
+from interview_api.recordings.storage import RecordingStorage
+from shared.settings import Settings
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_question_client(request: Request) -> QuestionApiClient:
+    client: QuestionApiClient = request.app.state.question_client
+    return client
+
+
+def get_analysis_hooks(request: Request) -> AnalysisHooks:
+    hooks: AnalysisHooks = request.app.state.analysis_hooks
+    return hooks
+
+
+def get_storage(request: Request) -> RecordingStorage:
+    storage: RecordingStorage = request.app.state.recording_storage
+    return storage
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+QuestionClientDep = Annotated[QuestionApiClient, Depends(get_question_client)]
+AnalysisHooksDep = Annotated[AnalysisHooks, Depends(get_analysis_hooks)]
+StorageDep = Annotated[RecordingStorage, Depends(get_storage)]

@@ -1,0 +1,1 @@
+"""Interview sessions: start, end, look up, erase."""

@@ -1,0 +1,39 @@
+"""An interview session and the snapshot of the questions it asks."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from interview_api.models import Base
+from shared.db import UTCDateTime, utcnow
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+ACTIVE = "active"
+ENDED = "ended"
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default=ACTIVE, index=True)
+    candidate_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    question_set_id: Mapped[str | None] = mapped_column(String(128))
+    consent_given: Mapped[bool | None] = mapped_column(Boolean)
+    consent_notice_version: Mapped[str | None] = mapped_column(String(64))
+    consent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # `metadata` is taken by SQLAlchemy's declarative base; the column keeps the API's name.
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", Json, default=dict)
+    # The approved questions as they were when the interview started: later edits to the
+    # question set never change what this interview asked.
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def question(self, question_id: str) -> dict[str, Any] | None:
+        """The snapshot question with this id, if the interview asks it."""
+        return next((q for q in self.questions if q.get("id") == question_id), None)

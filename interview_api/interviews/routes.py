@@ -1,0 +1,83 @@
+"""Interview session endpoints."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+
+from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
+from interview_api.interviews.dependencies import ValidInterview
+from interview_api.interviews.schemas import (
+    EndInterviewRequest,
+    InterviewOut,
+    InterviewPage,
+    InterviewStatus,
+    StartInterviewRequest,
+)
+from interview_api.interviews.service import InterviewService
+from shared.db import SessionDep
+
+router = APIRouter(tags=["interviews"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "`interview_not_found`"}}
+
+
+@router.post(
+    "/start-interview",
+    status_code=201,
+    summary="Start an interview",
+    responses={
+        404: {"description": "`question_set_not_found`"},
+        409: {"description": "`no_approved_questions`"},
+        503: {"description": "`question_api_unavailable`"},
+    },
+)
+async def start_interview(
+    session: SessionDep,
+    questions: QuestionClientDep,
+    body: Annotated[StartInterviewRequest | None, Body()] = None,
+) -> InterviewOut:
+    """Start an active interview. With `question_set_id`, its approved questions are fetched
+    from the question API and kept as a snapshot."""
+    return await InterviewService(session).start(body or StartInterviewRequest(), questions)
+
+
+@router.post("/end-interview", summary="End an interview", responses=_ERRORS)
+async def end_interview(body: EndInterviewRequest, session: SessionDep) -> InterviewOut:
+    """End the interview. Calling it again returns the same answer."""
+    return await InterviewService(session).end(body.interview_id)
+
+
+@router.get("/interviews", summary="List interviews, newest first")
+async def list_interviews(
+    session: SessionDep,
+    candidate_id: str | None = None,
+    status: InterviewStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> InterviewPage:
+    return await InterviewService(session).page(
+        candidate_id=candidate_id, status=status, limit=limit, offset=offset
+    )
+
+
+@router.get("/interviews/{interview_id}", summary="An interview", responses=_ERRORS)
+async def get_interview(interview: ValidInterview, session: SessionDep) -> InterviewOut:
+    """The interview with its questions and recordings."""
+    return await InterviewService(session).describe(interview)
+
+
+@router.delete(
+    "/interviews/{interview_id}",
+    status_code=204,
+    summary="Erase an interview",
+    responses=_ERRORS,
+)
+async def delete_interview(
+    interview: ValidInterview,
+    session: SessionDep,
+    hooks: AnalysisHooksDep,
+    storage: StorageDep,
+) -> Response:
+    """Erase the interview: its recordings' files, its rows and its analyses."""
+    await InterviewService(session).erase(interview, hooks, storage)
+    return Response(status_code=204)

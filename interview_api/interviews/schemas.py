@@ -1,0 +1,130 @@
+"""What the interview endpoints take and answer."""
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from interview_api.interviews.models import Interview
+from interview_api.recordings.models import Recording
+from interview_api.recordings.schemas import RecordingOut
+from shared.errors import invalid
+
+METADATA_MAX_BYTES = 16 * 1024
+# A question set id goes into the question API's URL path: keep it to safe characters.
+_QUESTION_SET_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+InterviewStatus = Literal["active", "ended"]
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    given: bool = Field(description="Whether the candidate agreed to be recorded and analysed.")
+    notice_version: str = Field(
+        min_length=1, max_length=64, description="The version of the notice they were shown."
+    )
+
+
+class ConsentOut(ConsentIn):
+    recorded_at: datetime = Field(description="When this service received the consent.")
+
+
+class StartInterviewRequest(BaseModel):
+    # Unknown fields are refused: a misspelt `question_set_id` must not start an empty interview.
+    model_config = ConfigDict(extra="forbid")
+
+    candidate_id: str | None = Field(default=None, min_length=1, max_length=128)
+    question_set_id: str | None = Field(
+        default=None, description="An approved question set from the question API."
+    )
+    consent: ConsentIn | None = None
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description=f"Free JSON object, at most {METADATA_MAX_BYTES} bytes."
+    )
+
+    @field_validator("question_set_id")
+    @classmethod
+    def _safe_question_set_id(cls, value: str | None) -> str | None:
+        if value is not None and not _QUESTION_SET_ID.match(value):
+            raise invalid(
+                "invalid_question_set_id",
+                "question_set_id must be 1-128 letters, digits or . _ : - characters; "
+                "use the question_set_id the question API returned.",
+            )
+        return value
+
+    @field_validator("metadata")
+    @classmethod
+    def _small_metadata(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(value, ensure_ascii=False).encode()) > METADATA_MAX_BYTES:
+            raise invalid(
+                "metadata_too_large",
+                f"metadata must be at most {METADATA_MAX_BYTES} bytes of JSON; "
+                "keep large data elsewhere and store a reference.",
+            )
+        return value
+
+
+class EndInterviewRequest(BaseModel):
+    interview_id: str = Field(min_length=1, max_length=64)
+
+
+class QuestionOut(BaseModel):
+    """A question as the candidate sees it (no expected points: those are for the reviewer)."""
+
+    id: str
+    position: int
+    text: str
+    type: str
+    subtype: str
+
+
+class InterviewOut(BaseModel):
+    interview_id: str
+    status: InterviewStatus
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: float | None
+    candidate_id: str | None
+    question_set_id: str | None
+    consent: ConsentOut | None
+    metadata: dict[str, Any]
+    questions: list[QuestionOut]
+    recordings: list[RecordingOut]
+
+    @classmethod
+    def of(cls, interview: Interview, recordings: Sequence[Recording]) -> "InterviewOut":
+        consent = None
+        if interview.consent_given is not None and interview.consent_recorded_at is not None:
+            consent = ConsentOut(
+                given=interview.consent_given,
+                notice_version=interview.consent_notice_version or "",
+                recorded_at=interview.consent_recorded_at,
+            )
+        duration = None
+        if interview.ended_at is not None:
+            duration = round((interview.ended_at - interview.started_at).total_seconds(), 3)
+        return cls(
+            interview_id=interview.id,
+            status="ended" if interview.status == "ended" else "active",
+            started_at=interview.started_at,
+            ended_at=interview.ended_at,
+            duration_seconds=duration,
+            candidate_id=interview.candidate_id,
+            question_set_id=interview.question_set_id,
+            consent=consent,
+            metadata=interview.meta,
+            questions=[QuestionOut.model_validate(q) for q in interview.questions],
+            recordings=[RecordingOut.of(r) for r in recordings],
+        )
+
+
+class InterviewPage(BaseModel):
+    items: list[InterviewOut]
+    total: int
+    limit: int
+    offset: int

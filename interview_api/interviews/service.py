@@ -1,0 +1,130 @@
+"""Interview sessions: start (with a snapshot of approved questions), end, look up, erase."""
+
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.interviews.models import ACTIVE, Interview
+from interview_api.interviews.repository import InterviewRepository
+from interview_api.interviews.schemas import InterviewOut, InterviewPage, StartInterviewRequest
+from interview_api.question_client import QuestionApiClient
+from interview_api.recordings.repository import RecordingRepository
+from interview_api.recordings.storage import RecordingStorage
+from shared.db import utcnow
+from shared.errors import Conflict, NotFound
+from shared.logging import log_context
+
+logger = logging.getLogger(__name__)
+
+
+def interview_not_found(interview_id: str) -> NotFound:
+    return NotFound(
+        f"There is no interview {interview_id!r}. Start one with POST /start-interview.",
+        code="interview_not_found",
+    )
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class InterviewService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.interviews = InterviewRepository(session)
+        self.recordings = RecordingRepository(session)
+        self.session = session
+
+    async def start(
+        self, request: StartInterviewRequest, questions: QuestionApiClient
+    ) -> InterviewOut:
+        """Create an active interview; with a question set, snapshot its approved questions."""
+        snapshot: list[dict[str, Any]] = []
+        if request.question_set_id is not None:
+            snapshot = await self._approved_questions(request.question_set_id, questions)
+        now = utcnow()
+        consent = request.consent
+        interview = Interview(
+            id=new_id(),
+            status=ACTIVE,
+            candidate_id=request.candidate_id,
+            question_set_id=request.question_set_id,
+            consent_given=consent.given if consent else None,
+            consent_notice_version=consent.notice_version if consent else None,
+            consent_recorded_at=now if consent else None,
+            meta=request.metadata,
+            questions=snapshot,
+            started_at=now,
+        )
+        await self.interviews.add(interview)
+        with log_context(interview_id=interview.id):
+            logger.info("interview started with %d questions", len(snapshot))
+        return InterviewOut.of(interview, [])
+
+    async def _approved_questions(
+        self, question_set_id: str, questions: QuestionApiClient
+    ) -> list[dict[str, Any]]:
+        question_set = await questions.fetch_question_set(question_set_id)
+        approved = question_set.approved()
+        if not approved:
+            raise Conflict(
+                f"Question set {question_set_id!r} has no approved question. Approve its "
+                "questions in the question API first: only approved questions reach an interview.",
+                code="no_approved_questions",
+            )
+        # Positions are renumbered 1..n: the order this interview asks them in.
+        return [
+            {
+                "id": q.id,
+                "position": position,
+                "text": q.text,
+                "type": q.type,
+                "subtype": q.subtype,
+                "competency": q.competency,
+                "expected_points": q.expected_points,
+            }
+            for position, q in enumerate(approved, start=1)
+        ]
+
+    async def describe(self, interview: Interview) -> InterviewOut:
+        return InterviewOut.of(interview, await self.recordings.for_interview(interview.id))
+
+    async def end(self, interview_id: str) -> InterviewOut:
+        """End the interview; ending it again answers the same (the first `ended_at`)."""
+        interview = await self.interviews.get(interview_id)
+        if interview is None:
+            raise interview_not_found(interview_id)
+        interview = await self.interviews.end(interview, utcnow())
+        return await self.describe(interview)
+
+    async def page(
+        self, *, candidate_id: str | None, status: str | None, limit: int, offset: int
+    ) -> InterviewPage:
+        rows, total = await self.interviews.page(
+            candidate_id=candidate_id, status=status, limit=limit, offset=offset
+        )
+        recordings = await self.recordings.for_interviews(row.id for row in rows)
+        return InterviewPage(
+            items=[InterviewOut.of(row, recordings[row.id]) for row in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def erase(
+        self, interview: Interview, hooks: AnalysisHooks, storage: RecordingStorage
+    ) -> None:
+        """Erase the interview: its analyses (through the pipeline's hook), rows and files.
+
+        The files go after the rows are flushed and before the commit: should the commit still
+        fail, the caller gets an error and repeats the erasure; what is left is never a file
+        without its row (which the start-up sweep would remove anyway).
+        """
+        with log_context(interview_id=interview.id):
+            await hooks.erase(self.session, interview.id)
+            await self.recordings.delete_for_interview(interview.id)
+            await self.interviews.delete(interview.id)
+            await storage.erase_interview(interview.id)
+            logger.info("interview erased")

@@ -1,0 +1,89 @@
+"""The interview API: interview sessions and recording uploads (port 8002).
+
+`build_app(settings)` makes the app; `app` is the one uvicorn serves.
+"""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from analysis.models import metadata as analysis_metadata
+from analysis.providers.base import AnalysisProvider
+from analysis.registry import build_providers
+from analysis.worker import AnalysisWorker
+from interview_api.analyses.hooks import PipelineHooks
+from interview_api.analyses.routes import router as analyses_router
+from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.interviews import models as _interview_models  # noqa: F401 (table)
+from interview_api.interviews.routes import router as interviews_router
+from interview_api.models import Base
+from interview_api.question_client import QuestionApiClient
+from interview_api.recordings import models as _recording_models  # noqa: F401 (table)
+from interview_api.recordings.routes import router as recordings_router
+from interview_api.recordings.service import sweep_orphan_files
+from interview_api.recordings.storage import RecordingStorage
+from shared.app import create_app
+from shared.settings import Settings, get_settings
+from shared.storage import LocalStorage
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    question_client: QuestionApiClient | None = None,
+    analysis_hooks: AnalysisHooks | None = None,
+    providers: Sequence[AnalysisProvider] | None = None,
+) -> FastAPI:
+    """The interview API. `question_client` and `analysis_hooks` replace the defaults (also
+    settable on `app.state` before start-up); an injected question client is not closed here.
+    `providers` replaces the ones the settings configure (tests point them at stand-ins).
+    By default every upload is queued for analysis, and with RUN_WORKER_IN_API (the default)
+    the analysis worker runs inside this process."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        storage = RecordingStorage(settings.data_dir)
+        app.state.recording_storage = storage
+        await sweep_orphan_files(app.state.db, storage)
+        owned: QuestionApiClient | None = None
+        if app.state.question_client is None:
+            owned = app.state.question_client = QuestionApiClient.from_settings(settings)
+        worker = None
+        if app.state.analysis_hooks is None:
+            if settings.run_worker_in_api:
+                worker = AnalysisWorker(
+                    app.state.db,
+                    settings,
+                    providers if providers is not None else build_providers(settings),
+                    LocalStorage(settings.data_dir),
+                    concurrency=settings.worker_concurrency,
+                )
+                worker.start()  # also resumes the jobs a previous run left unfinished
+            app.state.analysis_hooks = PipelineHooks(LocalStorage(settings.data_dir), worker)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            if owned is not None:
+                await owned.aclose()
+                app.state.question_client = None
+
+    app = create_app(
+        service="interview_api",
+        title="Interview API",
+        description="Interview sessions with a snapshot of approved questions, and streamed, "
+        "durable recording uploads.",
+        routers=[interviews_router, recordings_router, analyses_router],
+        metadata=[Base.metadata, analysis_metadata],
+        settings=settings,
+        extra_lifespan=lifespan,
+    )
+    app.state.question_client = question_client
+    app.state.analysis_hooks = analysis_hooks
+    return app
+
+
+app = build_app()

@@ -1,0 +1,1 @@
+"""Recording uploads: streamed to disk, sniffed, stored durably, de-duplicated."""

@@ -1,0 +1,251 @@
+"""Read a multipart upload straight from the request stream into a temporary file.
+
+No `UploadFile` and no `request.form()`: Starlette would spool the whole file to a temporary file
+first, a second full copy. Here the `file` part's bytes go from the socket to the destination
+directory in bounded chunks, counted (the size cap aborts the upload as soon as it is passed)
+and sniffed from the first bytes (a non-video is refused before the rest arrives). Other parts
+are small form fields, kept in memory up to a small limit.
+"""
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from python_multipart import MultipartParser
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import parse_options_header
+from starlette.requests import Request
+
+from interview_api.recordings.sniff import HEAD_BYTES, sniff_container
+from interview_api.recordings.storage import TempUpload
+from shared.errors import AppError, Unprocessable
+
+if TYPE_CHECKING:  # a typing-only name in python-multipart
+    from python_multipart.multipart import MultipartCallbacks
+
+FILE_FIELD = "file"
+WRITE_CHUNK_BYTES = 1024 * 1024  # bytes gathered before one write to disk
+MAX_PARTS = 16
+MAX_FIELD_BYTES = 4096
+
+
+class UploadTooLarge(AppError):
+    status = 413
+    code = "upload_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The recording is larger than the limit of {limit} bytes (MAX_UPLOAD_BYTES). "
+            "Send a shorter or more compressed video, or raise the limit."
+        )
+
+
+def unsupported_media(code: str, message: str) -> AppError:
+    return AppError(message, code=code, status=415)
+
+
+def too_large_by_header(content_length: str | None, limit: int) -> bool:
+    """True when the declared body size already rules out a file within `limit`."""
+    # Allow for the multipart framing around the file and a few small fields.
+    allowance = MAX_PARTS * (MAX_FIELD_BYTES + 1024)
+    try:
+        return content_length is not None and int(content_length) > limit + allowance
+    except ValueError:
+        return False
+
+
+@dataclass
+class ReceivedForm:
+    """What arrived besides the file's bytes (those are in the temporary file)."""
+
+    container: str
+    filename: str | None
+    fields: dict[str, str]
+
+
+async def receive_upload(request: Request, temp: TempUpload, *, max_bytes: int) -> ReceivedForm:
+    """Stream the request's `file` part into `temp` (finished and fsynced on success).
+
+    Raises 413 `upload_too_large`, 415 `unsupported_media` / `multipart_required`, 422
+    `file_missing` / `empty_file` / `invalid_multipart` and the like. The caller discards `temp`
+    whenever this raises.
+    """
+    reader = _FormReader(_boundary(request), max_bytes)
+    async for chunk in request.stream():
+        reader.feed(chunk)
+        if len(reader.pending) >= WRITE_CHUNK_BYTES:
+            await temp.write(reader.take_pending())
+    if not reader.ended:
+        raise Unprocessable(
+            "The multipart body ended before its closing boundary; send the whole form again.",
+            code="invalid_multipart",
+        )
+    if reader.pending:
+        await temp.write(reader.take_pending())
+    if not reader.file_seen or reader.container is None:
+        raise Unprocessable(
+            f"The form has no `{FILE_FIELD}` part; send the video as the `{FILE_FIELD}` field.",
+            code="file_missing",
+        )
+    await temp.finish()
+    return ReceivedForm(reader.container, reader.filename, reader.fields)
+
+
+def _boundary(request: Request) -> bytes:
+    content_type, options = parse_options_header(request.headers.get("content-type"))
+    if content_type != b"multipart/form-data":
+        raise unsupported_media(
+            "multipart_required",
+            f"Send the recording as multipart/form-data with a `{FILE_FIELD}` part.",
+        )
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise Unprocessable(
+            "The multipart/form-data Content-Type has no boundary.", code="invalid_multipart"
+        )
+    return boundary
+
+
+@dataclass
+class _Part:
+    headers: dict[bytes, bytes] = field(default_factory=dict)
+    header_name: bytearray = field(default_factory=bytearray)
+    header_value: bytearray = field(default_factory=bytearray)
+    name: str = ""
+    is_file: bool = False
+    value: bytearray = field(default_factory=bytearray)
+
+
+class _FormReader:
+    """Callbacks for python-multipart's streaming parser. They run synchronously inside
+    `feed`; file bytes wait in `pending` until the caller writes them out."""
+
+    def __init__(self, boundary: bytes, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.pending = bytearray()
+        self.head = bytearray()
+        self.container: str | None = None
+        self.file_seen = False
+        self.file_size = 0
+        self.filename: str | None = None
+        self.fields: dict[str, str] = {}
+        self.ended = False
+        self._parts = 0
+        self._part = _Part()
+        callbacks: MultipartCallbacks = {
+            "on_part_begin": self._on_part_begin,
+            "on_header_field": self._on_header_field,
+            "on_header_value": self._on_header_value,
+            "on_header_end": self._on_header_end,
+            "on_headers_finished": self._on_headers_finished,
+            "on_part_data": self._on_part_data,
+            "on_part_end": self._on_part_end,
+            "on_end": self._on_end,
+        }
+        try:
+            self._parser = MultipartParser(boundary, callbacks)
+        except ValueError as exc:
+            raise Unprocessable(
+                "The multipart boundary is not valid.", code="invalid_multipart"
+            ) from exc
+
+    def feed(self, chunk: bytes) -> None:
+        try:
+            self._parser.write(chunk)
+        except MultipartParseError as exc:
+            raise Unprocessable(
+                "The multipart/form-data body is malformed; let the HTTP client build it.",
+                code="invalid_multipart",
+            ) from exc
+
+    def take_pending(self) -> bytes:
+        data = bytes(self.pending)
+        self.pending.clear()
+        return data
+
+    def _on_part_begin(self) -> None:
+        self._parts += 1
+        if self._parts > MAX_PARTS:
+            raise Unprocessable(f"The form has more than {MAX_PARTS} parts.", code="too_many_parts")
+        self._part = _Part()
+
+    def _on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._part.header_name += data[start:end]
+
+    def _on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._part.header_value += data[start:end]
+
+    def _on_header_end(self) -> None:
+        part = self._part
+        part.headers[bytes(part.header_name).lower()] = bytes(part.header_value)
+        part.header_name.clear()
+        part.header_value.clear()
+
+    def _on_headers_finished(self) -> None:
+        part = self._part
+        _, options = parse_options_header(part.headers.get(b"content-disposition"))
+        part.name = _decode(options.get(b"name", b""))
+        filename = options.get(b"filename")
+        if part.name == FILE_FIELD:
+            if self.file_seen:
+                raise Unprocessable(
+                    f"Send one `{FILE_FIELD}` part per request.", code="too_many_files"
+                )
+            part.is_file = self.file_seen = True
+            self.filename = _decode(filename) if filename is not None else None
+        elif filename is not None:
+            raise Unprocessable(
+                f"The form sends a file as `{part.name}`; send the video as the "
+                f"`{FILE_FIELD}` field.",
+                code="unexpected_file_field",
+            )
+
+    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        part = self._part
+        if not part.is_file:
+            part.value += data[start:end]
+            if len(part.value) > MAX_FIELD_BYTES:
+                raise Unprocessable(
+                    f"The form field `{part.name}` is longer than {MAX_FIELD_BYTES} bytes.",
+                    code="field_too_large",
+                )
+            return
+        self.file_size += end - start
+        if self.file_size > self.max_bytes:
+            raise UploadTooLarge(self.max_bytes)
+        self.pending += data[start:end]
+        if self.container is None and len(self.head) < HEAD_BYTES:
+            self.head += data[start : min(end, start + HEAD_BYTES - len(self.head))]
+            if len(self.head) >= HEAD_BYTES:
+                self._sniff()
+
+    def _on_part_end(self) -> None:
+        part = self._part
+        if part.is_file:
+            if self.file_size == 0:
+                raise Unprocessable(
+                    "The uploaded file is empty; send the recorded video.", code="empty_file"
+                )
+            if self.container is None:
+                self._sniff()
+        elif part.name:
+            self.fields[part.name] = _decode(bytes(part.value))
+
+    def _on_end(self) -> None:
+        self.ended = True
+
+    def _sniff(self) -> None:
+        self.container = sniff_container(bytes(self.head))
+        if self.container is None:
+            raise unsupported_media(
+                "unsupported_media",
+                "The file is not a video this service accepts (MP4, MOV, WebM, Matroska, AVI "
+                "or MPEG-TS, recognised from its content). Send the recording itself.",
+            )
+
+
+def _decode(raw: bytes) -> str:
+    # Browsers send UTF-8 names; anything that is not UTF-8 is kept readable, not rejected.
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
