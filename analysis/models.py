@@ -7,7 +7,7 @@ error) is committed before every wait, so a restarted worker resumes instead of 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -29,7 +29,7 @@ class Analysis(Base):
     question_id: Mapped[str | None] = mapped_column(String(64))
     question_text: Mapped[str | None] = mapped_column(Text)
     recording_key: Mapped[str] = mapped_column(Text)  # where the video is, relative to DATA_DIR
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     container: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="queued")
