@@ -85,12 +85,8 @@ async def run_worker(settings: Settings) -> None:
     db = Database(settings.database_url_for("interview_api"))
     if settings.auto_migrate:
         await db.create_all(metadata)
-    worker = AnalysisWorker(
-        db,
-        settings,
-        build_providers(settings),
-        LocalStorage(settings.data_dir),
-        concurrency=settings.worker_concurrency,
+    worker = AnalysisWorker.from_settings(
+        db, settings, build_providers(settings), LocalStorage(settings.data_dir)
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -2,11 +2,11 @@
 
 `make_proxy` transcodes a recording into an MP4 that fits under a byte budget: at most 360 px on
 its shorter side (Twelve Labs needs at least 360 px there, so no smaller), H.264 at a bitrate
-computed from the duration, the sound kept as mono AAC at 64 kbps, and the index at the front (faststart). It runs the ffmpeg
-binary that `imageio-ffmpeg` ships, as a subprocess the event loop awaits, and kills it at the
-timeout. A single-pass encoder can overshoot its target, so a result that is still too big gets
-one more pass at a bitrate corrected by how much the first one missed; after that, or when even a
-tiny bitrate cannot fit the duration, it raises `TranscodeError`.
+computed from the duration, the sound kept as mono AAC at 64 kbps, and the index at the front
+(faststart). It runs the ffmpeg binary that `imageio-ffmpeg` ships, as a subprocess the event loop
+awaits, and kills it at the timeout. A single-pass encoder can overshoot its target, so a result
+that is still too big gets one more pass at a bitrate corrected by how much the first one missed;
+after that, or when even a tiny bitrate cannot fit the duration, it raises `TranscodeError`.
 """
 
 import asyncio

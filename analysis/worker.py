@@ -128,6 +128,24 @@ class AnalysisWorker:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._loop_task: asyncio.Task[None] | None = None
 
+    @classmethod
+    def from_settings(
+        cls,
+        db: Database,
+        settings: Settings,
+        providers: Sequence[AnalysisProvider],
+        storage: Storage,
+    ) -> "AnalysisWorker":
+        return cls(
+            db,
+            settings,
+            providers,
+            storage,
+            concurrency=settings.worker_concurrency,
+            poll_interval=settings.worker_poll_seconds,
+            lease_seconds=settings.worker_lease_seconds,
+        )
+
     # lifecycle
 
     def start(self) -> None:

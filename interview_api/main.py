@@ -53,12 +53,11 @@ def build_app(
         worker = None
         if app.state.analysis_hooks is None:
             if settings.run_worker_in_api:
-                worker = AnalysisWorker(
+                worker = AnalysisWorker.from_settings(
                     app.state.db,
                     settings,
                     providers if providers is not None else build_providers(settings),
                     LocalStorage(settings.data_dir),
-                    concurrency=settings.worker_concurrency,
                 )
                 worker.start()  # also resumes the jobs a previous run left unfinished
             app.state.analysis_hooks = PipelineHooks(LocalStorage(settings.data_dir), worker)

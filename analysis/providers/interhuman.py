@@ -166,6 +166,7 @@ class InterhumanProvider:
             "key_id": settings.interhuman_key_id,
             "key_secret": _reveal(settings.interhuman_key_secret),
             "concurrency": settings.interhuman_concurrency,
+            "poll_interval": settings.interhuman_poll_seconds,
         }
         options.update(overrides)
         return cls(**options)

@@ -374,6 +374,7 @@ class TwelveLabsProvider:
             "base_url": settings.twelvelabs_base_url,
             "model": settings.twelvelabs_model,
             "concurrency": settings.twelvelabs_concurrency,
+            "poll_interval": settings.twelvelabs_poll_seconds,
         }
         values.update(overrides)
         return cls(**values)
