@@ -22,6 +22,7 @@ from analysis.runner import MemoryStepStore, run_providers
 from analysis.worker import AnalysisWorker
 from shared.db import Database
 from shared.logging import configure_logging
+from shared.metrics import ProcessMetricsServer
 from shared.settings import Settings, get_settings
 from shared.storage import LocalStorage
 
@@ -92,12 +93,18 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    metrics = None
+    if settings.worker_metrics_port is not None:
+        # a worker has no HTTP app: its provider metrics get a port of their own
+        metrics = ProcessMetricsServer(settings.worker_metrics_port, "0.0.0.0")  # noqa: S104
     worker.start()
     try:
         await stop.wait()
     finally:
         await worker.stop()
         await db.dispose()
+        if metrics is not None:
+            metrics.stop()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -142,7 +142,7 @@ class AnalysisRepository:
         rows = await self.session.execute(
             select(Analysis.status, func.count()).group_by(Analysis.status)
         )
-        return {status: count for status, count in rows.tuples()}
+        return {status: count for status, count in rows}
 
     async def oldest_queued_at(self) -> datetime | None:
         return await self.session.scalar(

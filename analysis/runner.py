@@ -8,6 +8,7 @@ every wait) and the command line with memory.
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 from analysis.canonical import Media, ProviderName, ProviderStatus
 from analysis.providers.base import AnalysisProvider, ProviderFailure, ProviderResult, VideoInput
 from shared.http import RetryPolicy
+from shared.metrics import observe_provider_call
 
 logger = logging.getLogger(__name__)
 
@@ -120,10 +122,12 @@ async def run_step(
     while True:
         attempts += 1
         await store.begin_attempt(name, attempts)
+        started = time.monotonic()
         try:
             async with asyncio.timeout(policy.deadline_seconds):
                 result = await provider.run(video, dict(state), checkpoint)
         except ProviderFailure as failure:
+            observe_provider_call(name, time.monotonic() - started, failure.code)
             if failure.retryable and attempts < policy.attempts:
                 delay = policy.backoff.backoff(attempts)
                 logger.warning("%s failed (%s); step retry in %.0fs", name, failure.code, delay)
@@ -131,13 +135,16 @@ async def run_step(
                 continue
             await store.finish(name, _failed(failure.code, failure.message, state, failure.raw))
         except TimeoutError:
+            observe_provider_call(name, time.monotonic() - started, "step_deadline_exceeded")
             message = f"{name} did not finish within {policy.deadline_seconds:.0f} s."
             await store.finish(name, _failed("step_deadline_exceeded", message, state))
         except Exception as exc:  # a defect in an adapter must not take the others down
+            observe_provider_call(name, time.monotonic() - started, "internal_error")
             logger.exception("%s step crashed", name)
             message = f"{name} failed unexpectedly ({type(exc).__name__}); see the server logs."
             await store.finish(name, _failed("internal_error", message, state))
         else:
+            observe_provider_call(name, time.monotonic() - started)
             await store.finish(
                 name,
                 StepOutcome(

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
@@ -126,6 +127,12 @@ async def erase_interview(session: AsyncSession, storage: Storage, interview_id:
                 )
         await storage.delete(result_key(analysis.id))
     return queued
+
+
+async def queue_state(session: AsyncSession) -> tuple[dict[str, int], datetime | None]:
+    """Jobs by status and when the oldest queued one was queued (for /metrics)."""
+    repo = AnalysisRepository(session)
+    return await repo.count_by_status(), await repo.oldest_queued_at()
 
 
 async def remote_deletions(session: AsyncSession, interview_id: str | None) -> list[dict[str, Any]]:

@@ -5,9 +5,11 @@
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 
+from analysis import service as analysis_service
 from analysis.models import metadata as analysis_metadata
 from analysis.providers.base import AnalysisProvider
 from analysis.registry import build_providers
@@ -24,6 +26,7 @@ from interview_api.recordings.routes import router as recordings_router
 from interview_api.recordings.service import sweep_orphan_files
 from interview_api.recordings.storage import RecordingStorage
 from shared.app import create_app
+from shared.metrics import register_queue_probe
 from shared.settings import Settings, get_settings
 from shared.storage import LocalStorage
 
@@ -61,6 +64,12 @@ def build_app(
                 )
                 worker.start()  # also resumes the jobs a previous run left unfinished
             app.state.analysis_hooks = PipelineHooks(LocalStorage(settings.data_dir), worker)
+
+        async def queue_probe() -> tuple[dict[str, int], datetime | None]:
+            async with app.state.db.session() as session:
+                return await analysis_service.queue_state(session)
+
+        register_queue_probe(app, queue_probe)
         try:
             yield
         finally:

@@ -1,10 +1,12 @@
-"""`interview-backend serve`: run the whole system on one machine; Ctrl-C stops everything.
+"""`interview-backend`: run the whole system on one machine, or migrate its databases.
 
-Each service runs in its own uvicorn process; if one exits, the others are stopped too, so a
-half-running system never looks healthy.
+`serve` runs each service in its own uvicorn process (Ctrl-C stops everything; if one exits, the
+others are stopped too, so a half-running system never looks healthy). `migrate` brings every
+service's schema to the newest revision.
 """
 
 import argparse
+import asyncio
 import os
 import signal
 import subprocess
@@ -70,14 +72,33 @@ def serve(host: str) -> int:
     return 1 if failed else 0
 
 
+async def migrate() -> None:
+    from shared.db import Database
+    from shared.migrations import SERVICES as MIGRATED
+    from shared.migrations import upgrade
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    for service in MIGRATED:
+        db = Database(settings.database_url_for(service))
+        try:
+            await upgrade(db, service)
+        finally:
+            await db.dispose()
+        print(f"{service}: schema up to date", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="interview-backend", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("serve", help="run the question API and the interview API together")
     run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    sub.add_parser("migrate", help="apply database migrations for every service")
     args = parser.parse_args(argv)
     if args.command == "serve":
         sys.exit(serve(args.host))
+    asyncio.run(migrate())
 
 
 if __name__ == "__main__":

@@ -233,3 +233,16 @@ async def test_the_interview_question_reaches_the_twelve_labs_prompt(
 
     assert document["question"]["text"] == question["text"]
     assert question["text"] in fake_tl.analyze_bodies[0]["prompt"]
+
+
+async def test_metrics_show_the_queue_and_provider_calls(api, answer):
+    client = await api(None)
+    recording = await upload(client, answer)
+    await finished(client, recording["analysis_id"])
+
+    metrics = (await client.get("/metrics")).text
+
+    assert 'analysis_jobs{status="succeeded"} 1.0' in metrics
+    assert "analysis_queue_oldest_age_seconds 0.0" in metrics
+    assert 'provider_call_duration_seconds_count{outcome="success",provider="local"}' in metrics
+    assert 'route="/interviews/{interview_id}/recordings"' in metrics
