@@ -49,6 +49,24 @@ class Settings(BaseSettings):
     analysis_webhook_secret: SecretStr | None = None
     run_worker_in_api: bool = True
     worker_concurrency: int = 2
+    worker_lease_seconds: float = 60.0
+    worker_poll_seconds: float = 1.0
+    worker_metrics_port: int | None = None
+    twelvelabs_poll_seconds: float = 5.0
+    interhuman_poll_seconds: float = 5.0
+    orphan_grace_seconds: float = 3600.0
+
+    # Storage: recordings and results. STORAGE_URL unset or file:// -> the DATA_DIR folder;
+    # s3://bucket/optional/prefix -> an S3-compatible bucket (S3_ENDPOINT_URL for MinIO etc.).
+    # Unset AWS_* credentials fall back to boto3's usual chain (profile, instance or task role).
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None  # with temporary (STS) credentials
+    aws_region: str = "us-east-1"
+    s3_part_size: int = Field(default=8 * 1024**2, ge=5 * 1024**2, le=5 * GIB)
+    s3_create_bucket: bool = False
 
     @field_validator("*", mode="before")
     @classmethod
