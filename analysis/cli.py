@@ -24,7 +24,7 @@ from shared.db import Database
 from shared.logging import configure_logging
 from shared.metrics import ProcessMetricsServer
 from shared.settings import Settings, get_settings
-from shared.storage import LocalStorage
+from shared.storage import storage_from_settings
 
 
 def _sha256(path: Path) -> str:
@@ -86,9 +86,8 @@ async def run_worker(settings: Settings) -> None:
     db = Database(settings.database_url_for("interview_api"))
     if settings.auto_migrate:
         await db.create_all(metadata)
-    worker = AnalysisWorker.from_settings(
-        db, settings, build_providers(settings), LocalStorage(settings.data_dir)
-    )
+    storage = storage_from_settings(settings)
+    worker = AnalysisWorker.from_settings(db, settings, build_providers(settings), storage)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -102,6 +101,7 @@ async def run_worker(settings: Settings) -> None:
         await stop.wait()
     finally:
         await worker.stop()
+        await storage.aclose()
         await db.dispose()
         if metrics is not None:
             metrics.stop()

@@ -6,8 +6,8 @@ from fastapi import Depends, Request
 
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.question_client import QuestionApiClient
-from interview_api.recordings.storage import RecordingStorage
 from shared.settings import Settings
+from shared.storage import Storage
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -25,12 +25,12 @@ def get_analysis_hooks(request: Request) -> AnalysisHooks:
     return hooks
 
 
-def get_storage(request: Request) -> RecordingStorage:
-    storage: RecordingStorage = request.app.state.recording_storage
+def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
     return storage
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 QuestionClientDep = Annotated[QuestionApiClient, Depends(get_question_client)]
 AnalysisHooksDep = Annotated[AnalysisHooks, Depends(get_analysis_hooks)]
-StorageDep = Annotated[RecordingStorage, Depends(get_storage)]
+StorageDep = Annotated[Storage, Depends(get_storage)]

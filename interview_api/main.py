@@ -24,11 +24,10 @@ from interview_api.question_client import QuestionApiClient
 from interview_api.recordings import models as _recording_models  # noqa: F401 (table)
 from interview_api.recordings.routes import router as recordings_router
 from interview_api.recordings.service import sweep_orphan_files
-from interview_api.recordings.storage import RecordingStorage
 from shared.app import create_app
 from shared.metrics import register_queue_probe
 from shared.settings import Settings, get_settings
-from shared.storage import LocalStorage
+from shared.storage import storage_from_settings
 
 
 def build_app(
@@ -47,9 +46,8 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        storage = RecordingStorage(settings.data_dir)
-        app.state.recording_storage = storage
-        await sweep_orphan_files(app.state.db, storage)
+        storage = app.state.storage = storage_from_settings(settings)
+        await sweep_orphan_files(app.state.db, storage, settings.orphan_grace_seconds)
         owned: QuestionApiClient | None = None
         if app.state.question_client is None:
             owned = app.state.question_client = QuestionApiClient.from_settings(settings)
@@ -60,10 +58,10 @@ def build_app(
                     app.state.db,
                     settings,
                     providers if providers is not None else build_providers(settings),
-                    LocalStorage(settings.data_dir),
+                    storage,
                 )
                 worker.start()  # also resumes the jobs a previous run left unfinished
-            app.state.analysis_hooks = PipelineHooks(LocalStorage(settings.data_dir), worker)
+            app.state.analysis_hooks = PipelineHooks(storage, worker)
 
         async def queue_probe() -> tuple[dict[str, int], datetime | None]:
             async with app.state.db.session() as session:
@@ -78,6 +76,7 @@ def build_app(
             if owned is not None:
                 await owned.aclose()
                 app.state.question_client = None
+            await storage.aclose()
 
     app = create_app(
         service="interview_api",

@@ -1,1 +1,1 @@
-"""question_api."""
+"""The question API: interview questions for a job description, reviewed and approved by HR."""

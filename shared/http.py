@@ -9,7 +9,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -42,7 +42,7 @@ class RetryPolicy:
         return ceiling * (0.5 + 0.5 * float(self.jitter()))
 
 
-def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
     """`Retry-After` (or `retry-after-ms`) as seconds, or None when absent or unreadable."""
     if ms := headers.get("retry-after-ms"):
         try:

@@ -14,6 +14,8 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -53,6 +55,12 @@ S3_COMPATIBLE_CONFIG = Config(
 )
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    modified: datetime  # timezone-aware UTC
 
 
 class StorageError(Exception):
@@ -108,8 +116,8 @@ class Storage(Protocol):
 
     async def exists(self, key: str) -> bool: ...
 
-    async def list_keys(self, prefix: str) -> list[str]:
-        """Every key in the folder `prefix` (`""`: all), sorted."""
+    async def list_objects(self, prefix: str) -> list["StoredObject"]:
+        """Every object in the folder `prefix` (`""`: all), sorted by key, with its age."""
         ...
 
     async def presigned_url(self, key: str, expires_seconds: int) -> str | None:
@@ -313,20 +321,25 @@ class LocalStorage:
         path = self.path(key)
         return await anyio.to_thread.run_sync(path.is_file)
 
-    async def list_keys(self, prefix: str) -> list[str]:
+    async def list_objects(self, prefix: str) -> list[StoredObject]:
         """Every file under the folder `prefix`, temporary files of open or crashed sinks
         included (so that an orphan sweep removes them too)."""
         normal = check_key(prefix, prefix=True)
         folder = self.path(normal) if normal else self.root.resolve()
         return await anyio.to_thread.run_sync(self._list_sync, folder)
 
-    def _list_sync(self, folder: Path) -> list[str]:
+    def _list_sync(self, folder: Path) -> list[StoredObject]:
         root = self.root.resolve()
-        return sorted(
-            (Path(directory) / name).relative_to(root).as_posix()
-            for directory, _, names in os.walk(folder)
-            for name in names
-        )
+        found = []
+        for directory, _, names in os.walk(folder):
+            for name in names:
+                path = Path(directory) / name
+                try:
+                    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                except FileNotFoundError:  # removed while listing (a sink that just committed)
+                    continue
+                found.append(StoredObject(path.relative_to(root).as_posix(), modified))
+        return sorted(found, key=lambda item: item.key)
 
     async def presigned_url(self, key: str, expires_seconds: int) -> str | None:
         self.path(key)  # the same refusal of a bad key as every other backend
@@ -522,7 +535,7 @@ class S3Storage:
 
     def _delete_objects_sync(self, s3: "S3Client", folder: str) -> None:
         batch: list[ObjectIdentifierTypeDef] = []
-        for name in self._list_sync(s3, folder):
+        for name, _ in self._list_sync(s3, folder):
             batch.append({"Key": name})
             if len(batch) == DELETE_BATCH:
                 self._delete_batch_sync(s3, batch)
@@ -552,15 +565,18 @@ class S3Storage:
             raise
         return True
 
-    async def list_keys(self, prefix: str) -> list[str]:
+    async def list_objects(self, prefix: str) -> list[StoredObject]:
         normal = check_key(prefix, prefix=True)
         folder = self.prefix + (normal + "/" if normal else "")
-        names = await self._run(lambda s3: self._list_sync(s3, folder))
-        return sorted(name.removeprefix(self.prefix) for name in names)
+        items = await self._run(lambda s3: self._list_sync(s3, folder))
+        return sorted(
+            (StoredObject(name.removeprefix(self.prefix), modified) for name, modified in items),
+            key=lambda item: item.key,
+        )
 
-    def _list_sync(self, s3: "S3Client", folder: str) -> list[str]:
+    def _list_sync(self, s3: "S3Client", folder: str) -> list[tuple[str, datetime]]:
         return [
-            item["Key"]
+            (item["Key"], item["LastModified"])
             for page in s3.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=folder
             )

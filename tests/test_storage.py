@@ -55,6 +55,10 @@ _STORAGE_ENV = (
 CHUNK = 64 * 1024
 
 
+async def keys(storage: Storage, prefix: str) -> list[str]:
+    return [item.key for item in await storage.list_objects(prefix)]
+
+
 @pytest.fixture(autouse=True)
 def _no_developer_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees a developer's AWS profile, credentials or storage settings."""
@@ -225,8 +229,8 @@ async def test_nothing_is_visible_under_the_key_before_commit(backend: Backend) 
     sink = await _write(backend.storage, key, 6 * MIB)  # past one S3 part
 
     assert not await backend.storage.exists(key)
-    assert await backend.storage.list_keys("results") == []
-    assert key not in await backend.storage.list_keys("recordings")
+    assert await keys(backend.storage, "results") == []
+    assert key not in await keys(backend.storage, "recordings")
 
     await sink.commit()
     assert await backend.storage.exists(key)
@@ -332,7 +336,7 @@ async def test_delete_prefix_removes_that_folder_only(backend: Backend) -> None:
     await backend.storage.delete_prefix("recordings/interview_a")
     await backend.storage.delete_prefix("recordings/never_there")
 
-    assert await backend.storage.list_keys("") == [
+    assert await keys(backend.storage, "") == [
         "recordings/interview_ab/3.webm",
         "results/analysis_z.json",
     ]
@@ -347,22 +351,22 @@ async def test_delete_prefix_deletes_in_batches(
 
     await backend.storage.delete_prefix("recordings/interview_a/")
 
-    assert await backend.storage.list_keys("recordings") == []
+    assert await keys(backend.storage, "recordings") == []
 
 
-async def test_list_keys_lists_the_folder_recursively_and_sorted(backend: Backend) -> None:
+async def test_list_objects_lists_the_folder_recursively_and_sorted(backend: Backend) -> None:
     for key in ("recordings/interview_b/2.webm", "recordings/interview_a/1.webm", "results/z"):
         await backend.storage.write_bytes(key, b"x")
 
-    assert await backend.storage.list_keys("recordings") == [
+    assert await keys(backend.storage, "recordings") == [
         "recordings/interview_a/1.webm",
         "recordings/interview_b/2.webm",
     ]
-    assert await backend.storage.list_keys("recordings/interview_b/") == [
+    assert await keys(backend.storage, "recordings/interview_b/") == [
         "recordings/interview_b/2.webm"
     ]
-    assert await backend.storage.list_keys("recordings/interview") == []
-    assert await backend.storage.list_keys("nothing/here") == []
+    assert await keys(backend.storage, "recordings/interview") == []
+    assert await keys(backend.storage, "nothing/here") == []
 
 
 async def test_presigned_url_serves_the_object_from_s3_and_is_none_locally(
@@ -428,7 +432,7 @@ async def test_s3_keys_live_under_the_url_prefix_and_big_uploads_use_parts(
     small = s3.head_object(Bucket=bucket, Key="deploy/eu/results/small.json")
     assert big["ETag"].strip('"').endswith("-3")  # 5 + 5 + 1 MiB
     assert "-" not in small["ETag"]  # one PutObject
-    assert await storage.list_keys("") == [
+    assert await keys(storage, "") == [
         "recordings/interview_a/rec.webm",
         "results/small.json",
     ]

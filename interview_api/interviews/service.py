@@ -12,10 +12,11 @@ from interview_api.interviews.repository import InterviewRepository
 from interview_api.interviews.schemas import InterviewOut, InterviewPage, StartInterviewRequest
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.repository import RecordingRepository
-from interview_api.recordings.storage import RecordingStorage
+from interview_api.recordings.storage import interview_prefix
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
 from shared.logging import log_context
+from shared.storage import Storage
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +114,7 @@ class InterviewService:
             offset=offset,
         )
 
-    async def erase(
-        self, interview: Interview, hooks: AnalysisHooks, storage: RecordingStorage
-    ) -> None:
+    async def erase(self, interview: Interview, hooks: AnalysisHooks, storage: Storage) -> None:
         """Erase the interview: its analyses (through the pipeline's hook), rows and files.
 
         The files go after the rows are flushed and before the commit: should the commit still
@@ -126,5 +125,5 @@ class InterviewService:
             await hooks.erase(self.session, interview.id)
             await self.recordings.delete_for_interview(interview.id)
             await self.interviews.delete(interview.id)
-            await storage.erase_interview(interview.id)
+            await storage.delete_prefix(interview_prefix(interview.id))
             logger.info("interview erased")

@@ -1,7 +1,9 @@
 """Storing an uploaded recording durably, once, and sweeping what a crash left behind."""
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +16,13 @@ from interview_api.interviews.service import interview_not_found, new_id
 from interview_api.recordings.models import Recording
 from interview_api.recordings.repository import RecordingRepository
 from interview_api.recordings.sniff import EXTENSIONS
-from interview_api.recordings.storage import RecordingStorage, safe_original_filename
+from interview_api.recordings.storage import (
+    RECORDINGS_PREFIX,
+    interview_of,
+    interview_prefix,
+    recording_key,
+    safe_original_filename,
+)
 from interview_api.recordings.streaming import (
     ReceivedForm,
     UploadTooLarge,
@@ -24,6 +32,7 @@ from interview_api.recordings.streaming import (
 from shared.db import Database, utcnow
 from shared.errors import Unprocessable
 from shared.logging import log_context
+from shared.storage import Storage, StoredObject, UploadSink
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +47,7 @@ class RecordingService:
     def __init__(
         self,
         session: AsyncSession,
-        storage: RecordingStorage,
+        storage: Storage,
         hooks: AnalysisHooks,
         *,
         max_upload_bytes: int,
@@ -52,45 +61,47 @@ class RecordingService:
     async def upload(self, interview: Interview, request: Request) -> Stored:
         """Receive the request's multipart body and store its `file` part for `interview`.
 
-        The order makes a crash harmless: the bytes go to a temporary file in the destination
-        directory (fsynced), are renamed to their final name (directory fsynced), and only then
-        is the row written; the request's unit of work commits it. Whatever a crash leaves
-        without a row is removed by the start-up sweep.
+        The order makes a crash harmless: the bytes stream into a sink that becomes visible
+        under its final key only when committed (a temporary file fsynced and renamed, or an S3
+        multipart upload completed), and only then is the row written; the request's unit of
+        work commits it. Whatever a crash leaves without a row is removed by the start-up sweep.
         """
         if too_large_by_header(request.headers.get("content-length"), self.max_upload_bytes):
             raise UploadTooLarge(self.max_upload_bytes)
+        recording_id = new_id()
+
+        def open_sink(container: str) -> UploadSink:
+            key = recording_key(interview.id, recording_id, EXTENSIONS[container])
+            return self.storage.open_sink(key)
+
         with log_context(interview_id=interview.id):
-            temp = await self.storage.open_temp(interview.id)
+            form, sink = await receive_upload(request, open_sink, max_bytes=self.max_upload_bytes)
             try:
-                form = await receive_upload(request, temp, max_bytes=self.max_upload_bytes)
                 question_id, question_text = _question(interview, form)
                 existing = await self.recordings.find_duplicate(
-                    interview.id, question_id, temp.sha256
+                    interview.id, question_id, sink.sha256
                 )
                 if existing is not None:
                     logger.info("duplicate upload of recording %s", existing.id)
                     return Stored(existing, created=False)
                 recording = Recording(
-                    id=new_id(),
+                    id=recording_id,
                     interview_id=interview.id,
                     question_id=question_id,
                     question_text=question_text,
-                    size_bytes=temp.size_bytes,
-                    sha256=temp.sha256,
+                    path=recording_key(interview.id, recording_id, EXTENSIONS[form.container]),
+                    size_bytes=sink.bytes_written,
+                    sha256=sink.sha256,
                     container=form.container,
                     original_filename=safe_original_filename(form.filename),
                     created_at=utcnow(),
                 )
-                final = self.storage.final_path(
-                    interview.id, recording.id, EXTENSIONS[form.container]
-                )
-                recording.path = self.storage.relative(final)
                 try:
-                    await temp.publish(final)
+                    await sink.commit()
                 except FileNotFoundError as exc:  # erased while the upload streamed in
                     raise interview_not_found(interview.id) from exc
             finally:
-                await temp.discard()
+                await sink.abort()  # nothing once committed
             return await self._record(recording)
 
     async def _record(self, recording: Recording) -> Stored:
@@ -104,7 +115,7 @@ class RecordingService:
             recording.analysis_id = await self.hooks.enqueue(self.session, recording)
             await self.recordings.save()
         except BaseException:
-            await self.storage.remove(recording.path)
+            await self.storage.delete(recording.path)
             raise
         logger.info(
             "recording %s stored: %d bytes, %s",
@@ -118,7 +129,7 @@ class RecordingService:
     async def _stored_meanwhile(self, recording: Recording) -> Stored:
         """The row could not be written: an identical upload was stored while this one streamed
         in (answer with that one), or the interview was erased meanwhile (404)."""
-        await self.storage.remove(recording.path)
+        await self.storage.delete(recording.path)
         await self.recordings.abandon()
         existing = await self.recordings.find_duplicate(
             recording.interview_id, recording.question_id, recording.sha256
@@ -145,16 +156,30 @@ def _question(interview: Interview, form: ReceivedForm) -> tuple[str | None, str
     return question_id, text if isinstance(text, str) else None
 
 
-async def sweep_orphan_files(db: Database, storage: RecordingStorage) -> int:
-    """Delete recording files that have no row (and unfinished temporary files): what a crash
-    between writing a file and committing its row leaves behind. Runs at start-up, before any
-    upload, so nothing in flight is mistaken for an orphan. Returns how many were removed."""
+async def sweep_orphan_files(db: Database, storage: Storage, grace_seconds: float) -> int:
+    """Delete recording objects that have no row (and unfinished temporary files): what a crash
+    between writing a file and committing its row leaves behind. Runs at start-up. Objects
+    younger than `grace_seconds` are left alone: they may be another replica's upload in flight.
+    Returns how many were removed."""
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    by_interview: dict[str, list[StoredObject]] = defaultdict(list)
+    for item in await storage.list_objects(RECORDINGS_PREFIX):
+        if (interview_id := interview_of(item.key)) is not None:
+            by_interview[interview_id].append(item)
     removed = 0
-    for interview_id, directory in await storage.interview_dirs():
+    for interview_id, items in sorted(by_interview.items()):
         async with db.session() as session:
             exists = await InterviewRepository(session).exists(interview_id)
             keep = await RecordingRepository(session).paths_for_interview(interview_id)
-        for path in await storage.remove_unlisted(directory, keep if exists else set()):
-            logger.warning("removed orphan file %s (no recording row)", path, extra={"path": path})
-            removed += 1
+        stale = [i for i in items if i.key not in keep and i.modified <= cutoff]
+        if not exists and len(stale) == len(items):
+            await storage.delete_prefix(interview_prefix(interview_id))
+        else:
+            for item in stale:
+                await storage.delete(item.key)
+        for item in stale:
+            logger.warning(
+                "removed orphan %s (no recording row)", item.key, extra={"key": item.key}
+            )
+        removed += len(stale)
     return removed

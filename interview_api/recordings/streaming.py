@@ -1,12 +1,13 @@
-"""Read a multipart upload straight from the request stream into a temporary file.
+"""Read a multipart upload straight from the request stream into a storage sink.
 
 No `UploadFile` and no `request.form()`: Starlette would spool the whole file to a temporary file
-first, a second full copy. Here the `file` part's bytes go from the socket to the destination
-directory in bounded chunks, counted (the size cap aborts the upload as soon as it is passed)
-and sniffed from the first bytes (a non-video is refused before the rest arrives). Other parts
-are small form fields, kept in memory up to a small limit.
+first, a second full copy. Here the `file` part's bytes go from the socket to the storage (a
+folder or an S3 multipart upload) in bounded chunks, counted (the size cap aborts the upload as
+soon as it is passed) and sniffed from the first bytes (a non-video is refused before the rest
+arrives). Other parts are small form fields, kept in memory up to a small limit.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,8 @@ from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 
 from interview_api.recordings.sniff import HEAD_BYTES, sniff_container
-from interview_api.recordings.storage import TempUpload
 from shared.errors import AppError, Unprocessable
+from shared.storage import UploadSink
 
 if TYPE_CHECKING:  # a typing-only name in python-multipart
     from python_multipart.multipart import MultipartCallbacks
@@ -55,39 +56,57 @@ def too_large_by_header(content_length: str | None, limit: int) -> bool:
 
 @dataclass
 class ReceivedForm:
-    """What arrived besides the file's bytes (those are in the temporary file)."""
+    """What arrived besides the file's bytes (those are in the sink)."""
 
     container: str
     filename: str | None
     fields: dict[str, str]
 
 
-async def receive_upload(request: Request, temp: TempUpload, *, max_bytes: int) -> ReceivedForm:
-    """Stream the request's `file` part into `temp` (finished and fsynced on success).
+async def receive_upload(
+    request: Request, open_sink: Callable[[str], UploadSink], *, max_bytes: int
+) -> tuple[ReceivedForm, UploadSink]:
+    """Stream the request's `file` part into a sink that `open_sink(container)` opens once the
+    container is sniffed from the first bytes (so its key can carry the right extension).
 
+    Returns the form and the sink, written but not committed: the caller commits or aborts it.
     Raises 413 `upload_too_large`, 415 `unsupported_media` / `multipart_required`, 422
-    `file_missing` / `empty_file` / `invalid_multipart` and the like. The caller discards `temp`
-    whenever this raises.
+    `file_missing` / `empty_file` / `invalid_multipart` and the like, having aborted the sink.
     """
     reader = _FormReader(_boundary(request), max_bytes)
-    async for chunk in request.stream():
-        reader.feed(chunk)
-        if len(reader.pending) >= WRITE_CHUNK_BYTES:
-            await temp.write(reader.take_pending())
-    if not reader.ended:
-        raise Unprocessable(
-            "The multipart body ended before its closing boundary; send the whole form again.",
-            code="invalid_multipart",
-        )
-    if reader.pending:
-        await temp.write(reader.take_pending())
-    if not reader.file_seen or reader.container is None:
-        raise Unprocessable(
-            f"The form has no `{FILE_FIELD}` part; send the video as the `{FILE_FIELD}` field.",
-            code="file_missing",
-        )
-    await temp.finish()
-    return ReceivedForm(reader.container, reader.filename, reader.fields)
+    sink: UploadSink | None = None
+
+    async def flush() -> None:
+        nonlocal sink
+        if sink is None:
+            # the head (HEAD_BYTES) is sniffed before the first WRITE_CHUNK_BYTES are pending
+            assert reader.container is not None
+            sink = open_sink(reader.container)
+        await sink.write(reader.take_pending())
+
+    try:
+        async for chunk in request.stream():
+            reader.feed(chunk)
+            if len(reader.pending) >= WRITE_CHUNK_BYTES:
+                await flush()
+        if not reader.ended:
+            raise Unprocessable(
+                "The multipart body ended before its closing boundary; send the whole form again.",
+                code="invalid_multipart",
+            )
+        if not reader.file_seen or reader.container is None:
+            raise Unprocessable(
+                f"The form has no `{FILE_FIELD}` part; send the video as the `{FILE_FIELD}` field.",
+                code="file_missing",
+            )
+        if reader.pending or sink is None:
+            await flush()
+    except BaseException:
+        if sink is not None:
+            await sink.abort()
+        raise
+    assert sink is not None
+    return ReceivedForm(reader.container, reader.filename, reader.fields), sink
 
 
 def _boundary(request: Request) -> bytes:

@@ -45,6 +45,7 @@ async def test_a_crash_before_the_commit_leaves_nothing_after_a_restart(
         assert failed.json()["error"]["code"] == "internal_error"
         assert len(stored_files(data_dir)) == 2  # the renamed file, without its row
 
+    settings = settings.model_copy(update={"orphan_grace_seconds": 0})
     async with serve(build_app(settings)) as client:  # the restart sweeps the orphan
         recordings = (await client.get(f"/interviews/{interview_id}")).json()["recordings"]
         assert [r["recording_id"] for r in recordings] == [kept["recording_id"]]
@@ -82,10 +83,25 @@ async def test_start_up_sweeps_temp_files_and_dirs_of_unknown_interviews(
     unknown.mkdir()
     (unknown / "x.webm").write_bytes(webm)
 
-    async with serve(build_app(settings)):
+    async with serve(build_app(settings.model_copy(update={"orphan_grace_seconds": 0}))):
         pass
     assert stored_files(data_dir) == [interview_dir / f"{kept['recording_id']}.webm"]
     assert not unknown.exists()
+
+
+async def test_start_up_leaves_young_files_alone_they_may_be_another_replicas_upload(
+    settings: Settings, data_dir: Path, webm: bytes
+) -> None:
+    async with serve(build_app(settings)) as client:
+        interview_id = (await client.post("/start-interview")).json()["interview_id"]
+        kept = (await upload(client, interview_id, webm)).json()
+    in_flight = data_dir / "recordings" / f"interview_{interview_id}" / ".upload-abc.part"
+    in_flight.write_bytes(b"half an upload, still streaming in elsewhere")
+
+    async with serve(build_app(settings)):  # default grace: an hour
+        pass
+    assert in_flight.exists()
+    assert len(stored_files(data_dir)) == 2, kept
 
 
 class RecordingHooks:

@@ -1,0 +1,1 @@
+"""Question generation: a `QuestionGenerator` protocol, OpenAI and offline implementations."""

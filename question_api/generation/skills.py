@@ -1,0 +1,257 @@
+"""Reading a job description: its domain, level, role and the skills it names.
+
+A lexicon per domain recognises the usual skills, in software and outside it (nursing, accounting,
+sales, teaching, warehouse work); phrases such as "experience with X" and capitalised tool names
+catch what the lexicon does not know. Everything here is pure and deterministic.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from question_api.generation.base import GenerationRequest, Seniority
+from question_api.generation.lexicon import LEXICON, Domain, Skill, skill_pattern
+from question_api.generation.rules import STOPWORDS
+
+
+def _words(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{'|'.join(alternatives)})\b", re.IGNORECASE)
+
+
+# Words that place a description in a domain even when it names few skills.
+_DOMAIN_WORDS: dict[Domain, re.Pattern[str]] = {
+    "software": _words(
+        "software", "developer", "programmer", r"engineer(?:ing)?", r"back-?end", r"front-?end",
+        r"full[- ]stack", "devops", "codebase", "data engineer", "data scientist",
+    ),
+    "healthcare": _words(
+        "nurse", "nursing", r"patients?", "hospital", "ward", "clinical", "clinic", "healthcare",
+        "care home", "NHS", "midwife",
+    ),
+    "finance": _words(
+        "accountant", "accounting", "accounts", r"bookkeep(?:er|ing)", "finance", "financial",
+        "ledger", "controller", "CPA", "ACCA", "CIMA",
+    ),
+    "sales": _words(
+        "sales", "salesperson", "account executive", "business development", "SDR", "BDR",
+        "revenue", "commission",
+    ),
+    "education": _words(
+        "teacher", "teaching", "school", "classroom", r"pupils?", r"students?", r"lessons?",
+        "tutor",
+    ),
+    "logistics": _words(
+        "warehouse", "logistics", "forklift", r"pallets?", r"distribution cent(?:er|re)",
+        r"fulfil?ment", "picker", "packer", "operative",
+    ),
+}  # fmt: skip
+
+_ROLES = re.compile(
+    r"\b(?:(?:registered|staff|charge|senior|junior|lead|principal|staff|head)\s+)?"
+    r"(?:(?:back[- ]?end|front[- ]?end|full[- ]?stack|software|data|devops|platform|mobile|"
+    r"machine learning|ml|cloud|qa|test|site reliability|web|java|python|react|sales|account|"
+    r"warehouse|finance|management|staff|mathematics|maths|science|english|primary|"
+    r"secondary|ward|icu|theatre)\s+)?"
+    r"(?:engineer|developer|nurse|accountant|bookkeeper|teacher|analyst|scientist|architect|"
+    r"representative|executive|associate|operative|picker|manager|consultant|designer|"
+    r"administrator|specialist|controller|tutor)\b"
+    r"|\b(?:engineering|tech(?:nical)?|team) lead\b",
+    re.IGNORECASE,
+)
+_LEVEL_WORDS = re.compile(r"^(?:senior|junior|lead|principal|head|staff)\s+", re.IGNORECASE)
+
+_SENIORITY_WORDS: tuple[tuple[Seniority, re.Pattern[str]], ...] = (
+    ("principal", _words("principal", "distinguished", r"staff (?:engineer|developer)")),
+    ("lead", _words(
+        r"(?:tech(?:nical)?|team|engineering) lead", "head of",
+        r"lead (?:engineer|developer|architect|nurse|accountant|teacher|analyst|scientist)",
+    )),
+    ("senior", re.compile(r"\b(?:senior|sr\.?)\s", re.IGNORECASE)),
+    ("junior", _words(
+        "junior", r"jr\.?", "graduate", r"entry[- ]level", r"intern(?:ship)?", "trainee",
+        "apprentice",
+    )),
+    ("mid", _words(r"mid[- ]?(?:level|senior)?")),
+)  # fmt: skip
+_YEARS = re.compile(r"\b(\d{1,2})\s*\+?\s*(?:-|to)?\s*(?:\d{1,2}\s*)?\+?\s*years?\b", re.I)
+
+_PHRASE_LEADS = re.compile(
+    r"\b(?:experience (?:with|in|of)|knowledge of|proficien(?:t|cy) (?:in|with)|skilled in|"
+    r"familiar(?:ity)? with|understanding of|expertise in|responsible for|skills in)\s+"
+    r"([^.;:\n()]{3,80})",
+    re.IGNORECASE,
+)
+_AFTER_COLON = re.compile(r":[ \t]*([^.\n:]{3,200})")
+_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]|\d+[.)])[ \t]+(.{3,120})$", re.MULTILINE)
+_PHRASE_SPLIT = re.compile(r",|\band\b|\bor\b|/", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<![\w.])[A-Z][\w+#]*(?:[ ][A-Z][\w+#]*){0,2}(?![\w+#]|\.\w)")
+_MAX_PHRASE_WORDS = 4
+_ENOUGH_SKILLS = 3
+_DOMAIN_MIN_SCORE = 2
+
+
+@dataclass(frozen=True)
+class JobProfile:
+    """What the offline generator knows about a job."""
+
+    domain: Domain
+    seniority: Seniority
+    role: str
+    skills: tuple[Skill, ...]
+
+    @property
+    def is_software(self) -> bool:
+        """Software questions need software skills, not just the word 'engineering'."""
+        return self.domain == "software" and any(s.domain == "software" for s in self.skills)
+
+    @property
+    def languages(self) -> tuple[Skill, ...]:
+        named = ("data structures and algorithms", "SQL", "Bash")
+        return tuple(s for s in self.skills if s.group == "language" and s.name not in named)
+
+
+def find_skills(text: str) -> list[Skill]:
+    """Lexicon skills in the order the description first names them."""
+    found: dict[str, tuple[int, Skill]] = {}
+    for skill in LEXICON:
+        match = skill.pattern.search(text)
+        if match is None:
+            continue
+        known = found.get(skill.name)
+        if known is None or match.start() < known[0]:
+            written = _as_written(skill, match.group(0))
+            found[skill.name] = (match.start(), replace(skill, written=written))
+    return [skill for _, skill in sorted(found.values(), key=lambda item: item[0])]
+
+
+def _as_written(skill: Skill, written: str) -> str | None:
+    """The description's spelling when it is a proper name or acronym (Postgres, EHR, k8s)."""
+    written = " ".join(written.split())
+    if written.lower() == skill.name.lower():
+        return None
+    single_name = " " not in written and written[0].isupper()  # Vite, Epic, Prometheus
+    # Capitals past the first letter or digits mark a name (EHR, k8s), not a capitalised phrase.
+    if single_name or any(c.isupper() or c.isdigit() for c in written[1:]):
+        return written
+    return None
+
+
+def _fallback_skill(name: str, group: str) -> Skill:
+    return Skill(name, group, "general", skill_pattern(re.escape(name)))
+
+
+def _clean_phrase(phrase: str) -> str | None:
+    words = [w for w in phrase.strip(" -").split() if w]
+    while words and words[0].lower() in STOPWORDS | {"a", "an", "the"}:
+        words = words[1:]
+    if not words or len(words) > _MAX_PHRASE_WORDS:
+        return None
+    cleaned = " ".join(words)
+    if len(cleaned) < 3 or all(w.lower() in STOPWORDS for w in words):
+        return None
+    return cleaned if any(c.isupper() for c in cleaned[1:]) else cleaned.lower()
+
+
+def find_phrases(text: str) -> list[Skill]:
+    """Skill-like phrases the lexicon does not know.
+
+    Listed duties ("experience with X", "Duties: X, Y and Z", bullet points) first; capitalised
+    names (tools, systems) only when those give too few.
+    """
+    phrases: list[str] = []
+    listed = [m.group(1) for m in _PHRASE_LEADS.finditer(text)]
+    listed += [m.group(1) for m in _AFTER_COLON.finditer(text)]
+    listed += [m.group(1) for m in _BULLET.finditer(text)]
+    for items in listed:
+        for part in _PHRASE_SPLIT.split(items):
+            cleaned = _clean_phrase(part)
+            if cleaned:
+                phrases.append(cleaned)
+    if len(phrases) < _ENOUGH_SKILLS:
+        phrases += _capitalised_names(text)
+    skills: list[Skill] = []
+    for phrase in phrases:
+        if any(known.pattern.search(phrase) for known in LEXICON):
+            continue
+        if phrase.lower() not in {s.name.lower() for s in skills}:
+            group = "tool" if phrase[0].isupper() else "practice"
+            skills.append(_fallback_skill(phrase, group))
+    return skills
+
+
+def _capitalised_names(text: str) -> list[str]:
+    names = []
+    for match in _CAPITALISED.finditer(text):
+        before = text[: match.start()].rstrip()
+        starts_sentence = not before or before[-1] in ".!?:;\n-*\u2022"
+        name = match.group(0)
+        if not starts_sentence and name.split()[0].lower() not in STOPWORDS and len(name) > 2:
+            names.append(name)
+    return names
+
+
+def frequent_words(text: str, count: int = 3) -> list[Skill]:
+    """The description's most used meaningful words: the last resort when nothing else is named."""
+    words = [w for w in re.findall(r"[a-z][a-z-]{3,}", text.lower()) if w not in STOPWORDS]
+    return [_fallback_skill(word, "practice") for word, _ in Counter(words).most_common(count)]
+
+
+def detect_domain(text: str, skills: list[Skill]) -> Domain:
+    scores: Counter[Domain] = Counter(skill.domain for skill in skills)
+    for domain, pattern in _DOMAIN_WORDS.items():
+        scores[domain] += 2 * len(pattern.findall(text))
+    scores.pop("general", None)
+    if not scores:
+        return "general"
+    domain, score = scores.most_common(1)[0]
+    # One stray skill (a nurse who knows Excel, a biologist who uses Python) is not a domain.
+    return domain if score >= _DOMAIN_MIN_SCORE else "general"
+
+
+def detect_seniority(text: str) -> Seniority:
+    for level, pattern in _SENIORITY_WORDS:
+        if pattern.search(text):
+            return level
+    match = _YEARS.search(text)
+    if match is None:
+        return "mid"
+    years = int(match.group(1))
+    if years >= 8:
+        return "lead"
+    if years >= 5:
+        return "senior"
+    return "mid" if years >= 2 else "junior"
+
+
+def detect_role(text: str) -> str | None:
+    match = _ROLES.search(text)
+    if match is None:
+        return None
+    return _LEVEL_WORDS.sub("", match.group(0))
+
+
+def _language_first(skills: list[Skill], language: str | None) -> list[Skill]:
+    if not language:
+        return skills
+    wanted = next((s for s in LEXICON if s.pattern.fullmatch(language.strip())), None)
+    if wanted is None:
+        wanted = _fallback_skill(language.strip(), "language")
+    return [wanted, *[s for s in skills if s.name != wanted.name]]
+
+
+def read_profile(request: GenerationRequest) -> JobProfile:
+    """Everything the offline generator uses from a request."""
+    text = request.job_description
+    skills = find_skills(text)
+    if len(skills) < _ENOUGH_SKILLS:
+        known = {s.name.lower() for s in skills}
+        skills += [s for s in find_phrases(text) if s.name.lower() not in known]
+    if not skills:
+        skills = frequent_words(text) or [
+            _fallback_skill("the core duties of the role", "practice")
+        ]
+    skills = _language_first(skills, request.language)
+    domain = detect_domain(text, skills)
+    seniority = request.seniority or detect_seniority(text)
+    role = (request.role_title or "").strip() or detect_role(text) or "this role"
+    return JobProfile(domain=domain, seniority=seniority, role=role, skills=tuple(skills))

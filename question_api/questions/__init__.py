@@ -1,0 +1,1 @@
+"""Question sets: generation, storage, review and approval."""

@@ -1,0 +1,161 @@
+"""HTTP endpoints: generate a set, then list, read, edit, approve and export it."""
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import PlainTextResponse
+
+from question_api.dependencies import GeneratorDep, SettingsDep
+from question_api.questions import service
+from question_api.questions.models import QuestionSet
+from question_api.questions.schemas import (
+    ApproveRequest,
+    GenerateRequest,
+    PageParams,
+    QuestionPatch,
+    QuestionRead,
+    QuestionSetPage,
+    QuestionSetRead,
+    ReviewHistory,
+)
+from shared.db import SessionDep
+from shared.errors import Unprocessable
+
+router = APIRouter(tags=["questions"])
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"example": {"error": {"code": "...", "message": "..."}}}},
+    }
+
+
+async def load_question_set(question_set_id: str, session: SessionDep) -> QuestionSet:
+    """The set named in the path, or 404 `question_set_not_found`."""
+    return await service.get_question_set(session, question_set_id)
+
+
+QuestionSetDep = Annotated[QuestionSet, Depends(load_question_set)]
+
+
+def _idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(description="Repeat a request safely: the same key and body give the same answer."),
+    ] = None,
+) -> str | None:
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise Unprocessable(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters, e.g. a UUID.",
+            code="idempotency_key_invalid",
+        )
+    return idempotency_key
+
+
+@router.post(
+    "/generate",
+    status_code=201,
+    summary="Generate five interview questions for a job description",
+    responses={
+        409: _error("The Idempotency-Key was used with a different body."),
+        422: _error("The request is invalid; the code says which field and why."),
+        502: _error("OpenAI refused the key or broke the question rules twice."),
+        503: _error("OpenAI is unavailable or rate limiting (see Retry-After)."),
+        504: _error("OpenAI did not answer in time."),
+    },
+)
+async def generate(
+    session: SessionDep,
+    settings: SettingsDep,
+    generator: GeneratorDep,
+    idempotency_key: Annotated[str | None, Depends(_idempotency_key)],
+    body: GenerateRequest | None = None,
+) -> QuestionSetRead:
+    if body is None:
+        raise Unprocessable(
+            "job_description is required: send a JSON object with the job description as text.",
+            code="job_description_missing",
+        )
+    return await service.generate_question_set(
+        session,
+        data_dir=settings.data_dir,
+        generator=generator,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+
+@router.get("/question-sets", summary="List question sets, newest first")
+async def list_question_sets(
+    session: SessionDep, page: Annotated[PageParams, Query()]
+) -> QuestionSetPage:
+    return await service.list_question_sets(session, page)
+
+
+@router.get(
+    "/question-sets/{question_set_id}",
+    summary="A question set with its questions",
+    responses={404: _error("No such question set.")},
+)
+async def get_question_set(question_set: QuestionSetDep) -> QuestionSetRead:
+    return QuestionSetRead.from_model(question_set)
+
+
+@router.patch(
+    "/question-sets/{question_set_id}/questions/{question_id}",
+    summary="Edit a question's text or set its status",
+    responses={404: _error("No such question set or question."), 422: _error("Invalid edit.")},
+)
+async def update_question(
+    question_id: str,
+    patch: QuestionPatch,
+    question_set: QuestionSetDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> QuestionRead:
+    question = await service.update_question(
+        session,
+        data_dir=settings.data_dir,
+        question_set=question_set,
+        question_id=question_id,
+        patch=patch,
+    )
+    return QuestionRead.from_model(question)
+
+
+@router.post(
+    "/question-sets/{question_set_id}/approve",
+    summary="Approve all pending questions, or the listed ones, and the set",
+    responses={
+        404: _error("No such question set or question."),
+        409: _error("Every question is rejected: nothing to approve."),
+    },
+)
+async def approve_question_set(
+    question_set: QuestionSetDep, session: SessionDep, body: ApproveRequest | None = None
+) -> QuestionSetRead:
+    approved = await service.approve_question_set(session, question_set, body or ApproveRequest())
+    return QuestionSetRead.from_model(approved)
+
+
+@router.get(
+    "/question-sets/{question_set_id}/history",
+    summary="Every change to the set and its questions, oldest first",
+    responses={404: _error("No such question set.")},
+)
+async def question_set_history(question_set: QuestionSetDep, session: SessionDep) -> ReviewHistory:
+    return await service.review_history(session, question_set)
+
+
+@router.get(
+    "/question-sets/{question_set_id}/questions.txt",
+    summary="The approved questions, one per line",
+    response_class=PlainTextResponse,
+    responses={404: _error("No such question set.")},
+)
+async def approved_questions_file(question_set: QuestionSetDep) -> PlainTextResponse:
+    return PlainTextResponse(service.approved_questions_text(question_set))
