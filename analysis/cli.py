@@ -15,7 +15,6 @@ from pathlib import Path
 from uuid import uuid4
 
 from analysis.merge import StoredAnalysis, StoredStep, merge
-from analysis.models import metadata
 from analysis.providers.base import VideoInput
 from analysis.registry import build_providers
 from analysis.runner import MemoryStepStore, run_providers
@@ -23,6 +22,7 @@ from analysis.worker import AnalysisWorker
 from shared.db import Database
 from shared.logging import configure_logging
 from shared.metrics import ProcessMetricsServer
+from shared.migrations import upgrade
 from shared.settings import Settings, get_settings
 from shared.storage import storage_from_settings
 
@@ -85,7 +85,7 @@ async def analyze_file(path: Path, question: str | None, settings: Settings) -> 
 async def run_worker(settings: Settings) -> None:
     db = Database(settings.database_url_for("interview_api"))
     if settings.auto_migrate:
-        await db.create_all(metadata)
+        await upgrade(db, "interview_api")  # the worker shares the interview API's database
     storage = storage_from_settings(settings)
     worker = AnalysisWorker.from_settings(db, settings, build_providers(settings), storage)
     stop = asyncio.Event()

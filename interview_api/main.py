@@ -10,7 +10,6 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from analysis import service as analysis_service
-from analysis.models import metadata as analysis_metadata
 from analysis.providers.base import AnalysisProvider
 from analysis.registry import build_providers
 from analysis.worker import AnalysisWorker
@@ -19,7 +18,6 @@ from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.interviews import models as _interview_models  # noqa: F401 (table)
 from interview_api.interviews.routes import router as interviews_router
-from interview_api.models import Base
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings import models as _recording_models  # noqa: F401 (table)
 from interview_api.recordings.routes import router as recordings_router
@@ -84,7 +82,6 @@ def build_app(
         description="Interview sessions with a snapshot of approved questions, and streamed, "
         "durable recording uploads.",
         routers=[interviews_router, recordings_router, analyses_router],
-        metadata=[Base.metadata, analysis_metadata],
         settings=settings,
         extra_lifespan=lifespan,
     )

@@ -7,7 +7,6 @@ import httpx2
 from fastapi import FastAPI
 
 from question_api.generation.factory import open_question_generator
-from question_api.questions.models import Base
 from question_api.questions.routes import router
 from shared.app import create_app
 from shared.settings import Settings, get_settings
@@ -33,7 +32,6 @@ def build_app(
         description="Generates five structured interview questions for a job description "
         "(OpenAI, or the offline generator without a key) and lets HR review and approve them.",
         routers=[router],
-        metadata=Base.metadata,
         settings=settings,
         extra_lifespan=generation,
     )

@@ -5,13 +5,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData
 
 from shared.auth import require_api_key
 from shared.db import Database
 from shared.errors import error_response, install_error_handlers
 from shared.logging import RequestContextMiddleware, configure_logging
 from shared.metrics import install_metrics
+from shared.migrations import upgrade
 from shared.settings import Settings, get_settings
 
 Extra = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -23,7 +23,6 @@ def create_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
-    metadata: MetaData | Sequence[MetaData],
     settings: Settings | None = None,
     extra_lifespan: Extra | None = None,
 ) -> FastAPI:
@@ -36,8 +35,7 @@ def create_app(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.database_url_for(service))
         if settings.auto_migrate:
-            for tables in [metadata] if isinstance(metadata, MetaData) else metadata:
-                await db.create_all(tables)
+            await upgrade(db, service)
         app.state.db = db
         try:
             if extra_lifespan is None:

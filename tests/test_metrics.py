@@ -8,7 +8,6 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import MetaData
 
 from shared.app import create_app
 from shared.metrics import (
@@ -34,8 +33,7 @@ def build_app(settings: Settings, service: str = "test_api") -> FastAPI:
         title="test",
         description="test",
         routers=[router],
-        metadata=MetaData(),
-        settings=settings,
+        settings=settings.model_copy(update={"auto_migrate": False}),  # no tables of its own
     )
 
 
