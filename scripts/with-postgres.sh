@@ -10,7 +10,8 @@ if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
   echo "PostgreSQL server binaries not found (install postgresql-15)" >&2
   exit 1
 fi
-port=${TEST_PGPORT:-55432}
+# a free loopback port unless one is given
+port=${TEST_PGPORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 dir=$(mktemp -d /tmp/interview-pg.XXXXXX)
 as_owner=()
 if [ "$(id -u)" = 0 ]; then  # initdb refuses to run as root
