@@ -20,6 +20,7 @@ _context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 access_logger = logging.getLogger("access")
+_HANDLER_NAME = "interview-backend"
 
 
 def current_request_id() -> str | None:
@@ -36,6 +37,26 @@ def log_context(**fields: str) -> Iterator[None]:
         _context.reset(token)
 
 
+def _stamp_context() -> None:
+    """Copy the bound ids onto every log record when it is created, so that any handler (also
+    one that formats later, or in another thread) sees the ids of the code that logged."""
+    base = logging.getLogRecordFactory()
+    if getattr(base, "stamps_context", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        for key, value in _context.get().items():
+            record.__dict__.setdefault(key, value)
+        return record
+
+    factory.stamps_context = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+_stamp_context()
+
+
 class JsonFormatter(logging.Formatter):
     _standard = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -45,7 +66,6 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            **_context.get(),
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in self._standard})
         if record.exc_info:
@@ -59,8 +79,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # replace our own handler (a second app in one process), never anyone else's
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn.access",):  # replaced by our access line, which has the request id
         logging.getLogger(name).disabled = True
