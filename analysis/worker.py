@@ -39,6 +39,8 @@ from shared.storage import Storage
 
 logger = logging.getLogger(__name__)
 
+PRESIGNED_URL_SECONDS = 6 * 3600  # long enough for a provider's queue to reach the download
+
 
 class AnalysisGone(Exception):
     """The analysis was erased while it ran."""
@@ -255,9 +257,10 @@ class AnalysisWorker:
         store = DatabaseStepStore(self.db, analysis_id)
         with log_context(interview_id=interview_id):
             try:
+                url = await self.storage.presigned_url(key, PRESIGNED_URL_SECONDS)
                 async with self.storage.local_copy(key) as path:
                     await run_providers(
-                        replace(video, path=path), self.providers, store, self.step_policy
+                        replace(video, path=path, url=url), self.providers, store, self.step_policy
                     )
             except AnalysisGone:
                 await self._delete_orphaned_copies(interview_id, store.states)

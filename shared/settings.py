@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     twelvelabs_base_url: str = "https://api.twelvelabs.io/v1.3"
     twelvelabs_model: str = "pegasus1.5"
     twelvelabs_concurrency: int = 2
+    # Let Twelve Labs fetch the recording from a presigned storage URL (S3 storage reachable from
+    # the internet) instead of uploading the bytes; no 200 MB limit, so no proxy below 4 GB.
+    twelvelabs_upload_from_url: bool = False
     interhuman_api_key: SecretStr | None = None
     interhuman_key_id: str | None = None
     interhuman_key_secret: SecretStr | None = None

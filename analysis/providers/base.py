@@ -29,6 +29,7 @@ class VideoInput:
     recording_id: str
     question_text: str | None = None
     media: Media | None = None  # the local probe, when it has run
+    url: str | None = None  # a presigned link to the recording, when the storage can make one
 
 
 @dataclass

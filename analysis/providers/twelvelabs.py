@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.twelvelabs.io/v1.3"
 DIRECT_UPLOAD_LIMIT = 200_000_000  # bytes a local file may have for `method=direct`
+URL_UPLOAD_LIMIT = 4_000_000_000  # bytes a file fetched with `method=url` may have
 SCORE_FIELDS = (
     "confidence",
     "clarity",
@@ -338,6 +339,7 @@ class TwelveLabsProvider:
         max_tokens: int = 2048,
         temperature: float = 0.2,
         direct_upload_limit: int = DIRECT_UPLOAD_LIMIT,
+        upload_from_url: bool = False,
         proxy_timeout: float = 30 * 60.0,
         work_dir: Path | None = None,
     ) -> None:
@@ -363,6 +365,7 @@ class TwelveLabsProvider:
         self._max_tokens = max_tokens
         self._temperature = temperature
         self._direct_upload_limit = direct_upload_limit
+        self._upload_from_url = upload_from_url
         self._proxy_timeout = proxy_timeout
         self._work_dir = work_dir
 
@@ -375,6 +378,7 @@ class TwelveLabsProvider:
             "model": settings.twelvelabs_model,
             "concurrency": settings.twelvelabs_concurrency,
             "poll_interval": settings.twelvelabs_poll_seconds,
+            "upload_from_url": settings.twelvelabs_upload_from_url,
         }
         values.update(overrides)
         return cls(**values)
@@ -423,9 +427,9 @@ class TwelveLabsProvider:
             if saved_kind == "proxy":
                 notes.append("The asset is a transcoded proxy of a recording over the limit.")
             return str(asset_id), saved_kind
-        input_kind: InputKind = (
-            "proxy" if video.size_bytes > self._direct_upload_limit else "original"
-        )
+        by_url = self._upload_from_url and video.url is not None
+        limit = URL_UPLOAD_LIMIT if by_url else self._direct_upload_limit
+        input_kind: InputKind = "proxy" if video.size_bytes > limit else "original"
         suffix = "mp4" if input_kind == "proxy" else video.container.lower()
         upload = {
             "filename": f"{video.recording_id}.{suffix}",
@@ -452,6 +456,9 @@ class TwelveLabsProvider:
     async def _upload(
         self, video: VideoInput, upload: dict[str, str], input_kind: InputKind, notes: list[str]
     ) -> dict[str, Any]:
+        if input_kind == "original" and self._upload_from_url and video.url is not None:
+            notes.append("Twelve Labs fetched the recording from a presigned storage URL.")
+            return await self._post_asset(video.url, upload, notes)
         if input_kind == "original":
             return await self._post_asset(video.path, upload, notes)
         work = Path(tempfile.mkdtemp(prefix="twelvelabs-proxy-", dir=self._work_dir))
@@ -467,13 +474,19 @@ class TwelveLabsProvider:
             await asyncio.to_thread(shutil.rmtree, work, True)
 
     async def _post_asset(
-        self, path: Path, upload: dict[str, str], notes: list[str]
+        self, source: Path | str, upload: dict[str, str], notes: list[str]
     ) -> dict[str, Any]:
-        """`POST /assets`, streamed from disk; before re-sending an upload whose outcome is
-        unknown, look for the asset it may have created."""
+        """`POST /assets`, streamed from disk (a path) or fetched by Twelve Labs (a URL); before
+        re-sending an upload whose outcome is unknown, look for the asset it may have created."""
         filename = upload["filename"]
         metadata = {key: upload[key] for key in ("analysis_id", "recording_id", "input")}
-        fields = {"method": "direct", "filename": filename, "user_metadata": json.dumps(metadata)}
+        fields = {"filename": filename, "user_metadata": json.dumps(metadata)}
+        path = source if isinstance(source, Path) else None
+        fields = (
+            {"method": "direct", **fields}
+            if path
+            else {"method": "url", "url": str(source), **fields}
+        )
         content_type = _CONTENT_TYPES.get(Path(filename).suffix.lstrip(".").lower(), "")
         outcome_unknown = False
 
@@ -757,10 +770,11 @@ def _json_object(response: httpx.Response, step: str) -> dict[str, Any]:
 
 
 def _multipart_upload(
-    fields: Mapping[str, str], path: Path, filename: str, content_type: str
+    fields: Mapping[str, str], path: Path | None, filename: str, content_type: str
 ) -> tuple[dict[str, str], AsyncIterator[bytes]]:
     """A multipart/form-data body streamed from `path` (never whole in memory), with its
-    exact Content-Length. Each call opens the file anew, so a retry re-sends it whole."""
+    exact Content-Length; only the fields when `path` is None. Each call opens the file anew,
+    so a retry re-sends it whole."""
     boundary = secrets.token_hex(16)
     safe_name = filename.replace('"', "%22").replace("\r", "").replace("\n", "")
     head = b"".join(
@@ -769,6 +783,13 @@ def _multipart_upload(
         + b"\r\n"
         for name, value in fields.items()
     )
+    if path is None:
+        form = head + f"--{boundary}--\r\n".encode()
+
+        async def fields_only() -> AsyncIterator[bytes]:
+            yield form
+
+        return _multipart_headers(boundary, len(form)), fields_only()
     head += (
         f"--{boundary}\r\n"
         f'Content-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
@@ -787,11 +808,14 @@ def _multipart_upload(
             await asyncio.to_thread(handle.close)
         yield tail
 
-    headers = {
+    return _multipart_headers(boundary, length), body()
+
+
+def _multipart_headers(boundary: str, length: int) -> dict[str, str]:
+    return {
         "Content-Type": f"multipart/form-data; boundary={boundary}",
         "Content-Length": str(length),
     }
-    return headers, body()
 
 
 __all__ = [

@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,33 @@ async def test_the_upload_is_a_streamed_multipart_with_ids_to_find_it_again(
     assert upload.headers["content-length"] == str(len(upload.content))
     assert "transfer-encoding" not in upload.headers
     assert upload.headers["x-api-key"] == fake.api_key
+
+
+async def test_with_upload_from_url_twelve_labs_fetches_a_presigned_link(
+    make_provider: Callable[..., TwelveLabsProvider], fake: FakeTwelveLabs, video: VideoInput
+) -> None:
+    provider = make_provider(upload_from_url=True)
+    linked = replace(video, url="https://bucket.example/recordings/r.webm?X-Amz-Signature=abc")
+
+    result = await provider.run(linked, {}, _ignore)
+
+    [form] = fake.upload_forms
+    assert form["fields"]["method"] == "url"
+    assert form["fields"]["url"] == linked.url
+    assert fake.uploads == 1
+    assert any("presigned" in note for note in result.notes)
+
+
+async def test_without_the_setting_a_link_is_ignored_and_the_bytes_are_sent(
+    provider: TwelveLabsProvider, fake: FakeTwelveLabs, video: VideoInput
+) -> None:
+    linked = replace(video, url="https://bucket.example/recordings/r.webm?X-Amz-Signature=abc")
+
+    await provider.run(linked, {}, _ignore)
+
+    [form] = fake.upload_forms
+    assert form["fields"]["method"] == "direct"
+    assert form["size"] == video.size_bytes
 
 
 async def test_the_analysis_request_carries_the_question_model_and_stream_false(

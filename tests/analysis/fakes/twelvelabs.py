@@ -8,7 +8,8 @@ Use it as the handler of an `httpx.MockTransport` (`fake.client()` gives a ready
                                   http_client=fake.client(), ...)
 
 What it does, as the real service does:
-- `POST /assets` (multipart: `method=direct`, `file`, `filename`, `user_metadata`) answers 201 with
+- `POST /assets` (multipart: `method=direct` + `file`, or `method=url` + `url`; `filename`,
+  `user_metadata`) answers 201 with
   the asset in `processing`; `GET /assets/{id}` answers `processing` for `processing_polls` polls,
   then `asset_outcome` (`ready` or `failed`, with `error.message`); `GET /assets?filename=` lists
   assets whose filename contains the text, newest first; `DELETE /assets/{id}` answers 204, or 404
@@ -267,7 +268,11 @@ class FakeTwelveLabs:
 
     def _create_asset(self, request: httpx.Request) -> httpx.Response:
         fields, files = _parse_multipart(request)
-        if fields.get("method") != "direct":
+        if fields.get("method") == "url":
+            if not fields.get("url", "").startswith(("http://", "https://")):
+                return _error(400, "parameter_invalid", "`url` must be a direct media link.")
+            files = {"file": (fields.get("filename", "from-url"), "", b"(fetched from url)")}
+        elif fields.get("method") != "direct":
             return _error(400, "parameter_invalid", "`method` must be `direct` or `url`.")
         if "file" not in files:
             return _error(400, "parameter_not_provided", "The `file` parameter is required.")
