@@ -14,6 +14,11 @@ import sys
 import time
 from dataclasses import dataclass
 
+from shared.db import Database
+from shared.migrations import SERVICES as MIGRATED
+from shared.migrations import upgrade
+from shared.settings import get_settings
+
 
 @dataclass(frozen=True)
 class Service:
@@ -51,18 +56,20 @@ def serve(host: str) -> int:
         procs.append((service, subprocess.Popen(cmd, env=env)))  # noqa: S603
         print(f"{service.name}: http://{host}:{service.port}/docs", flush=True)
 
-    def stop(*_: object) -> None:
-        for _service, proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+    stopping = False
 
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(proc.poll() is None for _, proc in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    stop()
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    # Ctrl-C and SIGTERM both stop everything, also when SIGINT arrived ignored (a background job)
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stopping and all(proc.poll() is None for _, proc in procs):
+        time.sleep(0.2)
+    for _service, proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
     for _service, proc in procs:
         try:
             proc.wait(timeout=20)
@@ -73,11 +80,6 @@ def serve(host: str) -> int:
 
 
 async def migrate() -> None:
-    from shared.db import Database
-    from shared.migrations import SERVICES as MIGRATED
-    from shared.migrations import upgrade
-    from shared.settings import get_settings
-
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     for service in MIGRATED:
