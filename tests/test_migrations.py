@@ -23,11 +23,19 @@ METADATA: dict[str, list[MetaData]] = {
 }
 
 
+def _merged(metadata: list[MetaData]) -> MetaData:
+    merged = MetaData()
+    for part in metadata:
+        for table in part.tables.values():
+            table.to_metadata(merged)
+    return merged
+
+
 def _differences(connection: Connection, metadata: list[MetaData]) -> list[Any]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return [
         diff
-        for diff in compare_metadata(context, metadata)
+        for diff in compare_metadata(context, _merged(metadata))
         # an expression index (coalesce) cannot be reflected on SQLite: compared on PostgreSQL
         if not (connection.dialect.name == "sqlite" and "uq_recordings_content" in str(diff))
         and "alembic_version_" not in str(diff)  # Alembic's own bookkeeping table
