@@ -56,6 +56,15 @@ class Media(_Section):
 
 
 Score = int  # 1-10, validated where the provider's answer is parsed
+SCORE_FIELDS = (
+    "confidence",
+    "clarity",
+    "speech_rate",
+    "eye_contact",
+    "body_language",
+    "voice_tone",
+    "relevance_to_question",
+)
 
 
 class Assessment(_Section):

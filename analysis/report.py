@@ -9,17 +9,7 @@ from collections.abc import Sequence
 from statistics import fmean
 from typing import Any
 
-from analysis.canonical import AnalysisDocument
-
-SCORES = (
-    "confidence",
-    "clarity",
-    "speech_rate",
-    "eye_contact",
-    "body_language",
-    "voice_tone",
-    "relevance_to_question",
-)
+from analysis.canonical import SCORE_FIELDS, AnalysisDocument
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -40,7 +30,9 @@ def summarize(documents: Sequence[AnalysisDocument]) -> dict[str, Any]:
     return {
         "answers": len(documents),
         "answers_by_status": dict(Counter(d.status.value for d in documents)),
-        "mean_scores": {name: _mean([getattr(a, name) for a in assessments]) for name in SCORES},
+        "mean_scores": {
+            name: _mean([getattr(a, name) for a in assessments]) for name in SCORE_FIELDS
+        },
         "scored_answers": len(assessments),
         "mean_quality_index": _mean(quality),
         "signal_counts": dict(sorted(signal_counts.items())),

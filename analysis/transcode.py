@@ -20,6 +20,7 @@ import anyio.to_thread
 import imageio_ffmpeg
 
 from analysis.media import MediaError, probe
+from analysis.providers.base import ProviderFailure
 
 logger = logging.getLogger(__name__)
 
@@ -181,3 +182,26 @@ async def _run_ffmpeg(args: list[str], deadline: float) -> None:
 
 async def _remove(path: Path) -> None:
     await anyio.Path(path).unlink(missing_ok=True)
+
+
+async def proxy_for_provider(
+    provider: str,
+    source: Path,
+    dest: Path,
+    *,
+    max_bytes: int,
+    duration_seconds: float | None,
+    timeout: float,  # noqa: ASYNC109 - passed on to make_proxy, which kills ffmpeg at it
+) -> Path:
+    """`make_proxy` for a provider's size limit; a failure becomes that provider's failure."""
+    try:
+        return await make_proxy(
+            source, dest, max_bytes=max_bytes, duration_seconds=duration_seconds, timeout=timeout
+        )
+    except TranscodeError as exc:
+        raise ProviderFailure(
+            exc.code,
+            f"The recording is over {provider}'s {max_bytes}-byte limit and no smaller copy "
+            f"could be made: {exc.message}",
+            retryable=exc.code == "proxy_timeout",
+        ) from exc

@@ -6,13 +6,7 @@ from fastapi import Depends, Request
 
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.question_client import QuestionApiClient
-from shared.settings import Settings
 from shared.storage import Storage
-
-
-def get_app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def get_question_client(request: Request) -> QuestionApiClient:
@@ -30,7 +24,6 @@ def get_storage(request: Request) -> Storage:
     return storage
 
 
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 QuestionClientDep = Annotated[QuestionApiClient, Depends(get_question_client)]
 AnalysisHooksDep = Annotated[AnalysisHooks, Depends(get_analysis_hooks)]
 StorageDep = Annotated[Storage, Depends(get_storage)]

@@ -50,7 +50,7 @@ from analysis.canonical import (
 )
 from analysis.media import MediaError, MediaProbe, probe
 from analysis.providers.base import Checkpoint, ProviderFailure, ProviderResult, State, VideoInput
-from analysis.transcode import TranscodeError, make_proxy
+from analysis.transcode import proxy_for_provider
 from shared.http import RetryPolicy, Sleep, send_with_retry
 from shared.settings import Settings
 
@@ -260,21 +260,14 @@ class InterhumanProvider:
         return job_id, "proxy", answer
 
     async def _make_proxy(self, video: VideoInput, duration: float | None, dest: Path) -> Path:
-        try:
-            return await make_proxy(
-                video.path,
-                dest,
-                max_bytes=self._max_upload_bytes,
-                duration_seconds=duration,
-                timeout=self._transcode_timeout,
-            )
-        except TranscodeError as exc:
-            raise ProviderFailure(
-                exc.code,
-                f"The recording is over Interhuman's size limit and no smaller copy could be "
-                f"made: {exc.message}",
-                retryable=exc.code == "proxy_timeout",
-            ) from exc
+        return await proxy_for_provider(
+            "Interhuman",
+            video.path,
+            dest,
+            max_bytes=self._max_upload_bytes,
+            duration_seconds=duration,
+            timeout=self._transcode_timeout,
+        )
 
     async def _submit(self, path: Path, filename: str, input_kind: InputKind) -> tuple[str, _Json]:
         """POST the file to /v2/upload/analyze; the job id and the first answer."""

@@ -32,9 +32,9 @@ from typing import Annotated, Any, Literal, Self
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from analysis.canonical import Assessment, ProviderName
+from analysis.canonical import SCORE_FIELDS, Assessment, ProviderName
 from analysis.providers.base import Checkpoint, ProviderFailure, ProviderResult, State, VideoInput
-from analysis.transcode import TranscodeError, make_proxy
+from analysis.transcode import proxy_for_provider
 from shared.http import RETRYABLE_EXCEPTIONS, RetryPolicy, Sleep, send_with_retry
 from shared.settings import Settings
 
@@ -43,15 +43,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.twelvelabs.io/v1.3"
 DIRECT_UPLOAD_LIMIT = 200_000_000  # bytes a local file may have for `method=direct`
 URL_UPLOAD_LIMIT = 4_000_000_000  # bytes a file fetched with `method=url` may have
-SCORE_FIELDS = (
-    "confidence",
-    "clarity",
-    "speech_rate",
-    "eye_contact",
-    "body_language",
-    "voice_tone",
-    "relevance_to_question",
-)
 FORBIDDEN_SCHEMA_KEYWORDS = frozenset(
     {"additionalProperties", "minLength", "maxLength", "maxItems", "uniqueItems"}
 )
@@ -582,21 +573,14 @@ class TwelveLabsProvider:
     async def _make_proxy(self, video: VideoInput, target: Path) -> tuple[Path, int]:
         """A smaller MP4 under the direct-upload limit (see `analysis.transcode`): path, size."""
         duration = video.media.duration_seconds if video.media else None
-        try:
-            proxy = await make_proxy(
-                video.path,
-                target,
-                max_bytes=self._direct_upload_limit,
-                duration_seconds=duration,
-                timeout=self._proxy_timeout,
-            )
-        except TranscodeError as exc:
-            raise ProviderFailure(
-                exc.code,
-                f"The recording is over Twelve Labs's {self._direct_upload_limit}-byte upload "
-                f"limit and no smaller copy could be made: {exc.message}",
-                retryable=exc.code == "proxy_timeout",
-            ) from exc
+        proxy = await proxy_for_provider(
+            "Twelve Labs",
+            video.path,
+            target,
+            max_bytes=self._direct_upload_limit,
+            duration_seconds=duration,
+            timeout=self._proxy_timeout,
+        )
         return proxy, (await asyncio.to_thread(proxy.stat)).st_size
 
     # -- step 2: wait for the asset ---------------------------------------------------------

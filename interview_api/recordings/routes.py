@@ -4,10 +4,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from interview_api.dependencies import AnalysisHooksDep, SettingsDep, StorageDep
+from interview_api.dependencies import AnalysisHooksDep, StorageDep
 from interview_api.interviews.dependencies import UploadInterview
 from interview_api.recordings.schemas import RecordingOut
 from interview_api.recordings.service import RecordingService
+from shared.app import SettingsDep
 from shared.db import SessionDep
 
 router = APIRouter(tags=["recordings"])

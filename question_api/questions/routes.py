@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import PlainTextResponse
 
-from question_api.dependencies import GeneratorDep, SettingsDep
+from question_api.dependencies import GeneratorDep
 from question_api.questions import service
 from question_api.questions.models import QuestionSet
 from question_api.questions.schemas import (
@@ -19,6 +19,7 @@ from question_api.questions.schemas import (
     QuestionSetRead,
     ReviewHistory,
 )
+from shared.app import SettingsDep
 from shared.db import SessionDep
 from shared.errors import Unprocessable
 
