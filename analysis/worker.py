@@ -28,7 +28,7 @@ from analysis.merge import merge
 from analysis.models import WebhookDelivery
 from analysis.providers.base import AnalysisProvider, ProviderFailure, VideoInput
 from analysis.repository import AnalysisRepository
-from analysis.runner import StepOutcome, StepPolicy, StepSnapshot, run_providers
+from analysis.runner import FINAL, StepOutcome, StepPolicy, StepSnapshot, run_providers
 from analysis.service import KEEPS_COPIES, result_key, stored_analysis, stored_steps
 from analysis.webhook import deliver
 from shared.db import Database, utcnow
@@ -256,6 +256,14 @@ class AnalysisWorker:
             )
         store = DatabaseStepStore(self.db, analysis_id)
         with log_context(interview_id=interview_id):
+            if not await self.storage.exists(key):
+                await self._fail_unfinished(
+                    store,
+                    "recording_missing",
+                    f"The recording {key} is not in the storage any more; upload it again.",
+                )
+                await self.finalize(analysis_id)
+                return
             try:
                 url = await self.storage.presigned_url(key, PRESIGNED_URL_SECONDS)
                 async with self.storage.local_copy(key) as path:
@@ -266,6 +274,14 @@ class AnalysisWorker:
                 await self._delete_orphaned_copies(interview_id, store.states)
                 raise
             await self.finalize(analysis_id)
+
+    async def _fail_unfinished(self, store: DatabaseStepStore, code: str, message: str) -> None:
+        for provider in self.providers:
+            name = provider.name.value
+            if (await store.load(name)).status not in FINAL:
+                await store.finish(
+                    name, StepOutcome(ProviderStatus.FAILED, error_code=code, error_message=message)
+                )
 
     async def finalize(self, analysis_id: str) -> None:
         completed_at = utcnow()

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.twelvelabs.io/v1.3"
 DIRECT_UPLOAD_LIMIT = 200_000_000  # bytes a local file may have for `method=direct`
+NOT_CONFIGURED = "Twelve Labs is not configured: set TWELVELABS_API_KEY."
 URL_UPLOAD_LIMIT = 4_000_000_000  # bytes a file fetched with `method=url` may have
 FORBIDDEN_SCHEMA_KEYWORDS = frozenset(
     {"additionalProperties", "minLength", "maxLength", "maxItems", "uniqueItems"}
@@ -375,7 +376,7 @@ class TwelveLabsProvider:
         return cls(**values)
 
     def skip_reason(self) -> str | None:
-        return None if self._api_key is not None else "TWELVELABS_API_KEY is not set"
+        return None if self._api_key is not None else NOT_CONFIGURED
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -680,7 +681,7 @@ class TwelveLabsProvider:
 
     def _require_key(self) -> None:
         if self._api_key is None:
-            raise ProviderFailure("not_configured", "TWELVELABS_API_KEY is not set")
+            raise ProviderFailure("not_configured", NOT_CONFIGURED)
 
     async def _send(
         self,

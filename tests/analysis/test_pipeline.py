@@ -8,6 +8,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -139,13 +140,19 @@ async def _no_sleep(_: float) -> None:
     return None
 
 
-async def enqueue(db: Database, recording_id: str = "rec-1", interview_id: str = "int-1") -> str:
+async def enqueue(
+    db: Database, data_dir: Path, recording_id: str = "rec-1", interview_id: str = "int-1"
+) -> str:
+    """Queue the analysis of a stored recording, as an upload does."""
+    key = f"recordings/interview_{interview_id}/{recording_id}.webm"
+    (data_dir / key).parent.mkdir(parents=True, exist_ok=True)
+    (data_dir / key).write_bytes(b"\x1aE\xdf\xa3 a stored recording")
     async with db.session() as session:
         return await service.enqueue(
             session,
             interview_id=interview_id,
             recording_id=recording_id,
-            recording_key=f"recordings/interview_{interview_id}/{recording_id}.webm",
+            recording_key=key,
             size_bytes=1000,
             sha256="ab" * 32,
             container="webm",
@@ -166,7 +173,7 @@ async def test_all_providers_succeed_gives_a_complete_document_on_disk(db, setti
         Scripted(ProviderName.TWELVELABS, [tl_ok()]),
         Scripted(ProviderName.INTERHUMAN, [ih_ok()]),
     ]
-    analysis_id = await enqueue(db)
+    analysis_id = await enqueue(db, settings.data_dir)
     queued = await document(db, analysis_id)
     assert queued["status"] == "queued"
     assert {p["status"] for p in queued["providers"].values()} == {"pending"}
@@ -198,7 +205,7 @@ async def test_one_provider_failing_gives_partial_with_a_null_section(db, settin
         Scripted(ProviderName.TWELVELABS, [tl_ok()]),
         Scripted(ProviderName.INTERHUMAN, [failure]),
     ]
-    analysis_id = await enqueue(db)
+    analysis_id = await enqueue(db, settings.data_dir)
     await make_worker(db, settings, providers).run_until_idle()
 
     doc = await document(db, analysis_id)
@@ -219,7 +226,7 @@ async def test_without_keys_cloud_providers_are_skipped_and_local_measures(db, s
         Scripted(ProviderName.TWELVELABS, [], skip="TWELVELABS_API_KEY is not set"),
         Scripted(ProviderName.INTERHUMAN, [], skip="INTERHUMAN_API_KEY is not set"),
     ]
-    analysis_id = await enqueue(db)
+    analysis_id = await enqueue(db, settings.data_dir)
     await make_worker(db, settings, providers).run_until_idle()
 
     doc = await document(db, analysis_id)
@@ -238,7 +245,7 @@ async def test_every_provider_failing_gives_failed_and_no_invented_values(db, se
         Scripted(ProviderName.TWELVELABS, [ProviderFailure("api_key_invalid", "Bad key.")]),
         Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
     ]
-    analysis_id = await enqueue(db)
+    analysis_id = await enqueue(db, settings.data_dir)
     await make_worker(db, settings, providers).run_until_idle()
 
     doc = await document(db, analysis_id)
@@ -255,7 +262,7 @@ async def test_a_passing_failure_is_retried_and_the_attempts_are_recorded(db, se
         ),
         Scripted(ProviderName.INTERHUMAN, [ih_ok()]),
     ]
-    analysis_id = await enqueue(db)
+    analysis_id = await enqueue(db, settings.data_dir)
     await make_worker(db, settings, providers).run_until_idle()
 
     doc = await document(db, analysis_id)
@@ -276,7 +283,7 @@ async def test_a_worker_killed_while_waiting_is_resumed_without_a_second_upload(
     twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
     interhuman = Scripted(ProviderName.INTERHUMAN, [ih_ok(), ih_ok()])
     twelvelabs.release = asyncio.Event()  # the asset never becomes ready for the first worker
-    analysis_id = await enqueue(db)
+    analysis_id = await enqueue(db, settings.data_dir)
 
     first = DiesWithoutRelease(
         db, settings, [local, twelvelabs, interhuman], LocalStorage(settings.data_dir)
@@ -324,7 +331,7 @@ async def test_the_webhook_is_signed_retried_and_every_attempt_recorded(db, sett
         Scripted(ProviderName.TWELVELABS, [], skip="no key"),
         Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
     ]
-    analysis_id = await enqueue(db)
+    analysis_id = await enqueue(db, settings.data_dir)
     client = httpx.AsyncClient(transport=httpx.MockTransport(receiver))
     await make_worker(db, settings, providers, http_client=client).run_until_idle()
     await client.aclose()
@@ -350,7 +357,7 @@ async def test_erasure_deletes_provider_copies_and_retries_what_failed(db, setti
         twelvelabs,
         Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
     ]
-    analysis_id = await enqueue(db)
+    analysis_id = await enqueue(db, settings.data_dir)
     worker = make_worker(db, settings, providers)
     await worker.run_until_idle()
     result_file = settings.data_dir / f"results/analysis_{analysis_id}.json"
@@ -386,7 +393,7 @@ async def test_an_analysis_erased_while_running_leaves_no_copy_behind(db, settin
         twelvelabs,
         Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
     ]
-    await enqueue(db)
+    await enqueue(db, settings.data_dir)
     worker = make_worker(db, settings, providers)
     run = asyncio.create_task(worker.run_until_idle())
     await asyncio.wait_for(twelvelabs.waiting.wait(), 5)
@@ -406,7 +413,7 @@ async def test_two_workers_never_run_the_same_job(db, settings):
             Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
         ]
 
-    ids = [await enqueue(db, recording_id=f"rec-{i}") for i in range(10)]
+    ids = [await enqueue(db, settings.data_dir, recording_id=f"rec-{i}") for i in range(10)]
     a, b = providers(), providers()
     await asyncio.gather(
         make_worker(db, settings, a).run_until_idle(),
@@ -415,3 +422,20 @@ async def test_two_workers_never_run_the_same_job(db, settings):
     assert a[0].runs + b[0].runs == 10
     for analysis_id in ids:
         assert (await document(db, analysis_id))["status"] == "succeeded"
+
+
+async def test_a_recording_missing_from_storage_fails_with_a_clear_code(db, settings):
+    providers = [
+        Scripted(ProviderName.LOCAL, [local_ok()]),
+        Scripted(ProviderName.TWELVELABS, [tl_ok()]),
+        Scripted(ProviderName.INTERHUMAN, [ih_ok()]),
+    ]
+    analysis_id = await enqueue(db, settings.data_dir, recording_id="gone")
+    (settings.data_dir / "recordings/interview_int-1/gone.webm").unlink()
+
+    await make_worker(db, settings, providers).run_until_idle()
+
+    doc = await document(db, analysis_id)
+    assert doc["status"] == "failed"
+    assert {p["error"]["code"] for p in doc["providers"].values()} == {"recording_missing"}
+    assert all(p.runs == 0 for p in providers)

@@ -302,7 +302,7 @@ async def test_without_a_key_the_provider_is_skipped(settings: Settings, video) 
     provider = TwelveLabsProvider.from_settings(settings)
     try:
         assert provider.name is ProviderName.TWELVELABS
-        assert provider.skip_reason() == "TWELVELABS_API_KEY is not set"
+        assert provider.skip_reason() == "Twelve Labs is not configured: set TWELVELABS_API_KEY."
         with pytest.raises(ProviderFailure) as caught:
             await provider.run(video, {}, _ignore)
         assert caught.value.code == "not_configured"
