@@ -78,6 +78,8 @@ async def delete_interview(
     hooks: AnalysisHooksDep,
     storage: StorageDep,
 ) -> Response:
-    """Erase the interview: its recordings' files, its rows and its analyses."""
+    """Erase the interview: its recordings' files, its rows and its analyses. The copies kept
+    by analysis providers (Twelve Labs assets) are deleted in the background, retried until
+    they are gone; `GET /remote-deletions?interview_id=` shows them."""
     await InterviewService(session).erase(interview, hooks, storage)
     return Response(status_code=204)
