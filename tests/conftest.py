@@ -6,11 +6,15 @@ PostgreSQL database of its own; otherwise each service gets a SQLite file in the
 
 import asyncio
 import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
+import httpx
 import pytest
 
 from shared.http import RetryPolicy
@@ -29,10 +33,16 @@ _PROVIDER_ENV = (
     "DATABASE_URL",
     "STORAGE_URL",
     "S3_ENDPOINT_URL",
+    "S3_PART_SIZE",
     "S3_CREATE_BUCKET",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
 )
 
 
@@ -41,6 +51,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
     """No test sees a developer's real keys or `.env`, and each gets its own DATA_DIR."""
     for name in _PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)
+    # no developer's AWS profile or credentials either
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     yield
@@ -97,3 +110,38 @@ def sleeps() -> RecordedSleeps:
 @pytest.fixture
 def fast_policy(sleeps: RecordedSleeps) -> RetryPolicy:
     return RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=8.0, deadline=60.0, sleep=sleeps)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto's server mode) on 127.0.0.1, in a child process, for
+    the whole session."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # each failed attempt waits on its connection timeout, not a sleep
+            if server.poll() is not None:
+                raise RuntimeError("the moto server exited at start-up")
+            try:
+                httpx.get(f"{endpoint}/moto-api/", timeout=0.1)
+                break
+            except httpx.TransportError:
+                continue
+        else:
+            raise RuntimeError("the moto server did not start")
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

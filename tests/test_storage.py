@@ -7,9 +7,6 @@ a bucket of its own.
 
 import hashlib
 import random
-import socket
-import subprocess
-import sys
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -38,72 +35,11 @@ from shared.storage import (
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-_STORAGE_ENV = (
-    "STORAGE_URL",
-    "S3_ENDPOINT_URL",
-    "S3_PART_SIZE",
-    "S3_CREATE_BUCKET",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_S3",
-)
 CHUNK = 64 * 1024
 
 
 async def keys(storage: Storage, prefix: str) -> list[str]:
     return [item.key for item in await storage.list_objects(prefix)]
-
-
-@pytest.fixture(autouse=True)
-def _no_developer_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test sees a developer's AWS profile, credentials or storage settings."""
-    for name in _STORAGE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """A moto S3 server on 127.0.0.1, in a child process, for the whole session."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(endpoint, server)
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _wait_until_up(endpoint: str, server: "subprocess.Popen[bytes]") -> None:
-    # Each failed attempt waits on the connection's own timeout, never on a sleep.
-    for _ in range(300):
-        if server.poll() is not None:
-            raise RuntimeError("the moto server exited at start-up")
-        try:
-            httpx.get(f"{endpoint}/moto-api/", timeout=0.1)
-            return
-        except httpx.TransportError:
-            continue
-    raise RuntimeError("the moto server did not start")
 
 
 @dataclass
