@@ -190,6 +190,7 @@ class AnalysisWorker:
                 analysis_id = await AnalysisRepository(session).claim_next(self.owner, self.lease)
             if analysis_id is None:
                 return
+            logger.info("claimed analysis %s", analysis_id, extra={"analysis_id": analysis_id})
             task = asyncio.create_task(self._guarded(analysis_id), name=f"analysis-{analysis_id}")
             self._running[analysis_id] = task
             task.add_done_callback(partial(self._forget, analysis_id))
