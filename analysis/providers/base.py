@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
+
 from analysis.canonical import Assessment, Behavior, Media, ProviderName, Speech
 
 State = dict[str, Any]
@@ -73,3 +75,15 @@ class AnalysisProvider(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def json_object(response: httpx.Response, *, code: str, message: str) -> dict[str, Any]:
+    """The answer's JSON object; anything else (truncated, an HTML error page from a proxy) is
+    a retryable `ProviderFailure` with `code` and `message`, keeping the start of the text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ProviderFailure(code, message, retryable=True, raw=response.text[:2000])
+    return body

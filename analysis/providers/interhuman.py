@@ -49,7 +49,14 @@ from analysis.canonical import (
     Signal,
 )
 from analysis.media import MediaError, MediaProbe, probe
-from analysis.providers.base import Checkpoint, ProviderFailure, ProviderResult, State, VideoInput
+from analysis.providers.base import (
+    Checkpoint,
+    ProviderFailure,
+    ProviderResult,
+    State,
+    VideoInput,
+    json_object,
+)
 from analysis.transcode import proxy_for_provider
 from shared.http import RetryPolicy, Sleep, send_with_retry
 from shared.settings import Settings
@@ -683,19 +690,8 @@ def _text(value: Any) -> str | None:
 
 
 def _json_object(response: httpx.Response, what: str) -> _Json:
-    """The answer's JSON object, or a retryable `invalid_response` failure (truncated, HTML...)."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise ProviderFailure(
-            "invalid_response",
-            f"Interhuman's {what} answer (HTTP {response.status_code}) is not a JSON object.",
-            retryable=True,
-            raw=response.text[:500],
-        )
-    return body
+    message = f"Interhuman's {what} answer (HTTP {response.status_code}) is not a JSON object."
+    return json_object(response, code="invalid_response", message=message)
 
 
 def _parse_error(response: httpx.Response) -> _ErrorInfo:

@@ -33,7 +33,14 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from analysis.canonical import SCORE_FIELDS, Assessment, ProviderName
-from analysis.providers.base import Checkpoint, ProviderFailure, ProviderResult, State, VideoInput
+from analysis.providers.base import (
+    Checkpoint,
+    ProviderFailure,
+    ProviderResult,
+    State,
+    VideoInput,
+    json_object,
+)
 from analysis.transcode import proxy_for_provider
 from shared.http import RETRYABLE_EXCEPTIONS, RetryPolicy, Sleep, send_with_retry
 from shared.settings import Settings
@@ -740,18 +747,8 @@ def _input_kind(value: Any) -> InputKind:
 
 
 def _json_object(response: httpx.Response, step: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise ProviderFailure(
-            "provider_invalid_response",
-            f"Twelve Labs answered the {step} with something that is not a JSON object.",
-            retryable=True,
-            raw=response.text[:2000],
-        )
-    return body
+    message = f"Twelve Labs answered the {step} with something that is not a JSON object."
+    return json_object(response, code="provider_invalid_response", message=message)
 
 
 def _multipart_upload(
