@@ -290,29 +290,12 @@ def _vint_length(first: int) -> int:
 # --- speech ------------------------------------------------------------------------------------
 
 
-def measure_speech(
-    path: Path,
-    *,
-    frame_ms: int = 30,
-    min_pause_seconds: float = 0.3,
-    min_speech_seconds: float = 0.1,
-    margin_db: float = 10.0,
-    absolute_floor_dbfs: float = -55.0,
-    cancel_check: CancelCheck | None = None,
-) -> Speech | None:
+def measure_speech(path: Path, **options: Any) -> Speech | None:
     """Speaking time, pauses and loudness measured from the audio track; None without one.
 
-    See `analyse_speech` for the method.
+    Takes the options of `analyse_speech`, which describes the method.
     """
-    analysis = analyse_speech(
-        path,
-        frame_ms=frame_ms,
-        min_pause_seconds=min_pause_seconds,
-        min_speech_seconds=min_speech_seconds,
-        margin_db=margin_db,
-        absolute_floor_dbfs=absolute_floor_dbfs,
-        cancel_check=cancel_check,
-    )
+    analysis = analyse_speech(path, **options)
     return analysis.speech if analysis is not None else None
 
 
