@@ -78,6 +78,10 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
     assessment = section(ProviderName.TWELVELABS)
     behavior = section(ProviderName.INTERHUMAN)
     status = overall_status({k: v.status for k, v in by_provider.items()}, analysis.started)
+    if analysis.completed_at is None and status not in _UNFINISHED:
+        # every step is done, but the job is still being finished (result file, webhook): a
+        # final status is only shown once the analysis itself has completed
+        status = AnalysisStatus.RUNNING
     has_question = analysis.question_id is not None or analysis.question_text is not None
     return AnalysisDocument(
         analysis_id=analysis.analysis_id,
@@ -88,7 +92,7 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
         else None,
         status=status,
         created_at=analysis.created_at,
-        completed_at=analysis.completed_at if status not in _UNFINISHED else None,
+        completed_at=None if status in _UNFINISHED else analysis.completed_at,
         media=Media.model_validate(local["media"]) if local else None,
         speech=Speech.model_validate(local["speech"]) if local and local.get("speech") else None,
         assessment=Assessment.model_validate(assessment) if assessment else None,

@@ -7,6 +7,7 @@ through the checkpoint before it waits) and then answers as scripted.
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,12 @@ from analysis.canonical import (
     Behavior,
     Media,
     ProviderName,
+    ProviderStatus,
     Signal,
     Speech,
     analysis_json_schema,
 )
+from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, metadata
 from analysis.providers.base import ProviderFailure, ProviderResult, VideoInput
 from analysis.repository import AnalysisRepository
@@ -99,6 +102,9 @@ class Scripted:
 
     async def aclose(self) -> None:
         pass
+
+
+LOCAL_SECTION = {"media": MEDIA.model_dump(mode="json"), "speech": SPEECH.model_dump(mode="json")}
 
 
 def local_ok() -> ProviderResult:
@@ -439,3 +445,27 @@ async def test_a_recording_missing_from_storage_fails_with_a_clear_code(db, sett
     assert doc["status"] == "failed"
     assert {p["error"]["code"] for p in doc["providers"].values()} == {"recording_missing"}
     assert all(p.runs == 0 for p in providers)
+
+
+def test_a_job_whose_steps_are_done_is_running_until_it_is_finished():
+    """The merge shows a final status only once the job completed (result file written)."""
+    steps = [
+        StoredStep(ProviderName.LOCAL.value, ProviderStatus.SUCCEEDED, section=LOCAL_SECTION),
+        StoredStep(ProviderName.TWELVELABS.value, ProviderStatus.SKIPPED),
+        StoredStep(ProviderName.INTERHUMAN.value, ProviderStatus.SKIPPED),
+    ]
+    analysis = StoredAnalysis(
+        analysis_id="a",
+        interview_id="i",
+        recording_id="r",
+        question_id=None,
+        question_text=None,
+        created_at=utcnow(),
+        completed_at=None,
+        started=True,
+    )
+
+    assert merge(analysis, steps).status == "running"
+    finished = merge(replace(analysis, completed_at=utcnow()), steps)
+    assert finished.status == "succeeded"
+    assert finished.completed_at is not None
