@@ -1,6 +1,6 @@
 """Three analysis workers and two interview API replicas on one PostgreSQL, fifty uploads.
 
-What the issue asks: every analysis completes once, every video reaches each provider exactly
+The promise: every analysis completes once, every video reaches each provider exactly
 once, and a worker killed mid-run changes nothing in that outcome. The providers are the
 wire-format fakes served over HTTP from this process (`standins.py`), so their counters see what
 the separate processes sent; each upload's file is fingerprinted, so "exactly once" is checked
