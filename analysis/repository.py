@@ -194,6 +194,19 @@ class AnalysisRepository:
         )
         return result.all()
 
+    async def record_deletion_attempt(self, deletion_id: int, error: str | None) -> None:
+        """One more attempt: done when `error` is None, else still pending with the error."""
+        await self.session.execute(
+            update(RemoteDeletion)
+            .where(RemoteDeletion.id == deletion_id)
+            .values(
+                attempts=RemoteDeletion.attempts + 1,
+                status="pending" if error else "done",
+                last_error=error,
+                updated_at=utcnow(),
+            )
+        )
+
     async def remote_deletions(self, interview_id: str | None = None) -> Sequence[RemoteDeletion]:
         query = select(RemoteDeletion).order_by(RemoteDeletion.id)
         if interview_id is not None:

@@ -285,26 +285,25 @@ class AnalysisWorker:
                 )
 
     async def finalize(self, analysis_id: str) -> None:
+        """Merge the steps, write the result file, then mark the job done (in that order, so a
+        finished analysis always has its file), then send the webhook."""
         completed_at = utcnow()
         async with self.db.session() as session:
-            repo = AnalysisRepository(session)
-            analysis = await repo.get(analysis_id)
+            analysis = await AnalysisRepository(session).get(analysis_id)
             if analysis is None:
                 raise AnalysisGone(analysis_id)
             stored = replace(stored_analysis(analysis), completed_at=completed_at)
-            document = merge(stored, stored_steps(analysis.steps))
-            body = json.dumps(document.model_dump(mode="json"), indent=2).encode()
-            await self.storage.write_bytes(result_key(analysis_id), body)
-            if not await repo.finish(
-                analysis_id,
-                self.owner,
-                AnalysisStatus(document.status),
-                document.model_dump(mode="json"),
-                completed_at,
+            document = merge(stored, stored_steps(analysis.steps)).model_dump(mode="json")
+        body = json.dumps(document, indent=2).encode()
+        await self.storage.write_bytes(result_key(analysis_id), body)
+        async with self.db.session() as session:
+            status = AnalysisStatus(document["status"])
+            if not await AnalysisRepository(session).finish(
+                analysis_id, self.owner, status, document, completed_at
             ):
                 logger.warning("lease lost before the analysis was saved; another worker has it")
                 return
-        logger.info("analysis %s", document.status, extra={"status": document.status})
+        logger.info("analysis %s", status, extra={"status": status.value})
         await self._send_webhook(analysis_id, body)
 
     async def _send_webhook(self, analysis_id: str, body: bytes) -> None:
@@ -349,23 +348,24 @@ class AnalysisWorker:
                     await repo.queue_remote_deletion(interview_id, provider, state)
 
     async def process_remote_deletions(self) -> None:
+        """Delete the provider-side copies that erasure queued; a failure is retried later, with
+        a growing wait. No transaction stays open across a provider call."""
         by_name = {p.name.value: p for p in self.providers}
         async with self.db.session() as session:
-            repo = AnalysisRepository(session)
-            now = utcnow()
-            for deletion in await repo.pending_remote_deletions():
-                provider = by_name.get(deletion.provider)
-                if provider is None or provider.skip_reason():
-                    continue
-                wait = min(3600.0, 15.0 * 2**deletion.attempts) if deletion.attempts else 0.0
-                if (now - deletion.updated_at).total_seconds() < wait:
-                    continue
-                deletion.attempts += 1
-                try:
-                    await provider.delete_remote(dict(deletion.state))
-                except (ProviderFailure, httpx.HTTPError) as exc:
-                    deletion.last_error = str(exc)
-                    logger.warning("provider-side deletion failed; will retry: %s", exc)
-                else:
-                    deletion.status = "done"
-                    deletion.last_error = None
+            pending = await AnalysisRepository(session).pending_remote_deletions()
+        now = utcnow()
+        for deletion in pending:
+            provider = by_name.get(deletion.provider)
+            if provider is None or provider.skip_reason():
+                continue
+            wait = min(3600.0, 15.0 * 2**deletion.attempts) if deletion.attempts else 0.0
+            if (now - deletion.updated_at).total_seconds() < wait:
+                continue
+            error = None
+            try:
+                await provider.delete_remote(dict(deletion.state))
+            except (ProviderFailure, httpx.HTTPError) as exc:
+                error = str(exc)
+                logger.warning("provider-side deletion failed; will retry: %s", exc)
+            async with self.db.session() as session:
+                await AnalysisRepository(session).record_deletion_attempt(deletion.id, error)

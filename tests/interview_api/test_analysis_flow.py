@@ -183,11 +183,11 @@ async def test_the_report_and_erasure_reach_the_provider_copies(api, answer, fak
     assert (await client.get(f"/interviews/{interview_id}/report")).status_code == 404
 
     for _ in range(200):  # the worker deletes the Twelve Labs asset in the background
-        if fake_tl.deleted:
+        deletions = await client.get("/remote-deletions", params={"interview_id": interview_id})
+        if [d["status"] for d in deletions.json()["items"]] == ["done"]:
             break
         await asyncio.sleep(0.05)
     assert fake_tl.deleted == [document["providers"]["twelvelabs"]["remote_ids"]["asset_id"]]
-    deletions = await client.get("/remote-deletions", params={"interview_id": interview_id})
     assert [d["status"] for d in deletions.json()["items"]] == ["done"]
 
 
