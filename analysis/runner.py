@@ -52,10 +52,16 @@ class StepStore(Protocol):
 
 @dataclass(frozen=True)
 class StepPolicy:
-    """How a step that failed for a passing reason (rate limit, outage) is tried again."""
+    """How a step that failed for a passing reason (rate limit, outage) is tried again.
 
-    attempts: int = 3
-    deadline_seconds: float = 45 * 60
+    Each request is already retried by the adapter (shared/http.py), so a step is run again only
+    once, later. The deadline is the outer safety net: longer than any adapter's own deadlines
+    (transcode, upload, readiness, analysis: about 70 min at most), which fire first with their
+    own codes.
+    """
+
+    attempts: int = 2
+    deadline_seconds: float = 2 * 3600
     backoff: RetryPolicy = field(default_factory=lambda: RetryPolicy(base_delay=5, max_delay=120))
 
 

@@ -25,6 +25,10 @@ from analysis.providers.base import ProviderFailure
 logger = logging.getLogger(__name__)
 
 SHORT_SIDE = 360
+PROXY_NOTE = (
+    "a transcoded proxy (360 px on its shorter side, lower bitrate, sound kept) was analysed "
+    "instead of the original"
+)
 AUDIO_KBPS = 64
 MIN_VIDEO_KBPS = 48  # below this the picture is mush; better to say it cannot fit
 _FIRST_PASS_SHARE = 0.88  # of the budget: leaves room for the container and encoder overshoot
@@ -203,5 +207,5 @@ async def proxy_for_provider(
             exc.code,
             f"The recording is over {provider}'s {max_bytes}-byte limit and no smaller copy "
             f"could be made: {exc.message}",
-            retryable=exc.code == "proxy_timeout",
+            # the same ffmpeg job would run into the same limit again: no step retry
         ) from exc

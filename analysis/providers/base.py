@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import anyio.to_thread
 import httpx
 
 from analysis.canonical import Assessment, Behavior, Media, ProviderName, Speech
@@ -87,3 +88,46 @@ def json_object(response: httpx.Response, *, code: str, message: str) -> dict[st
     if not isinstance(body, dict):
         raise ProviderFailure(code, message, retryable=True, raw=response.text[:2000])
     return body
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """What a provider accepts, checked before any call so a refusal costs nothing."""
+
+    provider: str
+    min_seconds: float
+    max_seconds: float
+    needs_audio: bool
+
+
+async def check_limits(video: VideoInput, limits: MediaLimits) -> float | None:
+    """Refuse what `limits.provider` would refuse: no picture, no sound (when it needs sound),
+    too short or too long. Uses the local probe's findings; probes the file only when the local
+    step could not. Returns the duration when known."""
+    from analysis.media import MediaError, probe  # PyAV: loaded only where a probe may run
+
+    media: Any = video.media
+    if media is None:
+        try:
+            media = await anyio.to_thread.run_sync(probe, video.path)
+        except MediaError as exc:
+            raise ProviderFailure(exc.code, exc.message) from exc
+    name = limits.provider
+    if not media.has_video:
+        raise ProviderFailure("no_video", f"The recording has no picture; {name} needs one.")
+    if limits.needs_audio and not media.has_audio:
+        raise ProviderFailure("no_audio", f"The recording has no sound; {name} needs it.")
+    duration: float | None = media.duration_seconds
+    if duration is not None and duration < limits.min_seconds:
+        raise ProviderFailure(
+            "too_short",
+            f"The recording is {duration:.1f}s long; {name} needs at least "
+            f"{limits.min_seconds:.0f}s.",
+        )
+    if duration is not None and duration > limits.max_seconds:
+        raise ProviderFailure(
+            "too_long",
+            f"The recording is {duration / 60:.0f} min long; {name} accepts at most "
+            f"{limits.max_seconds / 60:.0f} min. Record answers separately.",
+        )
+    return duration

@@ -42,22 +42,22 @@ from analysis.canonical import (
     Behavior,
     ConversationQuality,
     EngagementWindow,
-    Media,
     ProviderName,
     QualityValues,
     QualityWindow,
     Signal,
 )
-from analysis.media import MediaError, MediaProbe, probe
 from analysis.providers.base import (
     Checkpoint,
+    MediaLimits,
     ProviderFailure,
     ProviderResult,
     State,
     VideoInput,
+    check_limits,
     json_object,
 )
-from analysis.transcode import proxy_for_provider
+from analysis.transcode import PROXY_NOTE, proxy_for_provider
 from shared.http import RetryPolicy, Sleep, send_with_retry
 from shared.settings import Settings
 
@@ -68,8 +68,7 @@ UPLOAD_SCOPE = "interhumanai.upload"
 MODEL = "inter-2"
 INCLUDE = ("signals", "conversation_quality_overall", "conversation_quality_timeline")
 MAX_UPLOAD_BYTES = 32_000_000  # "32 MB"; the decimal reading is the safe one
-MIN_DURATION_SECONDS = 3.0
-MAX_DURATION_SECONDS = 30 * 60.0
+LIMITS = MediaLimits("Interhuman", min_seconds=3.0, max_seconds=30 * 60.0, needs_audio=True)
 TOKEN_REFRESH_MARGIN = 30.0
 DEFAULT_TOKEN_TTL = 900.0  # documented lifetime, used when an answer omits `expires_in`
 QUOTA_EXCEEDED = "ih3003"
@@ -208,10 +207,7 @@ class InterhumanProvider:
                     )
                 else:
                     if input_kind == "proxy":
-                        notes.append(
-                            "The recording was over Interhuman's size limit, so a smaller proxy "
-                            "copy (at most 640 px, sound kept) was analysed instead."
-                        )
+                        notes.append(PROXY_NOTE)
                     return _result(job, saved, input_kind, notes)
             job_id, input_kind, answer = await self._upload(video, state, checkpoint, notes)
             try:
@@ -238,7 +234,7 @@ class InterhumanProvider:
         self, video: VideoInput, state: State, checkpoint: Checkpoint, notes: list[str]
     ) -> tuple[str, InputKind, _Json]:
         """Check the limits, upload (a proxy when too big), checkpoint the job id."""
-        duration = await _check_limits(video)
+        duration = await check_limits(video, LIMITS)
         if video.size_bytes <= self._max_upload_bytes:
             filename = f"recording.{_extension(video)}"  # never the client's own file name
             job_id, answer = await self._submit(video.path, filename, "original")
@@ -260,8 +256,7 @@ class InterhumanProvider:
             )
         notes.append(
             f"The recording ({_megabytes(video.size_bytes)}) is over Interhuman's "
-            f"{_megabytes(self._max_upload_bytes)} limit, so a smaller proxy copy "
-            f"({_megabytes(proxy_size)}, at most 640 px, sound kept) was analysed instead."
+            f"{_megabytes(self._max_upload_bytes)} limit: {PROXY_NOTE} ({_megabytes(proxy_size)})"
         )
         await checkpoint({**state, "job_id": job_id, "input": "proxy"})
         return job_id, "proxy", answer
@@ -472,41 +467,6 @@ def _advice(status: int, code: str, what: str, single_key: bool) -> str:
 
 
 # --- limits ----------------------------------------------------------------------------------
-
-
-async def _check_limits(video: VideoInput) -> float | None:
-    """Refuse, before any call, what Interhuman would refuse: no picture, no sound, too short or
-    too long. Uses the local probe's findings when it has run; the duration when known."""
-    media: Media | MediaProbe
-    if video.media is not None:
-        media = video.media
-    else:
-        try:
-            media = await anyio.to_thread.run_sync(probe, video.path)
-        except MediaError as exc:
-            raise ProviderFailure(exc.code, exc.message) from exc
-    if not media.has_video:
-        raise ProviderFailure(
-            "no_video", "The recording has no picture; Interhuman needs both picture and sound."
-        )
-    if not media.has_audio:
-        raise ProviderFailure(
-            "no_audio", "The recording has no sound; Interhuman needs both picture and sound."
-        )
-    duration = media.duration_seconds
-    if duration is not None and duration < MIN_DURATION_SECONDS:
-        raise ProviderFailure(
-            "too_short",
-            f"The recording is {duration:.1f}s long; Interhuman needs at least "
-            f"{MIN_DURATION_SECONDS:.0f}s.",
-        )
-    if duration is not None and duration > MAX_DURATION_SECONDS:
-        raise ProviderFailure(
-            "too_long",
-            f"The recording is {duration / 60:.0f} min long; Interhuman accepts at most "
-            f"{MAX_DURATION_SECONDS / 60:.0f} min. Record answers separately.",
-        )
-    return duration
 
 
 # --- the answer ------------------------------------------------------------------------------

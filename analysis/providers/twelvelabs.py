@@ -35,13 +35,15 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from analysis.canonical import SCORE_FIELDS, Assessment, ProviderName
 from analysis.providers.base import (
     Checkpoint,
+    MediaLimits,
     ProviderFailure,
     ProviderResult,
     State,
     VideoInput,
+    check_limits,
     json_object,
 )
-from analysis.transcode import proxy_for_provider
+from analysis.transcode import PROXY_NOTE, proxy_for_provider
 from shared.http import RETRYABLE_EXCEPTIONS, RetryPolicy, Sleep, send_with_retry
 from shared.settings import Settings
 
@@ -50,6 +52,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.twelvelabs.io/v1.3"
 DIRECT_UPLOAD_LIMIT = 200_000_000  # bytes a local file may have for `method=direct`
 NOT_CONFIGURED = "Twelve Labs is not configured: set TWELVELABS_API_KEY."
+# sync /analyze takes 1 s to 1 h of video with a picture (longer needs /analyze/tasks)
+LIMITS = MediaLimits("Twelve Labs", min_seconds=1.0, max_seconds=3600.0, needs_audio=False)
 URL_UPLOAD_LIMIT = 4_000_000_000  # bytes a file fetched with `method=url` may have
 FORBIDDEN_SCHEMA_KEYWORDS = frozenset(
     {"additionalProperties", "minLength", "maxLength", "maxItems", "uniqueItems"}
@@ -394,6 +398,8 @@ class TwelveLabsProvider:
     async def run(self, video: VideoInput, state: State, checkpoint: Checkpoint) -> ProviderResult:
         """Upload (unless `state` has the asset), wait for it, analyse it."""
         self._require_key()
+        if "asset_id" not in state:
+            await check_limits(video, LIMITS)  # refuse before uploading what it would refuse
         notes: list[str] = []
         asset_id, input_kind = await self._ensure_asset(video, state, checkpoint, notes)
         asset = await self._wait_until_ready(asset_id)
@@ -460,13 +466,16 @@ class TwelveLabsProvider:
             return await self._post_asset(video.url, upload, notes)
         if input_kind == "original":
             return await self._post_asset(video.path, upload, notes)
-        work = Path(tempfile.mkdtemp(prefix="twelvelabs-proxy-", dir=self._work_dir))
+        work = Path(
+            await asyncio.to_thread(
+                tempfile.mkdtemp, prefix="twelvelabs-proxy-", dir=self._work_dir
+            )
+        )
         try:
             proxy, size = await self._make_proxy(video, work / upload["filename"])
             notes.append(
                 f"The recording is {video.size_bytes} bytes, over the {self._direct_upload_limit}"
-                f"-byte direct-upload limit: a transcoded proxy ({size} bytes, "
-                "lower resolution and bitrate, audio kept) was analysed instead."
+                f"-byte direct-upload limit: {PROXY_NOTE} ({size} bytes)."
             )
             return await self._post_asset(proxy, upload, notes)
         finally:
