@@ -115,6 +115,8 @@ def main() -> None:
         env = {
             **os.environ,
             "DATA_DIR": str(folder / "data"),
+            "DATABASE_URL": "",  # never a developer's own database or bucket: empty is unset
+            "STORAGE_URL": "",
             "RUN_WORKER_IN_API": "false",
             "MAX_UPLOAD_BYTES": str(4 * args.mib * CHUNK),
             "LOG_LEVEL": "WARNING",

@@ -5,7 +5,9 @@
 # databases in it). Needs the PostgreSQL server binaries (Debian: postgresql-15).
 set -euo pipefail
 
-bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+# PostgreSQL 15 (what production runs) when installed, else the newest one there is
+bin=/usr/lib/postgresql/${TEST_PG_VERSION:-15}/bin
+[ -x "$bin/initdb" ] || bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
   echo "PostgreSQL server binaries not found (install postgresql-15)" >&2
   exit 1

@@ -14,8 +14,8 @@ Per service (one registry per app, so two apps in one process never share a seri
 
 Per process (module-level registry; a worker process has no app, so these cannot live in one):
 
-- `provider_call_duration_seconds{provider, outcome}` (histogram): duration of each call to an
-  analysis or generation provider; `outcome` is `success` or `failure`.
+- `provider_call_duration_seconds{provider, outcome}` (histogram): duration of each attempt of
+  an analysis provider's step (upload, wait, answer); `outcome` is `success` or `failure`.
 - `provider_call_failures_total{provider, error_code}` (counter): failed provider calls, by the
   provider's own error code.
 - `process_*`, `python_*`: the standard process, platform and garbage-collector collectors.

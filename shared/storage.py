@@ -283,11 +283,11 @@ class LocalStorage:
     """Keys are paths relative to the data folder."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = root.resolve()  # once: every key is checked against it
 
     def path(self, key: str) -> Path:
         path = (self.root / check_key(key)).resolve()
-        if not path.is_relative_to(self.root.resolve()):
+        if not path.is_relative_to(self.root):
             raise ValueError(f"storage key escapes the data folder: {key!r}")
         return path
 
@@ -325,11 +325,11 @@ class LocalStorage:
         """Every file under the folder `prefix`, temporary files of open or crashed sinks
         included (so that an orphan sweep removes them too)."""
         normal = check_key(prefix, prefix=True)
-        folder = self.path(normal) if normal else self.root.resolve()
+        folder = self.path(normal) if normal else self.root
         return await anyio.to_thread.run_sync(self._list_sync, folder)
 
     def _list_sync(self, folder: Path) -> list[StoredObject]:
-        root = self.root.resolve()
+        root = self.root
         found = []
         for directory, _, names in os.walk(folder):
             for name in names:
