@@ -39,6 +39,17 @@ class AnalysisRepository:
             .options(selectinload(Analysis.steps))
         )
 
+    async def statuses(self, recording_ids: Sequence[str]) -> dict[str, str]:
+        """The analysis status of each recording that has one, in one query."""
+        if not recording_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Analysis.recording_id, Analysis.status).where(
+                Analysis.recording_id.in_(recording_ids)
+            )
+        )
+        return {recording_id: status for recording_id, status in rows}
+
     async def for_interview(self, interview_id: str) -> Sequence[Analysis]:
         result = await self.session.scalars(
             select(Analysis)

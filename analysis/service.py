@@ -109,6 +109,11 @@ def raw_answers(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+async def statuses(session: AsyncSession, recording_ids: Sequence[str]) -> dict[str, str]:
+    """Each recording's analysis status (queued, running, succeeded, partial, failed)."""
+    return await AnalysisRepository(session).statuses(recording_ids)
+
+
 async def for_interview(session: AsyncSession, interview_id: str) -> list[AnalysisDocument]:
     analyses = await AnalysisRepository(session).for_interview(interview_id)
     return [document_of(a) for a in analyses]

@@ -4,7 +4,8 @@ The upload service calls `enqueue` once, after the recording row is flushed and 
 unit of work, so a job row the pipeline adds commits atomically with the recording. Erasing an
 interview calls `erase` before the interview's rows are deleted, so the pipeline can remove its
 own rows, result files and provider-side copies first. Set the implementation on
-`app.state.analysis_hooks` (or pass it to `build_app`); the default does nothing.
+`app.state.analysis_hooks` (or pass it to `build_app`); by default it is the analysis pipeline
+(`interview_api.analyses.hooks.PipelineHooks`).
 """
 
 from typing import Protocol
@@ -22,13 +23,3 @@ class AnalysisHooks(Protocol):
     async def erase(self, session: AsyncSession, interview_id: str) -> None:
         """Erase every analysis of the interview: rows, result files, provider-side copies."""
         ...
-
-
-class NoAnalysis:
-    """The hooks before the pipeline exists: recordings are stored, nothing is analysed."""
-
-    async def enqueue(self, session: AsyncSession, recording: Recording) -> str | None:
-        return None
-
-    async def erase(self, session: AsyncSession, interview_id: str) -> None:
-        return None

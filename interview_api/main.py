@@ -16,10 +16,8 @@ from analysis.worker import AnalysisWorker
 from interview_api.analyses.hooks import PipelineHooks
 from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
-from interview_api.interviews import models as _interview_models  # noqa: F401 (table)
 from interview_api.interviews.routes import router as interviews_router
 from interview_api.question_client import QuestionApiClient
-from interview_api.recordings import models as _recording_models  # noqa: F401 (table)
 from interview_api.recordings.routes import router as recordings_router
 from interview_api.recordings.service import sweep_orphan_files
 from shared.app import create_app

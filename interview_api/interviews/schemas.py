@@ -97,7 +97,10 @@ class InterviewOut(BaseModel):
     recordings: list[RecordingOut]
 
     @classmethod
-    def of(cls, interview: Interview, recordings: Sequence[Recording]) -> "InterviewOut":
+    def of(
+        cls, interview: Interview, recordings: Sequence[Recording], statuses: dict[str, str]
+    ) -> "InterviewOut":
+        """`statuses`: each recording's analysis status, by recording id."""
         consent = None
         if interview.consent_given is not None and interview.consent_recorded_at is not None:
             consent = ConsentOut(
@@ -119,7 +122,7 @@ class InterviewOut(BaseModel):
             consent=consent,
             metadata=interview.meta,
             questions=[QuestionOut.model_validate(q) for q in interview.questions],
-            recordings=[RecordingOut.of(r) for r in recordings],
+            recordings=[RecordingOut.of(r, statuses.get(r.id)) for r in recordings],
         )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analysis import service as analysis_service
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.interviews.models import ACTIVE, Interview
 from interview_api.interviews.repository import InterviewRepository
@@ -62,7 +63,7 @@ class InterviewService:
         await self.interviews.add(interview)
         with log_context(interview_id=interview.id):
             logger.info("interview started with %d questions", len(snapshot))
-        return InterviewOut.of(interview, [])
+        return InterviewOut.of(interview, [], {})
 
     async def _approved_questions(
         self, question_set_id: str, questions: QuestionApiClient
@@ -90,7 +91,9 @@ class InterviewService:
         ]
 
     async def describe(self, interview: Interview) -> InterviewOut:
-        return InterviewOut.of(interview, await self.recordings.for_interview(interview.id))
+        recordings = await self.recordings.for_interview(interview.id)
+        statuses = await analysis_service.statuses(self.session, [r.id for r in recordings])
+        return InterviewOut.of(interview, recordings, statuses)
 
     async def end(self, interview_id: str) -> InterviewOut:
         """End the interview; ending it again answers the same (the first `ended_at`)."""
@@ -107,8 +110,10 @@ class InterviewService:
             candidate_id=candidate_id, status=status, limit=limit, offset=offset
         )
         recordings = await self.recordings.for_interviews(row.id for row in rows)
+        ids = [r.id for rows_of in recordings.values() for r in rows_of]
+        statuses = await analysis_service.statuses(self.session, ids)
         return InterviewPage(
-            items=[InterviewOut.of(row, recordings[row.id]) for row in rows],
+            items=[InterviewOut.of(row, recordings[row.id], statuses) for row in rows],
             total=total,
             limit=limit,
             offset=offset,

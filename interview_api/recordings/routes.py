@@ -4,6 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from analysis import service as analysis_service
 from interview_api.dependencies import AnalysisHooksDep, StorageDep
 from interview_api.interviews.dependencies import UploadInterview
 from interview_api.recordings.schemas import RecordingOut
@@ -59,13 +60,15 @@ async def upload_recording(
     hooks: AnalysisHooksDep,
     settings: SettingsDep,
 ) -> RecordingOut:
-    """Store one answer's video (multipart `file`, optional `question_id`), streamed to disk.
+    """Store one answer's video (multipart `file`, optional `question_id`), streamed to storage.
 
     202 for a new recording; 200 with the existing one when the same bytes were already
     uploaded for the same question, so a retried upload is safe.
     """
     service = RecordingService(session, storage, hooks, max_upload_bytes=settings.max_upload_bytes)
     stored = await service.upload(interview, request)
-    if not stored.created:
-        response.status_code = 200
-    return RecordingOut.of(stored.recording)
+    if stored.created:
+        return RecordingOut.of(stored.recording, None)  # its analysis was just queued
+    response.status_code = 200
+    statuses = await analysis_service.statuses(session, [stored.recording.id])
+    return RecordingOut.of(stored.recording, statuses.get(stored.recording.id))

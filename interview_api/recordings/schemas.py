@@ -1,10 +1,10 @@
 """What the recording endpoints answer."""
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from analysis.canonical import AnalysisStatus
 from interview_api.recordings.models import Recording
 
 
@@ -17,14 +17,16 @@ class RecordingOut(BaseModel):
     sha256: str = Field(description="SHA-256 of the stored bytes, hex.")
     container: str = Field(description="Sniffed from the bytes: mp4, mov, webm, mkv, avi, ts.")
     original_filename: str | None = Field(description="The client's file name, as a label only.")
-    status: Literal["stored", "queued"] = Field(
-        description="`queued` when an analysis was enqueued for it, else `stored`."
+    status: AnalysisStatus = Field(
+        description="Its analysis: queued, running, then succeeded, partial or failed "
+        "(GET /analyses/{analysis_id} has the details)."
     )
     analysis_id: str | None
     created_at: datetime
 
     @classmethod
-    def of(cls, recording: Recording) -> "RecordingOut":
+    def of(cls, recording: Recording, status: str | None) -> "RecordingOut":
+        """`status`: the recording's analysis status; a new recording's analysis is queued."""
         return cls(
             recording_id=recording.id,
             interview_id=recording.interview_id,
@@ -34,7 +36,7 @@ class RecordingOut(BaseModel):
             sha256=recording.sha256,
             container=recording.container,
             original_filename=recording.original_filename,
-            status="queued" if recording.analysis_id else "stored",
+            status=AnalysisStatus(status or AnalysisStatus.QUEUED),
             analysis_id=recording.analysis_id,
             created_at=recording.created_at,
         )

@@ -30,7 +30,7 @@ from interview_api.recordings.streaming import (
     too_large_by_header,
 )
 from shared.db import Database, utcnow
-from shared.errors import Unprocessable
+from shared.errors import AppError, Unprocessable
 from shared.logging import log_context
 from shared.storage import Storage, StoredObject, UploadSink
 
@@ -66,6 +66,13 @@ class RecordingService:
         multipart upload completed), and only then is the row written; the request's unit of
         work commits it. Whatever a crash leaves without a row is removed by the start-up sweep.
         """
+        if interview.consent_given is False:
+            raise AppError(
+                "The candidate refused consent for this interview, so its answers are not "
+                "recorded or analysed. Start a new interview once consent is given.",
+                code="consent_refused",
+                status=403,
+            )
         if too_large_by_header(request.headers.get("content-length"), self.max_upload_bytes):
             raise UploadTooLarge(self.max_upload_bytes)
         recording_id = new_id()

@@ -125,6 +125,8 @@ async def test_without_keys_an_answer_is_measured_locally_and_the_cloud_is_skipp
         assert "_KEY" in document["providers"][provider]["error"]["message"]  # says what to set
     schema = (await client.get("/schemas/analysis-v1.json")).json()
     jsonschema.validate(document, schema)
+    interview = (await client.get(f"/interviews/{document['interview_id']}")).json()
+    assert [r["status"] for r in interview["recordings"]] == ["succeeded"]
 
 
 async def test_with_stand_ins_every_section_is_filled(api, answer, fakes, settings, data_dir):

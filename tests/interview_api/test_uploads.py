@@ -365,3 +365,20 @@ async def test_a_big_upload_streams_with_bounded_memory(
     assert peak < 8 * 1024 * 1024, f"peak traced memory {peak} bytes"
     [stored] = stored_files(data_dir)
     assert stored.stat().st_size == size
+
+
+async def test_an_interview_whose_candidate_refused_consent_takes_no_recording(
+    client: httpx.AsyncClient, webm: bytes, data_dir: Path
+) -> None:
+    started = await client.post(
+        "/start-interview", json={"consent": {"given": False, "notice_version": "2026-01"}}
+    )
+    interview_id = started.json()["interview_id"]
+
+    response = await client.post(
+        f"/interviews/{interview_id}/recordings", files={"file": ("a.webm", webm, "video/webm")}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "consent_refused"
+    assert not (data_dir / "recordings").exists() or not any((data_dir / "recordings").rglob("*"))
