@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = 60.0
     openai_max_retries: int = 2
+    openai_deadline_seconds: float = 120.0  # one /generate, retries and the re-ask included
     question_fallback: Literal["none", "offline"] = "none"
 
     # Interview API

@@ -33,7 +33,10 @@ async def open_question_generator(
     )
     try:
         generator: QuestionGenerator = OpenAIGenerator(
-            client, settings.openai_model, settings.openai_timeout_seconds
+            client,
+            settings.openai_model,
+            settings.openai_timeout_seconds,
+            settings.openai_deadline_seconds,
         )
         if settings.question_fallback == "offline":
             generator = FallbackGenerator(generator, OfflineGenerator())

@@ -28,4 +28,4 @@ class FallbackGenerator:
                 "questions from the skills in the job description. Review them before approving, "
                 "or generate again later."
             )
-            return self.fallback.generate_now(request, notice)
+            return await self.fallback.generate(request, notice)

@@ -11,6 +11,8 @@ import logging
 import random
 from collections.abc import Sequence
 
+import anyio.to_thread
+
 from question_api.generation import templates as t
 from question_api.generation.base import (
     GeneratedQuestion,
@@ -282,14 +284,14 @@ def write_questions(request: GenerationRequest) -> list[GeneratedQuestion]:
 class OfflineGenerator:
     """The embedded default: deterministic, no network, no model."""
 
-    def __init__(self, notice: str = NO_KEY_NOTICE) -> None:
-        self.notice = notice
+    async def generate(
+        self, request: GenerationRequest, notice: str = NO_KEY_NOTICE
+    ) -> GenerationResult:
+        """Write the set (CPU work, a fraction of a second: in a thread, off the event loop);
+        `notice` tells the caller why the offline generator ran."""
+        return await anyio.to_thread.run_sync(self._generate, request, notice)
 
-    async def generate(self, request: GenerationRequest) -> GenerationResult:
-        return self.generate_now(request, self.notice)
-
-    def generate_now(self, request: GenerationRequest, notice: str) -> GenerationResult:
-        """Write the set at once; `notice` tells the caller why the offline generator ran."""
+    def _generate(self, request: GenerationRequest, notice: str) -> GenerationResult:
         if request.output_language.split("-")[0] != "en":
             notice += (
                 f" The offline generator writes in English only, not '{request.output_language}'."

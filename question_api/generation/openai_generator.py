@@ -5,9 +5,11 @@ gets one corrective re-ask that names the broken rules; a second failure is a 50
 failures map to the provider errors in `errors.py`.
 """
 
+import asyncio
 import logging
 import math
 import re
+import time
 from dataclasses import dataclass
 
 import httpx2
@@ -32,6 +34,7 @@ from question_api.generation.errors import (
 from question_api.generation.rules import check_questions
 from shared.errors import AppError
 from shared.http import retry_after_seconds
+from shared.metrics import observe_provider_call
 
 logger = logging.getLogger(__name__)
 
@@ -106,12 +109,32 @@ class _Reply:
 class OpenAIGenerator:
     """Asks the model for five questions and holds it to the rules."""
 
-    def __init__(self, client: openai.AsyncOpenAI, model: str, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI,
+        model: str,
+        timeout_seconds: float,
+        deadline_seconds: float = 120.0,
+    ) -> None:
         self.client = client
         self.model = model
         self.timeout_seconds = timeout_seconds
+        self.deadline_seconds = deadline_seconds
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
+        """Ask (and once more when the answer breaks a rule), within one overall deadline: the
+        SDK's own retries and `Retry-After` waits included."""
+        try:
+            async with asyncio.timeout(self.deadline_seconds):
+                return await self._generate(request)
+        except TimeoutError as exc:
+            raise ProviderTimeout(
+                f"OpenAI did not finish within {self.deadline_seconds:g} seconds "
+                "(OPENAI_DEADLINE_SECONDS). Try again; if it keeps happening, raise it or set "
+                "QUESTION_FALLBACK=offline."
+            ) from exc
+
+    async def _generate(self, request: GenerationRequest) -> GenerationResult:
         messages = build_messages(request)
         broken: list[str] = []
         for attempt in range(1, _ATTEMPTS + 1):
@@ -135,10 +158,12 @@ class OpenAIGenerator:
         )
 
     async def _ask(self, messages: list[ChatCompletionMessageParam]) -> _Reply:
+        started = time.monotonic()
         try:
             completion = await self.client.chat.completions.parse(
                 model=self.model, messages=messages, response_format=GeneratedQuestionSet
             )
+            observe_provider_call("openai", time.monotonic() - started)
         except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as exc:
             return _Reply(
                 problem=f"format: the answer was cut off or filtered ({type(exc).__name__})."
@@ -149,7 +174,9 @@ class OpenAIGenerator:
                 problem=f"format: the answer did not match the JSON schema ({_first(exc)}).",
             )
         except openai.APIError as exc:
-            raise self._map_error(exc) from exc
+            error = self._map_error(exc)
+            observe_provider_call("openai", time.monotonic() - started, error.code)
+            raise error from exc
         if not completion.choices:
             return _Reply(problem="format: the answer had no choices.")
         message = completion.choices[0].message

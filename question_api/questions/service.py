@@ -76,6 +76,7 @@ async def generate_question_set(
         replay = await _replay(keys, idempotency_key, fingerprint)
         if replay is not None:
             return replay
+        await session.rollback()  # no connection held while the provider thinks
 
     result = await generator.generate(body.to_generation_request())
     question_set = _new_question_set(body, result)
@@ -234,10 +235,16 @@ async def update_question(
             _change(question, "status_changed", "status", question.status, new_status, patch)
         )
         question.status = new_status
+    nothing_approved = not any(q.status == "approved" for q in question_set.questions)
+    if new_status is not None and question_set.status == "approved" and nothing_approved:
+        question_set.status = "draft"  # nothing approved is left to interview with
     if new_text is not None or new_status is not None:
         question.updated_at = question_set.updated_at = utcnow()
-    await session.flush()
+    await session.flush()  # updating the set's row serialises concurrent edits of one set
     if new_text is not None:
+        # from the database, not this request's copy: a concurrent edit of another question
+        # of the set, committed meanwhile, must stay in the file too
+        await session.refresh(question_set, ["questions"])
         await write_questions_file(data_dir, question_set)
     return question
 

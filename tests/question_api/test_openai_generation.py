@@ -371,6 +371,29 @@ async def test_an_upstream_that_never_answers_is_504(
     assert "OPENAI_TIMEOUT_SECONDS" in body["message"]
 
 
+async def test_sdk_retries_never_outlast_the_overall_deadline(
+    settings: Settings, silent_server: str
+) -> None:
+    """Each request times out after 0.2 s and the SDK retries it; 0.5 s bounds them all."""
+    app = build_app(
+        openai_settings(
+            settings,
+            openai_base_url=silent_server,
+            openai_timeout_seconds=0.2,
+            openai_max_retries=5,
+            openai_deadline_seconds=0.5,
+        )
+    )
+    async with serve(app) as client:
+        began = asyncio.get_running_loop().time()
+        response = await generate(client)
+        took = asyncio.get_running_loop().time() - began
+
+    assert response.status_code == 504
+    assert "OPENAI_DEADLINE_SECONDS" in response.json()["error"]["message"]
+    assert took < 3  # not 6 times 0.2 s plus the SDK's backoff between retries
+
+
 # --- the offline fallback ---------------------------------------------------------------------
 
 

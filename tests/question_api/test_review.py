@@ -1,5 +1,6 @@
 """Review and approval: list, read, edit, approve or reject, the audit trail, questions.txt."""
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -314,3 +315,34 @@ async def test_a_question_of_another_set_is_not_found(client: httpx.AsyncClient)
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "question_not_found"
+
+
+async def test_two_reviewers_editing_at_once_both_reach_the_text_file(
+    client: httpx.AsyncClient, data_dir: Path
+) -> None:
+    generated = await generate(client)
+    set_id, questions = generated["question_set_id"], generated["questions"]
+
+    first, second = await asyncio.gather(
+        patch(client, set_id, questions[0]["id"], text="First reviewer's question?", reviewer="a"),
+        patch(client, set_id, questions[1]["id"], text="Second reviewer's question?", reviewer="b"),
+    )
+
+    assert first.status_code == second.status_code == 200
+    lines = (data_dir / generated["file"]).read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ["First reviewer's question?", "Second reviewer's question?"]
+
+
+async def test_rejecting_the_last_approved_question_puts_the_set_back_to_draft(
+    client: httpx.AsyncClient,
+) -> None:
+    generated = await generate(client)
+    set_id, questions = generated["question_set_id"], generated["questions"]
+    only = questions[0]["id"]
+    approved = await client.post(f"/question-sets/{set_id}/approve", json={"question_ids": [only]})
+    assert approved.json()["status"] == "approved"
+
+    await patch(client, set_id, only, status="rejected", reviewer="ana@hr")
+
+    again = (await client.get(f"/question-sets/{set_id}")).json()
+    assert again["status"] == "draft"
