@@ -64,7 +64,7 @@ class MediaError(Exception):
 class MediaProbe:
     """What the container says about itself, normalised."""
 
-    container: str  # webm, mkv, mp4, mov, avi, mpegts, or FFmpeg's name for anything else
+    container: str  # webm, mkv, mp4, mov, avi, ts (the upload's names), or FFmpeg's for others
     format_name: str  # FFmpeg's demuxer name, as is
     duration_seconds: float | None
     duration_source: DurationSource | None
@@ -244,6 +244,8 @@ def _container_name(container: InputContainer, path: Path, codecs: list[str]) ->
         brand = container.metadata.get("major_brand", "").strip()
         # Files without a brand are old QuickTime files, which predate the `ftyp` box.
         return "mp4" if brand and brand != "qt" else "mov"
+    if name == "mpegts":
+        return "ts"  # the name the upload gives it, so one recording has one container name
     return name.split(",")[0]
 
 

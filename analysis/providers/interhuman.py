@@ -84,7 +84,6 @@ _CONTENT_TYPES = {
     "mkv": "video/x-matroska",
     "avi": "video/x-msvideo",
     "ts": "video/mp2t",
-    "mpegts": "video/mp2t",
 }
 _CHUNK = 256 * 1024
 
