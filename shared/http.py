@@ -8,12 +8,15 @@ Each attempt re-creates its request, so a multipart upload is re-sent whole, nev
 import asyncio
 import logging
 import random
+import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
+import anyio
 import httpx
 
 logger = logging.getLogger(__name__)
@@ -119,3 +122,52 @@ def _may_retry(policy: RetryPolicy, attempt: int, started: float, delay: float) 
     if attempt >= policy.max_attempts:
         return False
     return policy.clock() - started + delay <= policy.deadline
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """The file of a multipart body: streamed from disk, never read whole into memory."""
+
+    path: Path
+    filename: str
+    content_type: str
+    size: int
+
+
+class MultipartBody:
+    """A multipart/form-data body with an exact Content-Length: the fields (a name may repeat,
+    e.g. `include[]`), then the file if any. Each `stream()` opens the file again, so a retried
+    request sends it whole."""
+
+    def __init__(self, fields: Sequence[tuple[str, str]], file: FilePart | None = None) -> None:
+        boundary = secrets.token_hex(16)
+        head = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in fields
+        )
+        if file is not None:
+            safe = file.filename.replace('"', "%22").replace("\r", "").replace("\n", "")
+            head += (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{safe}"\r\nContent-Type: {file.content_type}\r\n\r\n'
+            )
+        self._head = head.encode()
+        closing = f"--{boundary}--\r\n"
+        self._tail = ("\r\n" + closing if file is not None else closing).encode()
+        self._file = file
+        length = len(self._head) + (file.size if file else 0) + len(self._tail)
+        self.headers = {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(length),
+        }
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        yield self._head
+        if self._file is not None:
+            async with await anyio.open_file(self._file.path, "rb") as handle:
+                while chunk := await handle.read(_FILE_CHUNK):
+                    yield chunk
+        yield self._tail
+
+
+_FILE_CHUNK = 1024 * 1024

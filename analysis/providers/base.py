@@ -17,6 +17,23 @@ import httpx
 from analysis.canonical import Assessment, Behavior, Media, ProviderName, Speech
 
 State = dict[str, Any]
+
+# the containers an upload may have (named as the upload's sniffer names them), as MIME types
+VIDEO_CONTENT_TYPES = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "mkv": "video/x-matroska",
+    "avi": "video/x-msvideo",
+    "ts": "video/mp2t",
+}
+
+
+def video_content_type(filename: str) -> str:
+    extension = filename.rpartition(".")[2].lower()
+    return VIDEO_CONTENT_TYPES.get(extension, "application/octet-stream")
+
+
 Checkpoint = Callable[[State], Awaitable[None]]
 
 

@@ -24,11 +24,10 @@ ones fail with `too_long` before any upload).
 import asyncio
 import functools
 import logging
-import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -56,9 +55,10 @@ from analysis.providers.base import (
     VideoInput,
     check_limits,
     json_object,
+    video_content_type,
 )
 from analysis.transcode import PROXY_NOTE, proxy_for_provider
-from shared.http import RetryPolicy, Sleep, send_with_retry
+from shared.http import FilePart, MultipartBody, RetryPolicy, Sleep, send_with_retry
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -77,15 +77,6 @@ MISSING_SCOPE = "ih2003"
 InputKind = Literal["original", "proxy"]
 _Json = dict[str, Any]
 _PROBABILITIES = frozenset({"low", "medium", "high"})
-_CONTENT_TYPES = {
-    "mp4": "video/mp4",
-    "mov": "video/quicktime",
-    "webm": "video/webm",
-    "mkv": "video/x-matroska",
-    "avi": "video/x-msvideo",
-    "ts": "video/mp2t",
-}
-_CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -274,8 +265,7 @@ class InterhumanProvider:
         """POST the file to /v2/upload/analyze; the job id and the first answer."""
         size = (await anyio.Path(path).stat()).st_size
         fields = [("model", MODEL), *(("include[]", flag) for flag in INCLUDE)]
-        content_type = _CONTENT_TYPES.get(filename.rpartition(".")[2], "application/octet-stream")
-        body = _MultipartFile(fields, path, filename, content_type, size)
+        body = MultipartBody(fields, FilePart(path, filename, video_content_type(filename), size))
         url = f"{self._base_url}/v2/upload/analyze"
         logger.info("interhuman upload: %d bytes (%s)", size, input_kind)
 
@@ -709,43 +699,3 @@ def _reveal(secret: SecretStr | None) -> str | None:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
-
-
-class _MultipartFile:
-    """A multipart/form-data body streamed from disk, with an exact Content-Length.
-
-    Form fields (repeated names allowed, e.g. `include[]`) come first, then the file. Each call to
-    `stream()` opens the file again, so a retried request sends it whole.
-    """
-
-    def __init__(
-        self,
-        fields: list[tuple[str, str]],
-        path: Path,
-        filename: str,
-        content_type: str,
-        size: int,
-    ) -> None:
-        boundary = secrets.token_hex(16)
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-            for name, value in fields
-        ]
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
-        )
-        self._head = "".join(parts).encode()
-        self._tail = f"\r\n--{boundary}--\r\n".encode()
-        self._path = path
-        self.headers = {
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Content-Length": str(len(self._head) + size + len(self._tail)),
-        }
-
-    async def stream(self) -> AsyncIterator[bytes]:
-        yield self._head
-        async with await anyio.open_file(self._path, "rb") as file:
-            while chunk := await file.read(_CHUNK):
-                yield chunk
-        yield self._tail

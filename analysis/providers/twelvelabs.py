@@ -20,7 +20,6 @@ answer lost in a crash can be found with `GET /assets?filename=`), then `asset_i
 import asyncio
 import json
 import logging
-import secrets
 import shutil
 import tempfile
 import time
@@ -29,6 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
+import anyio
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -42,9 +42,17 @@ from analysis.providers.base import (
     VideoInput,
     check_limits,
     json_object,
+    video_content_type,
 )
 from analysis.transcode import PROXY_NOTE, proxy_for_provider
-from shared.http import RETRYABLE_EXCEPTIONS, RetryPolicy, Sleep, send_with_retry
+from shared.http import (
+    RETRYABLE_EXCEPTIONS,
+    FilePart,
+    MultipartBody,
+    RetryPolicy,
+    Sleep,
+    send_with_retry,
+)
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -62,16 +70,6 @@ MAX_QUESTION_CHARS = 2000
 
 InputKind = Literal["original", "proxy"]
 
-_CHUNK_BYTES = 1024 * 1024
-_CONTENT_TYPES = {
-    "webm": "video/webm",
-    "mp4": "video/mp4",
-    "m4v": "video/mp4",
-    "mkv": "video/x-matroska",
-    "mov": "video/quicktime",
-    "avi": "video/x-msvideo",
-    "ts": "video/mp2t",
-}
 _CONNECT_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # What each score means at 2, 5 and 9; the model is told to interpolate in between.
@@ -489,13 +487,12 @@ class TwelveLabsProvider:
         filename = upload["filename"]
         metadata = {key: upload[key] for key in ("analysis_id", "recording_id", "input")}
         fields = {"filename": filename, "user_metadata": json.dumps(metadata)}
-        path = source if isinstance(source, Path) else None
-        fields = (
-            {"method": "direct", **fields}
-            if path
-            else {"method": "url", "url": str(source), **fields}
-        )
-        content_type = _CONTENT_TYPES.get(Path(filename).suffix.lstrip(".").lower(), "")
+        if isinstance(source, Path):
+            size = (await anyio.Path(source).stat()).st_size
+            file = FilePart(source, filename, video_content_type(filename), size)
+            body = MultipartBody([("method", "direct"), *fields.items()], file)
+        else:
+            body = MultipartBody([("method", "url"), ("url", source), *fields.items()])
         outcome_unknown = False
 
         async def attempt() -> httpx.Response:
@@ -504,12 +501,13 @@ class TwelveLabsProvider:
                 found = await self._find_asset(upload, retry=False)
                 if found is not None:
                     raise _AssetRecovered(found)
-            headers, body = _multipart_upload(
-                fields, path, filename, content_type or "application/octet-stream"
-            )
             try:
                 response = await self._send(
-                    "POST", "/assets", content=body, headers=headers, timeout=self._upload_timeout
+                    "POST",
+                    "/assets",
+                    content=body.stream(),  # a new stream per attempt, reading the file afresh
+                    headers=body.headers,
+                    timeout=self._upload_timeout,
                 )
             except _CONNECT_FAILURES:
                 raise  # never reached the server: nothing was created
@@ -758,55 +756,6 @@ def _input_kind(value: Any) -> InputKind:
 def _json_object(response: httpx.Response, step: str) -> dict[str, Any]:
     message = f"Twelve Labs answered the {step} with something that is not a JSON object."
     return json_object(response, code="provider_invalid_response", message=message)
-
-
-def _multipart_upload(
-    fields: Mapping[str, str], path: Path | None, filename: str, content_type: str
-) -> tuple[dict[str, str], AsyncIterator[bytes]]:
-    """A multipart/form-data body streamed from `path` (never whole in memory), with its
-    exact Content-Length; only the fields when `path` is None. Each call opens the file anew,
-    so a retry re-sends it whole."""
-    boundary = secrets.token_hex(16)
-    safe_name = filename.replace('"', "%22").replace("\r", "").replace("\n", "")
-    head = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-        + value.encode()
-        + b"\r\n"
-        for name, value in fields.items()
-    )
-    if path is None:
-        form = head + f"--{boundary}--\r\n".encode()
-
-        async def fields_only() -> AsyncIterator[bytes]:
-            yield form
-
-        return _multipart_headers(boundary, len(form)), fields_only()
-    head += (
-        f"--{boundary}\r\n"
-        f'Content-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
-        f"Content-Type: {content_type}\r\n\r\n"
-    ).encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
-    length = len(head) + path.stat().st_size + len(tail)
-
-    async def body() -> AsyncIterator[bytes]:
-        yield head
-        handle = await asyncio.to_thread(path.open, "rb")
-        try:
-            while chunk := await asyncio.to_thread(handle.read, _CHUNK_BYTES):
-                yield chunk
-        finally:
-            await asyncio.to_thread(handle.close)
-        yield tail
-
-    return _multipart_headers(boundary, length), body()
-
-
-def _multipart_headers(boundary: str, length: int) -> dict[str, str]:
-    return {
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Content-Length": str(length),
-    }
 
 
 __all__ = [
