@@ -78,7 +78,7 @@ class UploadSink(Protocol):
         """Hex SHA-256 of every byte written so far."""
         ...
 
-    async def write(self, chunk: bytes) -> None: ...
+    async def write(self, chunk: bytes | bytearray) -> None: ...
 
     async def commit(self) -> None:
         """Make the object visible under its key, durably. Raises FileNotFoundError when the
@@ -230,7 +230,7 @@ class _BufferedSink(ABC):
             digest.update(pending)
         return digest.hexdigest()
 
-    async def write(self, chunk: bytes) -> None:
+    async def write(self, chunk: bytes | bytearray) -> None:
         if self._state != "open":
             raise RuntimeError(f"write to a sink already {self._state}")
         view = memoryview(chunk)

@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # a typing-only name in python-multipart
     from python_multipart.multipart import MultipartCallbacks
 
 FILE_FIELD = "file"
-WRITE_CHUNK_BYTES = 1024 * 1024  # bytes gathered before one write to disk
 MAX_PARTS = 16
 MAX_FIELD_BYTES = 4096
 
@@ -79,16 +78,15 @@ async def receive_upload(
     async def flush() -> None:
         nonlocal sink
         if sink is None:
-            # the head (HEAD_BYTES) is sniffed before the first WRITE_CHUNK_BYTES are pending
-            assert reader.container is not None
+            assert reader.container is not None  # only called once the head is sniffed
             sink = open_sink(reader.container)
         await sink.write(reader.take_pending())
 
     try:
         async for chunk in request.stream():
             reader.feed(chunk)
-            if len(reader.pending) >= WRITE_CHUNK_BYTES:
-                await flush()
+            if reader.pending and reader.container is not None:
+                await flush()  # the sink gathers small writes into large ones itself
         if not reader.ended:
             raise Unprocessable(
                 "The multipart body ended before its closing boundary; send the whole form again.",
@@ -176,9 +174,8 @@ class _FormReader:
                 code="invalid_multipart",
             ) from exc
 
-    def take_pending(self) -> bytes:
-        data = bytes(self.pending)
-        self.pending.clear()
+    def take_pending(self) -> bytearray:
+        data, self.pending = self.pending, bytearray()
         return data
 
     def _on_part_begin(self) -> None:

@@ -276,7 +276,11 @@ async def test_the_same_bytes_again_return_the_same_recording(
     again = await upload(client, interview_id, webm, filename="retry.webm", question_id=question)
     assert first.status_code == 202
     assert again.status_code == 200
-    assert again.json() == first.json()
+    # the same recording; only its analysis may have moved on (queued, running...) meanwhile
+    live = {"status"}
+    assert {k: v for k, v in again.json().items() if k not in live} == {
+        k: v for k, v in first.json().items() if k not in live
+    }
     assert len(stored_files(data_dir)) == 1
 
     other_question = started["questions"][1]["id"]
