@@ -7,13 +7,10 @@ error) is committed before every wait, so a restarted worker resumes instead of 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db import UTCDateTime, utcnow
-
-Json = JSON().with_variant(JSONB(), "postgresql")
+from shared.db import Json, UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):

@@ -3,14 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interview_api.models import Base
-from shared.db import UTCDateTime, utcnow
-
-Json = JSON().with_variant(JSONB(), "postgresql")
+from shared.db import Json, UTCDateTime, utcnow
 
 ACTIVE = "active"
 ENDED = "ended"

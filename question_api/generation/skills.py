@@ -47,7 +47,7 @@ _DOMAIN_WORDS: dict[Domain, re.Pattern[str]] = {
 }  # fmt: skip
 
 _ROLES = re.compile(
-    r"\b(?:(?:registered|staff|charge|senior|junior|lead|principal|staff|head)\s+)?"
+    r"\b(?:(?:registered|staff|charge|senior|junior|lead|principal|head)\s+)?"
     r"(?:(?:back[- ]?end|front[- ]?end|full[- ]?stack|software|data|devops|platform|mobile|"
     r"machine learning|ml|cloud|qa|test|site reliability|web|java|python|react|sales|account|"
     r"warehouse|finance|management|staff|mathematics|maths|science|english|primary|"
@@ -142,7 +142,7 @@ def _fallback_skill(name: str, group: str) -> Skill:
 
 def _clean_phrase(phrase: str) -> str | None:
     words = [w for w in phrase.strip(" -").split() if w]
-    while words and words[0].lower() in STOPWORDS | {"a", "an", "the"}:
+    while words and words[0].lower() in STOPWORDS:
         words = words[1:]
     if not words or len(words) > _MAX_PHRASE_WORDS:
         return None
