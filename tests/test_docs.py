@@ -2,15 +2,20 @@
 from a CDN, so they work on a machine without internet."""
 
 import re
+from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 
 from interview_api.main import build_app as build_interview_api
 from question_api.main import build_app as build_question_api
 from shared.settings import Settings
 from tests.interview_api.conftest import serve
 
-BUILDERS: dict[str, Callable[[Settings], FastAPI]] = {"question_api": build_question_api, "interview_api": build_interview_api}
+BUILDERS: dict[str, Callable[[Settings], FastAPI]] = {
+    "question_api": build_question_api,
+    "interview_api": build_interview_api,
+}
 
 
 @pytest.mark.parametrize("service", sorted(BUILDERS))
