@@ -1,15 +1,21 @@
 """Resumable uploads (tus 1.0) of the candidate's answers: an answer sent in pieces, across a
 dropped connection or a restart, becomes exactly one recording with identical bytes."""
 
+import asyncio
 import base64
 import hashlib
+import os
+import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
 
 from interview_api.invitations.models import ResumableUpload
 from interview_api.invitations.uploads import sweep_uploads
@@ -21,6 +27,7 @@ from shared.resumable import PartialFiles
 from shared.settings import Settings
 from tests.interview_api.conftest import QuestionSets, serve
 from tests.interview_api.test_invitations import bearer, consent_and_start, invite
+from tests.videos import make_video
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
@@ -355,3 +362,77 @@ async def test_staff_keys_guard_staff_routes_not_the_candidate_api(
 
 def partial_path(settings: Settings, location: str) -> Path:
     return PartialFiles(settings.data_dir / "uploads").path(location.rsplit("/", 1)[-1])
+
+
+@asynccontextmanager
+async def real_server(app: FastAPI) -> AsyncIterator[tuple[str, int]]:
+    """The app behind a real uvicorn HTTP server on a free 127.0.0.1 port, in this loop."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    await server.startup(sockets=[sock])
+    try:
+        yield "127.0.0.1", port
+    finally:
+        await server.shutdown(sockets=[sock])
+
+
+async def test_a_dropped_connection_keeps_the_bytes_and_the_upload_resumes(
+    settings: Settings, question_sets: QuestionSets, fast_policy: RetryPolicy, tmp_path: Path
+) -> None:
+    # A real recording followed by 3 MiB more: big enough to arrive over many reads.
+    video = make_video(tmp_path / "a.webm", seconds=2.0).read_bytes() + os.urandom(3 * 1024**2)
+    questions = QuestionApiClient.from_settings(
+        settings, policy=fast_policy, transport=httpx.ASGITransport(question_sets.app())
+    )
+    app = build_app(settings, question_client=questions)
+    async with (
+        real_server(app) as (host, port),
+        httpx.AsyncClient(base_url=f"http://{host}:{port}") as client,
+    ):
+        invitation = await invite(client)
+        started = await consent_and_start(client, invitation)
+        candidate = Candidate(client, invitation)
+        location = await candidate.location(started["questions"][0]["id"], len(video))
+        partial = partial_path(settings, location)
+
+        # The PATCH announces every byte, sends a part of them, and the network goes away.
+        _, writer = await asyncio.open_connection(host, port)
+        head = (
+            f"PATCH {location} HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: {candidate.headers['Authorization']}\r\n"
+            f"Tus-Resumable: 1.0.0\r\nContent-Type: {OCTETS}\r\nUpload-Offset: 0\r\n"
+            f"Content-Length: {len(video)}\r\n\r\n"
+        )
+        writer.write(head.encode())
+        sent = 0
+        while sent < 2 * 1024**2:
+            writer.write(video[sent : sent + 64 * 1024])
+            sent += 64 * 1024
+            await writer.drain()
+        while not partial.exists() or partial.stat().st_size == 0:
+            await asyncio.sleep(0)  # let the server write its first batch
+        writer.transport.abort()  # the connection drops: no more bytes, no clean end
+
+        # The server keeps what it received: HEAD reports it once the dropped request is done.
+        offset = 0
+        for _ in range(10_000):
+            offset = int((await candidate.head(location)).headers["upload-offset"])
+            if offset:
+                break
+        assert 0 < offset <= sent
+        assert partial.read_bytes() == video[:offset]
+
+        done = await candidate.patch(location, offset, video[offset:])
+        assert done.status_code == 204, done.text
+        interview = (await client.get(f"/interviews/{invitation['interview_id']}")).json()
+    await questions.aclose()
+    [recording] = interview["recordings"]
+    assert recording["recording_id"] == done.headers["x-recording-id"]
+    assert recording["sha256"] == hashlib.sha256(video).hexdigest()
+    assert recording["size_bytes"] == len(video)
+    assert not partial_path(settings, location).exists()
