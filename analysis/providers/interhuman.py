@@ -51,6 +51,8 @@ from analysis.providers.base import (
     MediaLimits,
     ProviderFailure,
     ProviderResult,
+    ProviderSpec,
+    RemoteCopies,
     State,
     VideoInput,
     check_limits,
@@ -68,7 +70,24 @@ UPLOAD_SCOPE = "interhumanai.upload"
 MODEL = "inter-2"
 INCLUDE = ("signals", "conversation_quality_overall", "conversation_quality_timeline")
 MAX_UPLOAD_BYTES = 32_000_000  # "32 MB"; the decimal reading is the safe one
-LIMITS = MediaLimits("Interhuman", min_seconds=3.0, max_seconds=30 * 60.0, needs_audio=True)
+LIMITS = MediaLimits(
+    "Interhuman",
+    min_seconds=3.0,
+    max_seconds=30 * 60.0,
+    needs_audio=True,
+    max_bytes=MAX_UPLOAD_BYTES,
+)
+SPEC = ProviderSpec(
+    name=ProviderName.INTERHUMAN.value,
+    title="Interhuman",
+    sections={"behavior": Behavior},
+    remote_copies=RemoteCopies(
+        kept=False,
+        id_keys=("job_id",),
+        deleted_by="nothing to delete: jobs and their uploads expire at Interhuman after one hour",
+    ),
+    limits=LIMITS,
+)
 TOKEN_REFRESH_MARGIN = 30.0
 DEFAULT_TOKEN_TTL = 900.0  # documented lifetime, used when an answer omits `expires_in`
 QUOTA_EXCEEDED = "ih3003"
@@ -107,6 +126,7 @@ class InterhumanProvider:
     """The Interhuman adapter (see the module docstring). Reuse one instance: it caches tokens."""
 
     name = ProviderName.INTERHUMAN
+    spec = SPEC
 
     def __init__(
         self,
@@ -471,7 +491,7 @@ def _result(job: _Json, job_id: str, input_kind: InputKind, notes: list[str]) ->
             raw=job,
         )
     return ProviderResult(
-        section=behavior_from_answer(result, input_kind=input_kind),
+        sections={"behavior": behavior_from_answer(result, input_kind=input_kind)},
         raw=job,
         remote_ids={"job_id": job_id},
         notes=notes,

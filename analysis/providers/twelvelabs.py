@@ -38,6 +38,8 @@ from analysis.providers.base import (
     MediaLimits,
     ProviderFailure,
     ProviderResult,
+    ProviderSpec,
+    RemoteCopies,
     State,
     VideoInput,
     check_limits,
@@ -61,7 +63,24 @@ DEFAULT_BASE_URL = "https://api.twelvelabs.io/v1.3"
 DIRECT_UPLOAD_LIMIT = 200_000_000  # bytes a local file may have for `method=direct`
 NOT_CONFIGURED = "Twelve Labs is not configured: set TWELVELABS_API_KEY."
 # sync /analyze takes 1 s to 1 h of video with a picture (longer needs /analyze/tasks)
-LIMITS = MediaLimits("Twelve Labs", min_seconds=1.0, max_seconds=3600.0, needs_audio=False)
+LIMITS = MediaLimits(
+    "Twelve Labs",
+    min_seconds=1.0,
+    max_seconds=3600.0,
+    needs_audio=False,
+    max_bytes=DIRECT_UPLOAD_LIMIT,
+)
+SPEC = ProviderSpec(
+    name=ProviderName.TWELVELABS.value,
+    title="Twelve Labs",
+    sections={"assessment": Assessment},
+    remote_copies=RemoteCopies(
+        kept=True,
+        id_keys=("asset_id",),
+        deleted_by="DELETE /assets/{asset_id} (an interrupted upload's asset is found first)",
+    ),
+    limits=LIMITS,
+)
 URL_UPLOAD_LIMIT = 4_000_000_000  # bytes a file fetched with `method=url` may have
 FORBIDDEN_SCHEMA_KEYWORDS = frozenset(
     {"additionalProperties", "minLength", "maxLength", "maxItems", "uniqueItems"}
@@ -320,6 +339,7 @@ class TwelveLabsProvider:
     """`AnalysisProvider` for Twelve Labs: produces the `assessment` section."""
 
     name = ProviderName.TWELVELABS
+    spec = SPEC
 
     def __init__(
         self,
@@ -414,7 +434,7 @@ class TwelveLabsProvider:
         if analyze_id:
             remote_ids["analyze_id"] = analyze_id
         return ProviderResult(
-            section=section,
+            sections={"assessment": section},
             raw={"asset": asset, "analyze": answers},
             remote_ids=remote_ids,
             notes=notes,

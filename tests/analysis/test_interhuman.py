@@ -132,7 +132,7 @@ async def test_key_pair_upload_is_analysed_and_normalised(
 
     result = await provider.run(recording, {"attempt": 1}, checkpoints)
 
-    behavior = result.section
+    behavior = result.sections["behavior"]
     assert isinstance(behavior, Behavior)
     assert [(s.type, s.start, s.end, s.probability) for s in behavior.signals] == [
         ("confidence", 5.0, 15.0, "medium"),
@@ -207,7 +207,7 @@ async def test_single_api_key_is_sent_as_bearer_without_exchange(make_provider, 
 
     result = await provider.run(recording, {}, Checkpoints(fake))
 
-    assert isinstance(result.section, Behavior)
+    assert isinstance(result.sections["behavior"], Behavior)
     assert fake.auth_calls == 0
     assert fake.records[0].authorization == f"Bearer {fake.api_key}"
 
@@ -237,7 +237,7 @@ async def test_expired_token_is_renewed_once_and_the_upload_retried(make_provide
 
     result = await make_provider().run(recording, {}, Checkpoints(fake))
 
-    assert isinstance(result.section, Behavior)
+    assert isinstance(result.sections["behavior"], Behavior)
     assert fake.auth_calls == 2
     assert [r.authorization for r in fake.records] == ["Bearer token-1", "Bearer token-2"]
     assert fake.jobs_created == 1
@@ -521,7 +521,10 @@ async def test_recording_over_the_limit_is_sent_as_a_smaller_proxy(
 
     result = await provider.run(video_input(clip), {}, checkpoints)
 
-    assert isinstance(result.section, Behavior) and result.section.input == "proxy"
+    assert (
+        isinstance(result.sections["behavior"], Behavior)
+        and result.sections["behavior"].input == "proxy"
+    )
     [upload] = fake.records
     assert 0 < upload.file_size < original
     assert upload.file_name == "proxy.mp4" and upload.file_content_type == "video/mp4"
@@ -556,7 +559,10 @@ async def test_saved_job_is_polled_without_uploading_again(make_provider, fake, 
     )
 
     assert result.remote_ids == {"job_id": "job-77"}
-    assert isinstance(result.section, Behavior) and result.section.input == "proxy"
+    assert (
+        isinstance(result.sections["behavior"], Behavior)
+        and result.sections["behavior"].input == "proxy"
+    )
     assert (fake.uploads, fake.polls) == (0, 2)
     assert checkpoints == []
     assert len(result.notes) == 1 and "proxy" in result.notes[0]
@@ -643,8 +649,8 @@ async def test_unknown_signal_type_survives_a_full_run(make_provider, fake, reco
 
     result = await make_provider().run(recording, {}, Checkpoints(fake))
 
-    assert isinstance(result.section, Behavior)
-    assert [s.type for s in result.section.signals] == ["wonder"]
+    assert isinstance(result.sections["behavior"], Behavior)
+    assert [s.type for s in result.sections["behavior"].signals] == ["wonder"]
 
 
 def test_v1_answer_shape_is_normalised():

@@ -169,8 +169,8 @@ async def test_a_recording_is_uploaded_once_polled_and_scored(
 
     result = await provider.run(video, {}, checkpoints)
 
-    assert isinstance(result.section, Assessment)
-    assert result.section.model_dump() == {
+    assert isinstance(result.sections["assessment"], Assessment)
+    assert result.sections["assessment"].model_dump() == {
         **{name: GOOD_ANALYSIS[name] for name in SCORE_FIELDS},
         "key_points": GOOD_ANALYSIS["key_points"],
         "summary": GOOD_ANALYSIS["summary"],
@@ -289,10 +289,10 @@ async def test_null_scores_stay_null(
         provider = make_provider(http_client=client)
         result = await provider.run(video, {}, _ignore)
 
-    assert isinstance(result.section, Assessment)
-    assert result.section.eye_contact is None
-    assert result.section.body_language is None
-    assert result.section.confidence == 8
+    assert isinstance(result.sections["assessment"], Assessment)
+    assert result.sections["assessment"].eye_contact is None
+    assert result.sections["assessment"].body_language is None
+    assert result.sections["assessment"].confidence == 8
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -387,7 +387,7 @@ async def test_transient_failures_are_retried(
 
     result = await provider.run(video, {}, _ignore)
 
-    assert isinstance(result.section, Assessment)
+    assert isinstance(result.sections["assessment"], Assessment)
     assert len(sleeps) == 2
 
 
@@ -699,8 +699,10 @@ async def test_an_unusable_answer_once_is_asked_again(
 
     result = await provider.run(video, {}, _ignore)
 
-    assert isinstance(result.section, Assessment)
-    assert result.section.confidence == 8  # never a clamped 10 from the out-of-range 11
+    assert isinstance(result.sections["assessment"], Assessment)
+    assert (
+        result.sections["assessment"].confidence == 8
+    )  # never a clamped 10 from the out-of-range 11
     assert len(result.raw["analyze"]) == 2
 
 
@@ -757,8 +759,8 @@ async def test_a_recording_over_the_upload_limit_is_analysed_as_a_proxy(
         video, {}, checkpoints
     )
 
-    assert isinstance(result.section, Assessment)
-    assert result.section.input == "proxy"
+    assert isinstance(result.sections["assessment"], Assessment)
+    assert result.sections["assessment"].input == "proxy"
     assert any("proxy" in note for note in result.notes)
     (form,) = fake.upload_forms
     assert form["fields"]["filename"] == "rec-1.mp4"
@@ -770,8 +772,8 @@ async def test_a_recording_over_the_upload_limit_is_analysed_as_a_proxy(
     assert list(work.iterdir()) == []  # the proxy is removed once uploaded
 
     resumed = await make_provider(direct_upload_limit=limit).run(video, checkpoints[-1], _ignore)
-    assert isinstance(resumed.section, Assessment)
-    assert resumed.section.input == "proxy"
+    assert isinstance(resumed.sections["assessment"], Assessment)
+    assert resumed.sections["assessment"].input == "proxy"
 
 
 # -- erasure ----------------------------------------------------------------------------------
