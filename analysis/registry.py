@@ -51,6 +51,14 @@ def keeps_copies(name: str) -> bool:
     return spec is not None and spec.remote_copies.kept
 
 
+def remote_ids_of(name: str, state: Mapping[str, Any]) -> dict[str, str]:
+    """What a stored step's state says the provider holds (see `ProviderSpec.remote_ids`)."""
+    spec = SPECS.get(name)
+    if spec is None:
+        return {key: str(value) for key, value in state.items() if key.endswith("_id")}
+    return spec.remote_ids(state)
+
+
 def section_owners() -> dict[str, ProviderSpec]:
     """Each section of the merged document and the provider that fills it."""
     owners: dict[str, ProviderSpec] = {}

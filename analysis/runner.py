@@ -131,16 +131,21 @@ async def run_step(
                 logger.warning("%s failed (%s); step retry in %.0fs", name, failure.code, delay)
                 await policy.backoff.sleep(delay)
                 continue
-            await store.finish(name, _failed(failure.code, failure.message, state, failure.raw))
+            ids = provider.spec.remote_ids(state)
+            await store.finish(name, _failed(failure.code, failure.message, ids, failure.raw))
         except TimeoutError:
             observe_provider_call(name, time.monotonic() - started, "step_deadline_exceeded")
             message = f"{name} did not finish within {policy.deadline_seconds:.0f} s."
-            await store.finish(name, _failed("step_deadline_exceeded", message, state))
+            await store.finish(
+                name, _failed("step_deadline_exceeded", message, provider.spec.remote_ids(state))
+            )
         except Exception as exc:  # a defect in an adapter must not take the others down
             observe_provider_call(name, time.monotonic() - started, "internal_error")
             logger.exception("%s step crashed", name)
             message = f"{name} failed unexpectedly ({type(exc).__name__}); see the server logs."
-            await store.finish(name, _failed("internal_error", message, state))
+            await store.finish(
+                name, _failed("internal_error", message, provider.spec.remote_ids(state))
+            )
         else:
             observe_provider_call(name, time.monotonic() - started)
             await store.finish(
@@ -149,23 +154,19 @@ async def run_step(
                     ProviderStatus.SUCCEEDED,
                     section=result.stored_section(provider.spec),
                     raw=result.raw,
-                    remote_ids={**_remote_ids(state), **result.remote_ids},
+                    remote_ids={**provider.spec.remote_ids(state), **result.remote_ids},
                     notes=list(result.notes),
                 ),
             )
         return
 
 
-def _remote_ids(state: dict[str, Any]) -> dict[str, str]:
-    return {key: str(value) for key, value in state.items() if key.endswith("_id")}
-
-
-def _failed(code: str, message: str, state: dict[str, Any], raw: Any = None) -> StepOutcome:
+def _failed(code: str, message: str, remote_ids: dict[str, str], raw: Any = None) -> StepOutcome:
     return StepOutcome(
         ProviderStatus.FAILED,
         error_code=code,
         error_message=message,
-        remote_ids=_remote_ids(state),
+        remote_ids=remote_ids,
         raw=raw,
     )
 

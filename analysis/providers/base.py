@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import anyio.to_thread
-import httpx
 from pydantic import BaseModel
 
 from analysis.canonical import Media, ProviderName
@@ -75,6 +74,9 @@ class RemoteCopies:
     kept: bool
     id_keys: tuple[str, ...] = ()
     deleted_by: str = "nothing is kept"
+    # the state key counting copies the provider may hold beyond those in `id_keys` (uploads
+    # whose outcome was unknown and that could not be found again), when it can have any
+    possible_copies_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,14 @@ class ProviderSpec:
     limits: MediaLimits | None = None
     # Runs before the others: its findings (the local probe) let them refuse a video early.
     runs_first: bool = False
+
+    def remote_ids(self, state: Mapping[str, Any]) -> dict[str, str]:
+        """What a step's state says the provider holds: every `*_id` and the possible-copies
+        count, as shown under `remote_ids` in the document."""
+        keys = {key for key in state if key.endswith("_id")}
+        if (count := self.remote_copies.possible_copies_key) and state.get(count):
+            keys.add(count)
+        return {key: str(state[key]) for key in sorted(keys) if state[key] is not None}
 
     def split_section(self, stored: Mapping[str, Any] | None) -> dict[str, Any]:
         """The stored step section, by document section: a provider with one section stores
@@ -159,18 +169,6 @@ class AnalysisProvider(Protocol):
         ...
 
     async def aclose(self) -> None: ...
-
-
-def json_object(response: httpx.Response, *, code: str, message: str) -> dict[str, Any]:
-    """The answer's JSON object; anything else (truncated, an HTML error page from a proxy) is
-    a retryable `ProviderFailure` with `code` and `message`, keeping the start of the text."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise ProviderFailure(code, message, retryable=True, raw=response.text[:2000])
-    return body
 
 
 async def check_limits(video: VideoInput, limits: MediaLimits) -> float | None:

@@ -43,18 +43,11 @@ from analysis.providers.base import (
     State,
     VideoInput,
     check_limits,
-    json_object,
     video_content_type,
 )
+from analysis.providers.http import ErrorInfo, PollSchedule, PollTimeout, ProviderClient, poll_until
 from analysis.transcode import PROXY_NOTE, proxy_for_provider
-from shared.http import (
-    RETRYABLE_EXCEPTIONS,
-    FilePart,
-    MultipartBody,
-    RetryPolicy,
-    Sleep,
-    send_with_retry,
-)
+from shared.http import RETRYABLE_EXCEPTIONS, FilePart, MultipartBody, RetryPolicy, Sleep
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -291,37 +284,9 @@ def provider_error(response: httpx.Response) -> tuple[str | None, str | None, An
     return None, None, body
 
 
-def _http_failure(response: httpx.Response, step: str, policy: RetryPolicy) -> ProviderFailure:
+def _read_error(response: httpx.Response) -> ErrorInfo:
     code, message, body = provider_error(response)
-    status = response.status_code
-    if status in (401, 403):
-        retryable = False
-        default = "api_key_invalid" if status == 401 else "forbidden"
-    elif status in policy.retry_statuses:
-        retryable = True
-        default = "too_many_requests" if status == 429 else "provider_unavailable"
-    else:
-        retryable = False
-        default = f"http_{status}"
-    return ProviderFailure(
-        code or default,
-        message or f"Twelve Labs answered HTTP {status} to the {step}.",
-        retryable=retryable,
-        raw={"step": step, "status": status, "body": body},
-    )
-
-
-def _network_failure(exc: httpx.RequestError, step: str) -> ProviderFailure:
-    if isinstance(exc, httpx.TimeoutException):
-        code, what = "provider_timeout", "did not answer in time"
-    else:
-        code, what = "provider_unavailable", "could not be reached"
-    return ProviderFailure(
-        code,
-        f"Twelve Labs {what} for the {step} ({type(exc).__name__}); try again later.",
-        retryable=True,
-        raw={"step": step, "error": type(exc).__name__},
-    )
+    return ErrorInfo(code, message or "", body)
 
 
 class _AssetRecovered(Exception):
@@ -352,7 +317,7 @@ class TwelveLabsProvider:
         policy: RetryPolicy | None = None,
         sleep: Sleep | None = None,
         clock: Callable[[], float] = time.monotonic,
-        poll_interval: float = 5.0,
+        poll_interval: float = 1.0,
         asset_deadline: float = 15 * 60.0,
         request_timeout: float = 30.0,
         upload_timeout: float = 15 * 60.0,
@@ -369,10 +334,15 @@ class TwelveLabsProvider:
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._model = model
-        self._semaphore = asyncio.Semaphore(max(1, concurrency))
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(timeout=httpx.Timeout(request_timeout))
-        self._policy = policy or RetryPolicy()
+        self._http = ProviderClient(
+            "Twelve Labs",
+            base_url,
+            read_error=_read_error,
+            http_client=http_client,
+            policy=policy,
+            timeout=httpx.Timeout(request_timeout),
+            concurrency=max(1, concurrency),
+        )
         self._sleep: Sleep = sleep or asyncio.sleep
         self._clock = clock
         self._poll_interval = poll_interval
@@ -408,8 +378,7 @@ class TwelveLabsProvider:
         return None if self._api_key is not None else NOT_CONFIGURED
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._http.aclose()
 
     # -- run --------------------------------------------------------------------------------
 
@@ -420,7 +389,8 @@ class TwelveLabsProvider:
             await check_limits(video, LIMITS)  # refuse before uploading what it would refuse
         notes: list[str] = []
         asset_id, input_kind = await self._ensure_asset(video, state, checkpoint, notes)
-        asset = await self._wait_until_ready(asset_id)
+        duration = video.media.duration_seconds if video.media else None
+        asset = await self._wait_until_ready(asset_id, duration)
         answers: list[Any] = []
         parsed, analyze_id = await self._analyze(asset_id, video, answers, notes)
         section = Assessment(
@@ -546,14 +516,9 @@ class TwelveLabsProvider:
                 f"({recovered.asset.get('_id')}) instead of uploading again."
             )
             return recovered.asset
-        asset = _json_object(response, "upload")
+        asset = self._http.json_object(response, "upload")
         if not asset.get("_id"):
-            raise ProviderFailure(
-                "provider_invalid_response",
-                "Twelve Labs accepted the upload but its answer has no asset id.",
-                retryable=True,
-                raw=asset,
-            )
+            raise self._http.invalid_response("upload", "has no asset id", raw=asset)
         logger.info("twelvelabs asset %s created (%s)", asset["_id"], asset.get("status"))
         return asset
 
@@ -573,7 +538,7 @@ class TwelveLabsProvider:
             self._send, "GET", "/assets", params={"filename": filename, "page_limit": 50}
         )
         if retry:
-            response = await self._send_with_policy("asset lookup", send)
+            response = await self._http.send("asset lookup", send)
         else:
             response = await send()
         if not response.is_success:
@@ -620,33 +585,53 @@ class TwelveLabsProvider:
 
     # -- step 2: wait for the asset ---------------------------------------------------------
 
-    async def _wait_until_ready(self, asset_id: str) -> dict[str, Any]:
-        started = self._clock()
-        while True:
+    async def _wait_until_ready(self, asset_id: str, duration: float | None) -> dict[str, Any]:
+        async def fetch(_: int) -> dict[str, Any]:
             response = await self._call(
                 "asset status", lambda: self._send("GET", f"/assets/{asset_id}")
             )
-            asset = _json_object(response, "asset status")
-            status = asset.get("status")
-            if status == "ready":
-                return asset
-            if status == "failed":
-                error = asset.get("error")
-                reason = error.get("message") if isinstance(error, dict) else None
-                raise ProviderFailure(
-                    "asset_failed",
-                    f"Twelve Labs could not process the video: {reason or 'no reason given'}.",
-                    raw=asset,
-                )
-            if self._clock() - started + self._poll_interval > self._asset_deadline:
-                raise ProviderFailure(
-                    "asset_timeout",
-                    f"Twelve Labs was still processing the video after "
-                    f"{self._asset_deadline:.0f} s.",
-                    retryable=True,
-                    raw=asset,
-                )
-            await self._sleep(self._poll_interval)
+            return self._http.json_object(response, "asset status")
+
+        try:
+            asset = await poll_until(
+                fetch,
+                lambda asset: asset.get("status") in ("ready", "failed"),
+                self.asset_schedule(duration),
+                deadline=self._asset_deadline,
+                sleep=self._sleep,
+                clock=self._clock,
+            )
+        except PollTimeout as timeout:
+            raise ProviderFailure(
+                "asset_timeout",
+                f"Twelve Labs was still processing the video after {timeout.waited:.0f} s.",
+                retryable=True,
+                raw=timeout.last,
+            ) from timeout
+        if asset.get("status") == "failed":
+            error = asset.get("error")
+            reason = error.get("message") if isinstance(error, dict) else None
+            raise ProviderFailure(
+                "asset_failed",
+                f"Twelve Labs could not process the video: {reason or 'no reason given'}.",
+                raw=asset,
+            )
+        return asset
+
+    def asset_schedule(self, duration: float | None) -> PollSchedule:
+        """Assets have no webhook and no long-poll, and the longer the recording the longer
+        they take: ask `poll_interval` apart (one a second by default) for the first quarter of
+        the recording's length (5 to 30 s), then further apart up to a twentieth of it (3 to
+        30 s). A short answer is seen within a second of being ready; a long one costs few
+        requests."""
+        seconds = duration if duration is not None else 120.0
+        first = self._poll_interval
+        return PollSchedule(
+            first=first,
+            factor=1.5,
+            steady_for=min(30.0, max(5.0, seconds / 4)),
+            ceiling=max(first, min(30.0, max(3.0, seconds / 20))),
+        )
 
     # -- step 3: analyse --------------------------------------------------------------------
 
@@ -728,27 +713,18 @@ class TwelveLabsProvider:
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,  # noqa: ASYNC109 (httpx's per-phase timeouts)
     ) -> httpx.Response:
-        """One HTTP request, holding a slot of this provider's concurrency cap."""
+        """One HTTP request with the key, holding a slot of this provider's concurrency cap."""
         assert self._api_key is not None
         all_headers = {"x-api-key": self._api_key.get_secret_value(), **(headers or {})}
-        async with self._semaphore:
-            return await self._client.request(
-                method,
-                f"{self._base_url}{path}",
-                json=body,
-                params=params,
-                content=content,
-                headers=all_headers,
-                timeout=timeout or self._timeout,
-            )
-
-    async def _send_with_policy(
-        self, step: str, send: Callable[[], Awaitable[httpx.Response]]
-    ) -> httpx.Response:
-        try:
-            return await send_with_retry(send, self._policy, what=f"twelvelabs {step}")
-        except httpx.RequestError as exc:
-            raise _network_failure(exc, step) from exc
+        return await self._http.request(
+            method,
+            path,
+            json=body,
+            params=params,
+            content=content,
+            headers=all_headers,
+            timeout=timeout,
+        )
 
     async def _call(
         self,
@@ -758,12 +734,7 @@ class TwelveLabsProvider:
         accept: Iterable[int] = (),
     ) -> httpx.Response:
         """`send` under the retry policy; a final error answer becomes a `ProviderFailure`."""
-        response = await self._send_with_policy(step, send)
-        if response.is_success or response.status_code in set(accept):
-            return response
-        failure = _http_failure(response, step, self._policy)
-        logger.warning("twelvelabs %s failed: HTTP %d %s", step, response.status_code, failure.code)
-        raise failure
+        return await self._http.call(step, send, accept=set(accept))
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -771,11 +742,6 @@ class TwelveLabsProvider:
 
 def _input_kind(value: Any) -> InputKind:
     return "proxy" if value == "proxy" else "original"
-
-
-def _json_object(response: httpx.Response, step: str) -> dict[str, Any]:
-    message = f"Twelve Labs answered the {step} with something that is not a JSON object."
-    return json_object(response, code="provider_invalid_response", message=message)
 
 
 __all__ = [

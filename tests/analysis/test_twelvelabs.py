@@ -184,7 +184,7 @@ async def test_a_recording_is_uploaded_once_polled_and_scored(
     assert len(result.raw["analyze"]) == 1
     assert json.loads(result.raw["analyze"][0]["data"]) == GOOD_ANALYSIS  # untouched
     assert fake.uploads == 1
-    assert fake_time.sleeps == [5.0]  # one `processing` poll, then `ready`
+    assert fake_time.sleeps == [1.0]  # one `processing` poll, then `ready`
 
 
 async def test_the_asset_id_is_checkpointed_before_the_first_poll(
@@ -319,7 +319,7 @@ async def test_aclose_closes_only_a_client_it_created(
 ) -> None:
     own = TwelveLabsProvider(api_key="k")
     await own.aclose()
-    assert own._client.is_closed
+    assert own._http._client.is_closed
 
     async with fake.client() as client:
         lent = TwelveLabsProvider(api_key="k", http_client=client)
@@ -394,8 +394,8 @@ async def test_transient_failures_are_retried(
 @pytest.mark.parametrize(
     ("fault", "code", "message"),
     [
-        (Fault.RATE_LIMITED, "too_many_requests", "exceeded the rate limit"),
-        (Fault.SERVER_ERROR, "internal_error", "internal error"),
+        (Fault.RATE_LIMITED, "provider_rate_limited", "exceeded the rate limit"),
+        (Fault.SERVER_ERROR, "provider_unavailable", "internal error"),
         (Fault.UNAVAILABLE, "provider_unavailable", "503 Service Unavailable"),
         (Fault.TIMEOUT, "provider_timeout", "did not answer in time"),
         (Fault.RESET, "provider_unavailable", "could not be reached"),
@@ -499,15 +499,29 @@ def test_error_bodies_are_read_in_both_shapes_and_as_text() -> None:
 # -- the asset --------------------------------------------------------------------------------
 
 
-async def test_polling_waits_the_interval_between_polls(
+async def test_polling_starts_a_second_apart_then_backs_off(
     make_provider: Callable[..., TwelveLabsProvider], video: VideoInput, fake_time: FakeTime
 ) -> None:
-    fake = FakeTwelveLabs(processing_polls=3)
+    fake = FakeTwelveLabs(processing_polls=8)
     async with fake.client() as client:
         await make_provider(http_client=client).run(video, {}, _ignore)
 
-    assert fake_time.sleeps == [5.0, 5.0, 5.0]
-    assert fake.polls == 4
+    # no probe (duration unknown): one a second for 30 s would be the steady part; here the
+    # asset is ready sooner, so every poll is a second apart
+    assert fake_time.sleeps == [1.0] * 8
+    assert fake.polls == 9
+
+
+@pytest.mark.parametrize(
+    ("duration", "steady", "ceiling"), [(6.0, 5.0, 3.0), (120.0, 30.0, 6.0), (1800.0, 30.0, 30.0)]
+)
+def test_the_polling_schedule_follows_the_recordings_duration(
+    make_provider: Callable[..., TwelveLabsProvider], duration: float, steady: float, ceiling: float
+) -> None:
+    schedule = make_provider().asset_schedule(duration)
+
+    assert schedule.first == 1.0  # at most about one request a second
+    assert (schedule.steady_for, schedule.ceiling) == (steady, ceiling)
 
 
 async def test_a_failed_asset_is_a_permanent_failure_with_the_reason(
@@ -534,7 +548,7 @@ async def test_an_asset_that_never_gets_ready_times_out(
     assert failure.code == "asset_timeout"
     assert failure.retryable is True
     assert sum(fake_time.sleeps) <= 60.0
-    assert fake.polls == 13  # at 0, 5, ..., 60 s
+    assert fake.polls == len(fake_time.sleeps) + 1  # one at once, one after each wait
 
 
 # -- resuming: never two uploads ---------------------------------------------------------------
@@ -819,7 +833,7 @@ async def test_delete_remote_finds_an_asset_an_interrupted_upload_left(
 @pytest.mark.parametrize(
     ("faults", "code", "retryable"),
     [
-        ([Fault.SERVER_ERROR] * 4, "internal_error", True),
+        ([Fault.SERVER_ERROR] * 4, "provider_unavailable", True),
         ([Fault.KEY_INVALID], "api_key_invalid", False),
     ],
 )
