@@ -388,9 +388,9 @@ class TwelveLabsProvider:
         if "asset_id" not in state:
             await check_limits(video, LIMITS)  # refuse before uploading what it would refuse
         notes: list[str] = []
-        asset_id, input_kind = await self._ensure_asset(video, state, checkpoint, notes)
+        asset_id, input_kind, created = await self._ensure_asset(video, state, checkpoint, notes)
         duration = video.media.duration_seconds if video.media else None
-        asset = await self._wait_until_ready(asset_id, duration)
+        asset = await self._wait_until_ready(asset_id, duration, created)
         answers: list[Any] = []
         parsed, analyze_id = await self._analyze(asset_id, video, answers, notes)
         section = Assessment(
@@ -414,12 +414,13 @@ class TwelveLabsProvider:
 
     async def _ensure_asset(
         self, video: VideoInput, state: State, checkpoint: Checkpoint, notes: list[str]
-    ) -> tuple[str, InputKind]:
+    ) -> tuple[str, InputKind, dict[str, Any] | None]:
+        """The asset's id and input kind, and its record when it was just created or found."""
         if asset_id := state.get("asset_id"):
             saved_kind = _input_kind(state.get("input"))
             if saved_kind == "proxy":
                 notes.append("The asset is a transcoded proxy of a recording over the limit.")
-            return str(asset_id), saved_kind
+            return str(asset_id), saved_kind, None
         by_url = self._upload_from_url and video.url is not None
         limit = URL_UPLOAD_LIMIT if by_url else self._direct_upload_limit
         input_kind: InputKind = "proxy" if video.size_bytes > limit else "original"
@@ -444,7 +445,7 @@ class TwelveLabsProvider:
             asset = await self._upload(video, upload, input_kind, notes)
         asset_id = str(asset["_id"])
         await checkpoint({**rest, "asset_id": asset_id, "input": input_kind})
-        return asset_id, input_kind
+        return asset_id, input_kind, asset if "status" in asset else None
 
     async def _upload(
         self, video: VideoInput, upload: dict[str, str], input_kind: InputKind, notes: list[str]
@@ -585,7 +586,11 @@ class TwelveLabsProvider:
 
     # -- step 2: wait for the asset ---------------------------------------------------------
 
-    async def _wait_until_ready(self, asset_id: str, duration: float | None) -> dict[str, Any]:
+    async def _wait_until_ready(
+        self, asset_id: str, duration: float | None, created: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Poll the asset until `ready` (returned) or `failed` (raised); `created` is the
+        upload's answer when it was just made (no need to ask again at once)."""
         async def fetch(_: int) -> dict[str, Any]:
             response = await self._call(
                 "asset status", lambda: self._send("GET", f"/assets/{asset_id}")
@@ -598,6 +603,7 @@ class TwelveLabsProvider:
                 lambda asset: asset.get("status") in ("ready", "failed"),
                 self.asset_schedule(duration),
                 deadline=self._asset_deadline,
+                first=created,
                 sleep=self._sleep,
                 clock=self._clock,
             )

@@ -184,7 +184,8 @@ async def test_a_recording_is_uploaded_once_polled_and_scored(
     assert len(result.raw["analyze"]) == 1
     assert json.loads(result.raw["analyze"][0]["data"]) == GOOD_ANALYSIS  # untouched
     assert fake.uploads == 1
-    assert fake_time.sleeps == [1.0]  # one `processing` poll, then `ready`
+    # asked a second after the upload (`processing`), then a second later (`ready`)
+    assert fake_time.sleeps == [1.0, 1.0]
 
 
 async def test_the_asset_id_is_checkpointed_before_the_first_poll(
@@ -506,9 +507,9 @@ async def test_polling_starts_a_second_apart_then_backs_off(
     async with fake.client() as client:
         await make_provider(http_client=client).run(video, {}, _ignore)
 
-    # no probe (duration unknown): one a second for 30 s would be the steady part; here the
-    # asset is ready sooner, so every poll is a second apart
-    assert fake_time.sleeps == [1.0] * 8
+    # the upload's answer says `processing`: the first poll is a second later, and while the
+    # asset is likely to be ready soon (the steady part) every poll is a second apart
+    assert fake_time.sleeps == [1.0] * 9
     assert fake.polls == 9
 
 
@@ -548,7 +549,7 @@ async def test_an_asset_that_never_gets_ready_times_out(
     assert failure.code == "asset_timeout"
     assert failure.retryable is True
     assert sum(fake_time.sleeps) <= 60.0
-    assert fake.polls == len(fake_time.sleeps) + 1  # one at once, one after each wait
+    assert fake.polls == len(fake_time.sleeps)  # one after each wait
 
 
 # -- resuming: never two uploads ---------------------------------------------------------------
