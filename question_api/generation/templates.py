@@ -523,6 +523,17 @@ CODING_AUTOMATION = T(
     ),
 )
 
+CODING_CONCEPT = T(
+    "Write code in {lang} that applies {a} to a small, realistic data set from this job, and "
+    "explain how you would check that the result is right.",
+    "{a} in code",
+    (
+        "Turns {a} into concrete, correct steps in code",
+        "States the assumptions the method needs and checks them",
+        "Validates the result against a simple baseline or known answer",
+    ),
+)
+
 CODING_POINT = "Writes working, readable code and explains how they would test it"
 
 # Which language a skill's code is written in, when the description names no language.
