@@ -313,7 +313,7 @@ class _Writer:
         if self.profile.is_software and _is_known(a):
             template = self.rng.choice(t.DEPTH_BY_LEVEL[level])
         else:
-            template = t.PRO_DEPTH_BY_LEVEL[level]
+            template = self.rng.choice([t.PRO_DEPTH_BY_LEVEL[level], *t.PRO_DEPTH_ANY_LEVEL])
         return _fill(template, "technical", "general", self.values(a))
 
 
@@ -344,8 +344,9 @@ def write_replacement(
     profile = read_profile(request)
     avoid = [*others, replaced]
     question = replaced
+    seed = _seed(request) ^ int.from_bytes(hashlib.sha256(replaced.text.encode()).digest()[:8])
     for attempt in range(1, _TRIES + 1):  # another seed, other templates
-        writer = _Writer(profile, random.Random(_seed(request) + attempt), request)
+        writer = _Writer(profile, random.Random(seed + attempt), request)
         writer.avoid(avoid)
         question = writer.distinct(slot, avoid)
         if not check_replacement(question, avoid, request, duplicates_only=True):

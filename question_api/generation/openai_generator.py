@@ -9,6 +9,7 @@ map to the provider errors in `errors.py`.
 """
 
 import asyncio
+import json
 import logging
 import math
 import re
@@ -349,4 +350,6 @@ def _first(exc: pydantic.ValidationError) -> str:
 def _raw_reply(exc: pydantic.ValidationError) -> str:
     errors = exc.errors()
     value = errors[0].get("input") if errors else None
-    return value if isinstance(value, str) else ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else ""

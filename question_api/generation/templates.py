@@ -1428,6 +1428,29 @@ PRO_DEPTH_BY_LEVEL = {
     ),
 }
 
+PRO_DEPTH_ANY_LEVEL = (
+    T(
+        "Tell me about the hardest problem you have solved in {a}. What made it hard, and what "
+        "would you do differently now?",
+        "{a} problem solving",
+        (
+            "Describes a real, specific problem in {a}",
+            "Explains their own reasoning and actions",
+            "Reflects honestly on what they would change",
+        ),
+    ),
+    T(
+        "Which standards, checks or rules matter most when you do {a}, and how do you make sure "
+        "they are met every time?",
+        "{a} standards",
+        (
+            "Names the standards or rules that apply to {a}",
+            "Describes the checks they use routinely",
+            "Explains what they do when something falls short",
+        ),
+    ),
+)
+
 PRO_LEADERSHIP = T(
     "A member of your team keeps making errors in {a}. How do you address it, and how do you "
     "support them to improve?",
