@@ -40,6 +40,11 @@ class StepOutcome:
     error_message: str | None = None
 
 
+class JobStopped(Exception):
+    """The job must stop now (its row is gone, or another worker holds it): raised by a
+    `StepStore`, never swallowed by a step, and it cancels the sibling steps."""
+
+
 class StepStore(Protocol):
     async def load(self, provider: str) -> StepSnapshot: ...
 
@@ -85,7 +90,12 @@ async def run_providers(
     store: StepStore,
     policy: StepPolicy | None = None,
 ) -> None:
-    """Bring every provider's step to a final status, resuming what was started."""
+    """Bring every provider's step to a final status, resuming what was started.
+
+    The cloud steps run in one task group: when one stops the job (`JobStopped`, e.g. the
+    interview was erased), the others are cancelled at once instead of going on to create
+    provider-side copies that nothing would delete. The first `JobStopped` is raised as is.
+    """
     policy = policy or StepPolicy()
     local = [p for p in providers if p.name is ProviderName.LOCAL]
     cloud = [p for p in providers if p.name is not ProviderName.LOCAL]
@@ -94,7 +104,12 @@ async def run_providers(
     media = await _probed_media(store)
     if media is not None:
         video = replace(video, media=media)
-    await asyncio.gather(*(run_step(p, video, store, policy) for p in cloud))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for provider in cloud:
+                group.create_task(run_step(provider, video, store, policy))
+    except* JobStopped as stopped:
+        raise stopped.exceptions[0] from None
 
 
 async def _probed_media(store: StepStore) -> Media | None:
@@ -132,6 +147,8 @@ async def run_step(
         try:
             async with asyncio.timeout(policy.deadline_seconds):
                 result = await provider.run(video, dict(state), checkpoint)
+        except JobStopped:
+            raise
         except ProviderFailure as failure:
             observe_provider_call(name, time.monotonic() - started, failure.code)
             if failure.retryable and attempts < policy.attempts:

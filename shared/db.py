@@ -4,7 +4,7 @@ SQLite (the embedded default) runs in WAL mode with a busy timeout so the API an
 write concurrently; any other `DATABASE_URL` (PostgreSQL in production) is used as given.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so migrations can refer to them on every database.
@@ -55,6 +56,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call `callback` once the session's transaction has committed; never if it rolls back.
+    E.g. wake a worker only when the job it should claim is visible to it."""
+    session.sync_session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+_AFTER_COMMIT = "after_commit_callbacks"
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, _: Any) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:

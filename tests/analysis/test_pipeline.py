@@ -29,10 +29,11 @@ from analysis.canonical import (
     analysis_json_schema,
 )
 from analysis.merge import StoredAnalysis, StoredStep, merge
-from analysis.models import Analysis, metadata
+from analysis.models import Analysis, OutboxItem, metadata
 from analysis.providers.base import ProviderFailure, ProviderResult, VideoInput
 from analysis.repository import AnalysisRepository
 from analysis.runner import StepPolicy
+from analysis.outbox import OutboxPolicy
 from analysis.webhook import SIGNATURE_HEADER, verify
 from analysis.worker import AnalysisWorker
 from shared.db import Database, utcnow
@@ -138,7 +139,7 @@ def make_worker(
 ) -> AnalysisWorker:
     no_wait = RetryPolicy(sleep=_no_sleep)
     kwargs.setdefault("step_policy", StepPolicy(attempts=3, backoff=no_wait))
-    kwargs.setdefault("webhook_policy", RetryPolicy(max_attempts=3, sleep=_no_sleep))
+    kwargs.setdefault("outbox_policy", OutboxPolicy(max_attempts=3))
     return AnalysisWorker(db, settings, providers, LocalStorage(settings.data_dir), **kwargs)
 
 
@@ -342,17 +343,47 @@ async def test_the_webhook_is_signed_retried_and_every_attempt_recorded(db, sett
     await make_worker(db, settings, providers, http_client=client).run_until_idle()
     await client.aclose()
 
+    assert len(received) == 1  # refused: tried again later, not in a loop holding a job slot
+    async with db.session() as session:
+        first = (await service.webhook_deliveries(session))["items"]
+    assert [(d["status"], d["attempts"], d["last_error"]) for d in first] == [
+        ("pending", 1, "HTTP 503")
+    ]
+
+    await make_due(db)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(receiver))
+    await make_worker(db, settings, providers, http_client=client).drain_outbox()
+    await client.aclose()
     assert len(received) == 2
     last = received[-1]
     assert verify("s3cret", last.content, last.headers[SIGNATURE_HEADER])
     assert not verify("wrong", last.content, last.headers[SIGNATURE_HEADER])
     assert json.loads(last.content)["analysis_id"] == analysis_id
+    assert last.headers["X-Analysis-Id"] == analysis_id
     async with db.session() as session:
-        deliveries = await AnalysisRepository(session).deliveries(analysis_id)
-    assert [(d.attempt, d.status_code, d.delivered) for d in deliveries] == [
-        (1, 503, False),
-        (2, 204, True),
+        deliveries = (await service.webhook_deliveries(session))["items"]
+    assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == [
+        ("done", 2, 204)
     ]
+
+
+
+
+async def make_due(db: Database) -> None:
+    """Time passes: every outbox item waiting for its next attempt is due."""
+    async with db.session() as session:
+        await session.execute(update(OutboxItem).values(due_at=utcnow() - timedelta(seconds=1)))
+
+
+async def provider_deletions(db: Database) -> list[dict[str, Any]]:
+    async with db.session() as session:
+        page = await service.remote_deletions(session, interview_id="int-1")
+    return [item for item in page["items"] if item["provider"] != "storage"]
+
+
+async def erase(db: Database, interview_id: str = "int-1") -> None:
+    async with db.session() as session:
+        await service.erase_interview(session, interview_id)
 
 
 async def test_erasure_deletes_provider_copies_and_retries_what_failed(db, settings):
@@ -370,23 +401,21 @@ async def test_erasure_deletes_provider_copies_and_retries_what_failed(db, setti
     assert result_file.exists()
 
     async with db.session() as session:
-        queued = await service.erase_interview(session, LocalStorage(settings.data_dir), "int-1")
+        queued = await service.erase_interview(session, "int-1")
     assert queued == 1
-    assert not result_file.exists()
+    assert result_file.exists()  # the erasure's transaction touches no file
 
-    await worker.process_remote_deletions()
-    async with db.session() as session:
-        pending = await service.remote_deletions(session, "int-1")
+    await worker.drain_outbox()
+    assert not result_file.exists()
+    pending = await provider_deletions(db)
     assert pending[0]["status"] == "pending"
     assert "try later" in pending[0]["last_error"]
 
-    async with db.session() as session:  # time passes: the retry is due
-        rows = await AnalysisRepository(session).remote_deletions("int-1")
-        rows[0].updated_at = utcnow() - timedelta(hours=2)
-    await worker.process_remote_deletions()
+    await make_due(db)
+    await worker.drain_outbox()
     assert twelvelabs.deleted == [{"asset_id": "asset-rec-1", "analyze_id": "an-1"}]
+    assert [d["status"] for d in await provider_deletions(db)] == ["done"]
     async with db.session() as session:
-        assert (await service.remote_deletions(session, "int-1"))[0]["status"] == "done"
         with pytest.raises(Exception, match="No analysis"):
             await service.load(session, analysis_id)
 
@@ -403,11 +432,10 @@ async def test_an_analysis_erased_while_running_leaves_no_copy_behind(db, settin
     worker = make_worker(db, settings, providers)
     run = asyncio.create_task(worker.run_until_idle())
     await asyncio.wait_for(twelvelabs.waiting.wait(), 5)
-    async with db.session() as session:
-        await service.erase_interview(session, LocalStorage(settings.data_dir), "int-1")
+    await erase(db)
     twelvelabs.release.set()
     await run
-    await worker.process_remote_deletions()
+    await worker.drain_outbox()
     assert [state["asset_id"] for state in twelvelabs.deleted] == ["asset-rec-1"]
 
 
