@@ -30,10 +30,9 @@ from analysis.canonical import (
 )
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, OutboxItem, metadata
-from analysis.providers.base import ProviderFailure, ProviderResult, VideoInput
-from analysis.repository import AnalysisRepository
-from analysis.runner import StepPolicy
 from analysis.outbox import OutboxPolicy
+from analysis.providers.base import ProviderFailure, ProviderResult, VideoInput
+from analysis.runner import StepPolicy
 from analysis.webhook import SIGNATURE_HEADER, verify
 from analysis.worker import AnalysisWorker
 from shared.db import Database, utcnow
@@ -365,8 +364,6 @@ async def test_the_webhook_is_signed_retried_and_every_attempt_recorded(db, sett
     assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == [
         ("done", 2, 204)
     ]
-
-
 
 
 async def make_due(db: Database) -> None:
