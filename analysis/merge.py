@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from analysis.canonical import (
+    STORED,
     AnalysisDocument,
     AnalysisStatus,
     Assessment,
@@ -93,10 +94,12 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
         status=status,
         created_at=analysis.created_at,
         completed_at=None if status in _UNFINISHED else analysis.completed_at,
-        media=Media.model_validate(local["media"]) if local else None,
-        speech=Speech.model_validate(local["speech"]) if local and local.get("speech") else None,
-        assessment=Assessment.model_validate(assessment) if assessment else None,
-        behavior=Behavior.model_validate(behavior) if behavior else None,
+        media=Media.model_validate(local["media"], context=STORED) if local else None,
+        speech=Speech.model_validate(local["speech"], context=STORED)
+        if local and local.get("speech")
+        else None,
+        assessment=Assessment.model_validate(assessment, context=STORED) if assessment else None,
+        behavior=Behavior.model_validate(behavior, context=STORED) if behavior else None,
         providers={name: _report(step) for name, step in sorted(by_provider.items())},
     )
 

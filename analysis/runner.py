@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from analysis.canonical import Media, ProviderName, ProviderStatus
+from analysis.canonical import STORED, Media, ProviderName, ProviderStatus
 from analysis.providers.base import AnalysisProvider, ProviderFailure, ProviderResult, VideoInput
 from shared.http import RetryPolicy
 from shared.metrics import observe_provider_call
@@ -115,7 +115,7 @@ async def run_providers(
 async def _probed_media(store: StepStore) -> Media | None:
     snapshot = await store.load(ProviderName.LOCAL.value)
     if snapshot.status is ProviderStatus.SUCCEEDED and snapshot.section:
-        return Media.model_validate(snapshot.section["media"])
+        return Media.model_validate(snapshot.section["media"], context=STORED)
     return None
 
 

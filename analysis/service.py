@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analysis.canonical import AnalysisDocument, ProviderName, ProviderStatus
+from analysis.canonical import STORED, AnalysisDocument, ProviderName, ProviderStatus
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, ProviderStep
 from analysis.outbox import Outbox, queue_file_deletion
@@ -90,7 +90,7 @@ def stored_analysis(analysis: Analysis) -> StoredAnalysis:
 def document_of(analysis: Analysis) -> AnalysisDocument:
     """The stored document once finished; before that, merged live from the steps so far."""
     if analysis.document is not None:
-        return AnalysisDocument.model_validate(analysis.document)
+        return AnalysisDocument.model_validate(analysis.document, context=STORED)
     return merge(stored_analysis(analysis), stored_steps(analysis.steps))
 
 
