@@ -84,7 +84,7 @@ class AnalysisWorker:
             providers=self.providers,
             http_client=self._http,
             policy=outbox_policy,
-            poll_interval=max(poll_interval, 1.0),
+            poll_interval=poll_interval,
         )
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
