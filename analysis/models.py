@@ -9,13 +9,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Json, UTCDateTime, utcnow
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: Json, list[Any]: Json}
+from shared.db import Base, utcnow
 
 
 class Analysis(Base):
@@ -104,6 +100,3 @@ class OutboxItem(Base):
     completed_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_analysis_outbox_status_due", "status", "due_at"),)
-
-
-metadata = Base.metadata
