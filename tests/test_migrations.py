@@ -1,17 +1,20 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL, and
 `interview-backend migrate` applies them."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, inspect, select, text
 from sqlalchemy.engine import Connection
 
 import question_api.questions.models  # noqa: F401 (the imports register every table)
-from shared.db import Base, Database
-from shared.migrations import SERVICES, service_metadata, upgrade
+from analysis.models import OutboxItem
+from shared.db import Base, Database, utcnow
+from shared.migrations import SERVICES, alembic_config, service_metadata, upgrade
 from shared.serve import main as cli
 from shared.settings import Settings
 
@@ -64,3 +67,41 @@ def test_the_migrate_command_prepares_both_databases(
     out = capsys.readouterr().out
     assert "question_api: schema up to date" in out
     assert "interview_api: schema up to date" in out
+
+
+async def test_deletions_queued_before_the_outbox_carry_on_in_it(settings: Settings):
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url_for("interview_api"))
+    config = alembic_config("interview_api", db.url)
+
+    def to(revision: str) -> Callable[[Connection], None]:
+        def run(connection: Connection) -> None:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+        return run
+
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to("b91e9af27f32"))
+            await conn.execute(
+                text(
+                    "INSERT INTO analysis_remote_deletions (interview_id, provider, state, status,"
+                    " attempts, created_at, updated_at) VALUES ('int-1', 'twelvelabs',"
+                    " '{\"asset_id\": \"tl-1\"}', 'pending', 2, :now, :now)"
+                ),
+                {"now": utcnow()},
+            )
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to("head"))
+        async with db.session() as session:
+            [item] = (await session.scalars(select(OutboxItem))).all()
+    finally:
+        await db.dispose()
+    assert (item.kind, item.provider, item.status, item.attempts) == (
+        "remote_deletion",
+        "twelvelabs",
+        "pending",
+        2,
+    )
+    assert item.payload == {"state": {"asset_id": "tl-1"}}

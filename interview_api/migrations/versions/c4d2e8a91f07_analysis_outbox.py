@@ -1,4 +1,5 @@
-"""one durable outbox for provider-side deletions, file deletions and webhooks
+"""one durable outbox for provider-side deletions, file deletions and webhooks; the analysis
+tables' constraints named by the one naming convention
 
 Revision ID: c4d2e8a91f07
 Revises: b91e9af27f32
@@ -39,7 +40,7 @@ def upgrade() -> None:
         sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("completed_at", shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_outbox")),
     )
     with op.batch_alter_table("analysis_outbox", schema=None) as batch_op:
         batch_op.create_index("ix_analysis_outbox_interview_id", ["interview_id"], unique=False)
@@ -89,9 +90,42 @@ def upgrade() -> None:
     with op.batch_alter_table("analysis_remote_deletions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_analysis_remote_deletions_interview_id"))
     op.drop_table("analysis_remote_deletions")
+    _rename_constraints(RENAMED)
+
+
+# PostgreSQL's default names of the analysis tables' constraints -> the naming convention's,
+# where a database was made before the analysis tables had it. (SQLite keeps these constraints
+# unnamed; nothing refers to them there.)
+RENAMED = {
+    ("analyses", "analyses_pkey"): "pk_analyses",
+    ("analyses", "analyses_recording_id_key"): "uq_analyses_recording_id",
+    ("analysis_provider_steps", "analysis_provider_steps_pkey"): "pk_analysis_provider_steps",
+    (
+        "analysis_provider_steps",
+        "analysis_provider_steps_analysis_id_fkey",
+    ): "fk_analysis_provider_steps_analysis_id_analyses",
+}
+
+
+def _rename_constraints(names: dict[tuple[str, str], str]) -> None:
+    connection = op.get_bind()
+    if connection.dialect.name != "postgresql":
+        return
+    existing = set(
+        connection.execute(
+            sa.text(
+                "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                "WHERE connamespace = current_schema()::regnamespace"
+            )
+        ).all()
+    )
+    for (table, old), new in names.items():
+        if (table, old) in existing:
+            op.execute(f'ALTER TABLE "{table}" RENAME CONSTRAINT "{old}" TO "{new}"')
 
 
 def downgrade() -> None:
+    _rename_constraints({(table, new): old for (table, old), new in RENAMED.items()})
     op.create_table(
         "analysis_remote_deletions",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
