@@ -101,7 +101,7 @@ class Outbox:
         self.db = db
         self.storage = storage
         self.settings = settings
-        self.providers = {p.name.value: p for p in providers}
+        self.providers = {p.spec.name: p for p in providers}
         self.http = http_client
         self.policy = policy or OutboxPolicy()
         self.poll_interval = poll_interval

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from analysis.canonical import AnalysisStatus, ProviderName, ProviderStatus
+from analysis.canonical import AnalysisStatus, ProviderStatus
 from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, ProviderStep
+from analysis.registry import provider_names
 from shared.db import utcnow
 
 UNFINISHED = (AnalysisStatus.QUEUED.value, AnalysisStatus.RUNNING.value)
@@ -30,7 +31,7 @@ class AnalysisRepository:
 
     async def add(self, analysis: Analysis) -> Analysis:
         analysis.steps = [
-            ProviderStep(provider=name.value, state={}, notes=[]) for name in ProviderName
+            ProviderStep(provider=name, state={}, notes=[]) for name in provider_names()
         ]
         self.session.add(analysis)
         await self.session.flush()

@@ -8,19 +8,17 @@ from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analysis.canonical import STORED, AnalysisDocument, ProviderName, ProviderStatus
+from analysis.canonical import STORED, AnalysisDocument, ProviderStatus
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, ProviderStep
 from analysis.outbox import Outbox, queue_file_deletion
+from analysis.registry import keeps_copies, remote_ids_of
 from analysis.repository import AnalysisRepository
 from shared.db import Database, utcnow
 from shared.errors import NotFound
 from shared.storage import Storage
 
 logger = logging.getLogger(__name__)
-
-# Providers that keep a copy of the video after analysing it (erasure must reach them).
-KEEPS_COPIES = frozenset({ProviderName.TWELVELABS.value})
 
 
 def result_key(analysis_id: str) -> str:
@@ -66,7 +64,7 @@ def stored_steps(steps: Sequence[ProviderStep]) -> list[StoredStep]:
             section=step.section,
             error_code=step.error_code,
             error_message=step.error_message,
-            remote_ids={k: str(v) for k, v in (step.state or {}).items() if k.endswith("_id")},
+            remote_ids=remote_ids_of(step.provider, step.state or {}),
             attempts=step.attempts,
             notes=list(step.notes or []),
         )
@@ -132,7 +130,7 @@ async def erase_interview(session: AsyncSession, interview_id: str) -> int:
     analyses = await repo.delete_for_interview(interview_id)
     for analysis in analyses:
         for step in analysis.steps:
-            if step.provider in KEEPS_COPIES and step.state:
+            if keeps_copies(step.provider) and step.state:
                 queued += await repo.queue_remote_deletion(
                     interview_id, analysis.id, step.provider, dict(step.state)
                 )
@@ -158,7 +156,7 @@ async def queue_orphaned_copies(
     async with db.session() as session:
         repo = AnalysisRepository(session)
         for provider, state in states.items():
-            if provider in KEEPS_COPIES and state:
+            if keeps_copies(provider) and state:
                 await repo.queue_remote_deletion(interview_id, analysis_id, provider, dict(state))
 
 
@@ -218,7 +216,7 @@ def _deletion_json(row: OutboxItem) -> dict[str, Any]:
         "provider": "storage" if is_files else row.provider,
         "remote_ids": {}
         if is_files
-        else {k: str(v) for k, v in row.payload.get("state", {}).items() if k.endswith("_id")},
+        else remote_ids_of(row.provider or "", row.payload.get("state", {})),
         "objects": row.payload.get("keys", []) + row.payload.get("prefixes", [])
         if is_files
         else [],

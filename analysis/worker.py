@@ -273,7 +273,7 @@ class AnalysisWorker:
 
     async def _fail_unfinished(self, store: DatabaseStepStore, code: str, message: str) -> None:
         for provider in self.providers:
-            name = provider.name.value
+            name = provider.spec.name
             if (await store.load(name)).status not in FINAL:
                 await store.finish(
                     name, StepOutcome(ProviderStatus.FAILED, error_code=code, error_message=message)

@@ -93,6 +93,13 @@ _provider_failures = Counter(
 )
 
 
+_provider_unconfirmed_uploads = Counter(
+    "provider_unconfirmed_uploads",
+    "Uploads whose outcome was unknown (an answer lost after the video was sent) and that were "
+    "sent again: the provider may hold one more copy each.",
+    ["provider"],
+    registry=PROCESS_REGISTRY,
+)
 _outbox_attempts = Counter(
     "analysis_outbox_attempts",
     "Attempts at outbox work (provider-side and file deletions, webhooks), by outcome: "
@@ -105,6 +112,10 @@ _jobs_exhausted = Counter(
     "Analysis jobs failed with job_attempts_exhausted (claimed WORKER_MAX_CLAIMS times).",
     registry=PROCESS_REGISTRY,
 )
+
+
+def count_unconfirmed_upload(provider: str) -> None:
+    _provider_unconfirmed_uploads.labels(provider=provider).inc()
 
 
 def observe_outbox_attempt(kind: str, outcome: str) -> None:

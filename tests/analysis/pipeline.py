@@ -24,6 +24,7 @@ from analysis.canonical import (
 from analysis.models import OutboxItem
 from analysis.outbox import OutboxPolicy
 from analysis.providers.base import ProviderFailure, ProviderResult, VideoInput
+from analysis.registry import SPECS
 from analysis.runner import StepPolicy
 from analysis.worker import AnalysisWorker
 from interview_api.recordings.models import Recording
@@ -63,6 +64,7 @@ class Scripted:
         state: dict[str, Any] | None = None,
     ):
         self.name = name
+        self.spec = SPECS[name.value]
         self.script = script
         self.skip = skip
         self.extra_state = state or {}  # what the adapter also saves with its asset id
@@ -116,12 +118,16 @@ LOCAL_SECTION = {"media": MEDIA.model_dump(mode="json"), "speech": SPEECH.model_
 
 
 def local_ok() -> ProviderResult:
-    return ProviderResult(section=(MEDIA, SPEECH), raw={"probe": {}})
+    return ProviderResult(sections={"media": MEDIA, "speech": SPEECH}, raw={"probe": {}})
 
 
 def tl_ok() -> ProviderResult:
     return ProviderResult(
-        section=Assessment(confidence=8, clarity=7, key_points=["caching"], model="pegasus1.5"),
+        sections={
+            "assessment": Assessment(
+                confidence=8, clarity=7, key_points=["caching"], model="pegasus1.5"
+            )
+        },
         raw={"analyze": {"data": "{}"}},
         remote_ids={"analyze_id": "an-1"},
     )
@@ -129,7 +135,7 @@ def tl_ok() -> ProviderResult:
 
 def ih_ok() -> ProviderResult:
     signal = Signal(type="made_up_new_type", start=1.0, end=3.0, probability="high")
-    return ProviderResult(section=Behavior(signals=[signal]), raw={"signals": []})
+    return ProviderResult(sections={"behavior": Behavior(signals=[signal])}, raw={"signals": []})
 
 
 def make_worker(

@@ -15,11 +15,11 @@ from analysis import service
 from analysis.canonical import (
     ProviderName,
     ProviderStatus,
-    analysis_json_schema,
 )
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis
 from analysis.providers.base import ProviderFailure
+from analysis.registry import analysis_json_schema
 from analysis.webhook import SIGNATURE_HEADER, verify
 from analysis.worker import AnalysisWorker
 from shared.db import utcnow
