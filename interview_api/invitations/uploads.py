@@ -52,7 +52,7 @@ class UploadLocks:
 
     def __init__(self) -> None:
         self._held: set[str] = set()
-        self._interviews: dict[str, asyncio.Lock] = {}
+        self._interviews: dict[str, tuple[asyncio.Lock, int]] = {}  # the lock, its users
         self._hashes: OrderedDict[str, tuple[int, hashlib._Hash]] = OrderedDict()
 
     def running_hash(self, upload_id: str, offset: int) -> "hashlib._Hash | None":
@@ -91,13 +91,17 @@ class UploadLocks:
 
     @asynccontextmanager
     async def completing(self, interview_id: str) -> AsyncIterator[None]:
-        lock = self._interviews.setdefault(interview_id, asyncio.Lock())
+        lock, users = self._interviews.get(interview_id, (asyncio.Lock(), 0))
+        self._interviews[interview_id] = (lock, users + 1)
         try:
             async with lock:
                 yield
         finally:
-            if not lock.locked():
-                self._interviews.pop(interview_id, None)
+            lock, users = self._interviews[interview_id]
+            if users == 1:
+                del self._interviews[interview_id]
+            else:
+                self._interviews[interview_id] = (lock, users - 1)
 
 
 @dataclass(frozen=True)
