@@ -230,8 +230,11 @@ class UploadService:
         connection keeps (and records) every byte that arrived."""
         digest = self.locks.running_hash(upload.id, offset)
         self.locks.keep_hash(upload.id, offset, None)  # valid again only once this is durable
-        writer = await self.partials.open_at(upload.id, offset, digest)
         room = upload.length - offset
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > room:
+            raise exceeds_length(upload)
+        writer = await self.partials.open_at(upload.id, offset, digest)
         overflow = False
         try:
             async for chunk in request.stream():
@@ -246,11 +249,7 @@ class UploadService:
             received = await writer.close()
         if overflow:  # none of this request's bytes are kept
             await (await self.partials.open_at(upload.id, offset)).close()
-            raise AppError(
-                f"More bytes than the upload's Upload-Length ({upload.length}) were sent.",
-                code="upload_exceeds_length",
-                status=413,
-            )
+            raise exceeds_length(upload)
         await self._record_offset(upload, received)
         self.locks.keep_hash(upload.id, received, digest)
         return received
@@ -416,6 +415,14 @@ def require_uploading(invitation: Invitation) -> None:
     InvitationService.require_consent(invitation)
     if invitation.status not in (IN_PROGRESS, COMPLETED):
         raise not_started()
+
+
+def exceeds_length(upload: ResumableUpload) -> AppError:
+    return AppError(
+        f"More bytes than the upload's Upload-Length ({upload.length}) were sent.",
+        code="upload_exceeds_length",
+        status=413,
+    )
 
 
 def offset_mismatch(offset: int) -> Conflict:
