@@ -105,6 +105,7 @@ _DUTY_VERBS = frozenset(
 )
 _DOUBLED = frozenset({"plan", "run", "set"})
 _KNOWN = "\x00"  # marks where a lexicon skill stood in a listed duty
+_ANY_KNOWN = re.compile("|".join(skill.pattern.pattern for skill in LEXICON), re.IGNORECASE)
 _PREPOSITIONS = frozenset({"for", "to", "with", "on", "in"})
 _TRAILING = frozenset({"up", "well", "out", "daily"})
 # Words that make a phrase generic rather than a skill, and languages people speak (a support
@@ -242,8 +243,7 @@ def find_phrases(text: str) -> list[Skill]:
     listed += [m.group(1) for m in _AFTER_COLON.finditer(text)]
     listed += [m.group(1) for m in _BULLET.finditer(text)]
     for items in listed:
-        for known in LEXICON:  # what the lexicon knows is found by it, not cut into fragments
-            items = known.pattern.sub(_KNOWN, items)
+        items = _ANY_KNOWN.sub(_KNOWN, items)  # the lexicon finds those, not cut into bits
         for part in _items(items):
             if _KNOWN in part:
                 continue
