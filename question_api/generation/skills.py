@@ -1,8 +1,10 @@
 """Reading a job description: its domain, level, role and the skills it names.
 
 A lexicon per domain recognises the usual skills, in software and outside it (nursing, accounting,
-sales, teaching, warehouse work); phrases such as "experience with X" and capitalised tool names
-catch what the lexicon does not know. Everything here is pure and deterministic.
+sales, teaching, warehouse work). The key phrases a description lists ("experience with X", "you
+will X, Y and Z", "Duties: ...", bullet points) add what the lexicon does not know, such as
+"causal inference" or "fault finding"; duties that start with a verb become activities
+("manage sedation" -> "managing sedation"). Everything here is pure and deterministic.
 """
 
 import re
@@ -121,6 +123,7 @@ _NOT_SKILLS = frozenset(
 _MAX_PHRASE_WORDS = 5
 _ENOUGH_SKILLS = 3
 _SKILLS_FOR_A_SET = 5
+_TITLE_WORDS = 6
 _DOMAIN_MIN_SCORE = 2
 
 
@@ -276,7 +279,8 @@ def _capitalised_names(text: str) -> list[str]:
 
 def frequent_words(text: str, count: int = 3) -> list[Skill]:
     """The description's most used meaningful words: the last resort when nothing else is named."""
-    words = [w for w in re.findall(r"[a-z][a-z-]{3,}", text.lower()) if w not in STOPWORDS]
+    words = re.findall(r"[a-z][a-z-]{3,}", text.lower())
+    words = [w for w in words if w not in STOPWORDS and w not in _NOT_SKILLS]
     return [_fallback_skill(word, "practice") for word, _ in Counter(words).most_common(count)]
 
 
@@ -340,13 +344,16 @@ def read_profile(request: GenerationRequest) -> JobProfile:
     found = find_skills(text)
     phrases = [p for p in find_phrases(text) if not any(s.pattern.search(p.name) for s in found)]
     skills = _by_position(text, [*found, *phrases])
+    role = (request.role_title or "").strip() or detect_role(text) or "this role"
     if len(skills) < _SKILLS_FOR_A_SET:  # five questions on five different things
-        named = " ".join(s.name for s in skills).lower()
-        skills += [w for w in frequent_words(text, 6) if w.name not in named]
+        # nor the job title ("Welder fabricator: ...") that opens most descriptions
+        title = re.split(r"[:.(\n]", text, maxsplit=1)[0].split()[:_TITLE_WORDS]
+        taken = f"{' '.join(s.name for s in skills)} {role} {' '.join(title)}".lower()
+        asides_dropped = re.sub(r"\([^)]*\)", " ", text)  # "(7.5 tonne)", "(licence required)"
+        skills += [w for w in frequent_words(asides_dropped, 6) if w.name not in taken]
     if not skills:
         skills = [_fallback_skill("the core duties of the role", "practice")]
     skills = _language_first(skills, request.language)
     domain = detect_domain(text, skills)
     seniority = request.seniority or detect_seniority(text)
-    role = (request.role_title or "").strip() or detect_role(text) or "this role"
     return JobProfile(domain=domain, seniority=seniority, role=role, skills=tuple(skills))
