@@ -60,8 +60,9 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = 60.0
     worker_poll_seconds: float = 1.0
     worker_metrics_port: int | None = None
-    twelvelabs_poll_seconds: float = 5.0
-    interhuman_poll_seconds: float = 5.0
+    # How far apart status requests start (then further apart; see the README)
+    twelvelabs_poll_seconds: float = Field(default=1.0, gt=0)
+    interhuman_poll_seconds: float = Field(default=1.0, gt=0)
     orphan_grace_seconds: float = 3600.0
 
     # Storage: recordings and results. STORAGE_URL unset or file:// -> the DATA_DIR folder;
