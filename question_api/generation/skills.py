@@ -45,7 +45,26 @@ _DOMAIN_WORDS: dict[Domain, re.Pattern[str]] = {
     ),
     "logistics": _words(
         "warehouse", "logistics", "forklift", r"pallets?", r"distribution cent(?:er|re)",
-        r"fulfil?ment", "picker", "packer", "operative",
+        r"fulfil?ment", "picker", "packer", "operative", r"(?:delivery|hgv|van) driver",
+        "tachograph", "route planning", "supply chain", "demand planning", r"suppliers?",
+    ),
+    "trades": _words(
+        "electrician", r"plumb(?:er|ing)", r"weld(?:er|ing)", r"fabricat(?:or|ion)", "carpenter",
+        "joiner", "wiring", r"boilers?", "gas safe", r"fit-outs?", "heating engineer",
+        "tradesperson", r"on site",
+    ),
+    "hospitality": _words(
+        r"chefs?", "kitchen", "restaurant", "bistro", "hotel", r"guests?", "barista", "coffee",
+        "front desk", "menu", "waiter", "waiting staff", "housekeeping", "catering",
+    ),
+    "support": _words(
+        "customer support", r"help[- ]?desk", "service desk", r"tickets?", "first-line",
+        r"troubleshoot(?:ing)?", "IT support", "support specialist", "technical support",
+    ),
+    "design": _words(
+        "designer", r"(?:product|graphic|ux|ui|interaction|visual) design", "figma",
+        "typography", r"wireframes?", r"prototyp(?:e|es|ing)", "design system", "usability",
+        "user research", "adobe", "indesign", "brand guidelines",
     ),
 }  # fmt: skip
 
@@ -106,6 +125,7 @@ _DUTY_VERBS = frozenset(
     """.split()  # noqa: SIM905
 )
 _DOUBLED = frozenset({"plan", "run", "set"})
+_DETERMINERS = frozenset({"a", "an", "the", "our", "your", "their"})
 _KNOWN = "\x00"  # marks where a lexicon skill stood in a listed duty
 _ANY_KNOWN = re.compile("|".join(skill.pattern.pattern for skill in LEXICON), re.IGNORECASE)
 _PREPOSITIONS = frozenset({"for", "to", "with", "on", "in"})
@@ -208,6 +228,8 @@ def _clean_phrase(phrase: str) -> str | None:
         words = words[1:]
     if words and words[0].lower() in _DUTY_VERBS and len(words) > 1:
         words[0] = _gerund(words[0].lower())
+        if words[1].lower() in _DETERMINERS and len(words) > 2:
+            del words[1]  # "maintain our design system" -> "maintaining design system"
         if len(words) > 2 and words[1] == "and" and words[2].lower() in _DUTY_VERBS:
             words[2] = _gerund(words[2].lower())  # "hire and grow engineers"
     if len(words) == 1 and words[0].lower().endswith("ing") and words[0][0].islower():
