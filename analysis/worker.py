@@ -160,10 +160,8 @@ class AnalysisWorker:
             if claim is None:
                 return
             analysis_id = claim.analysis_id
-            logger.info(
-                "claimed analysis %s (claim %d)", analysis_id, claim.claims,
-                extra={"analysis_id": analysis_id},
-            )  # fmt: skip
+            with log_context(analysis_id=analysis_id):
+                logger.info("claimed analysis %s (claim %d)", analysis_id, claim.claims)
             task = asyncio.create_task(self._guarded(claim), name=f"analysis-{analysis_id}")
             self._running[analysis_id] = task
             task.add_done_callback(partial(self._forget, analysis_id))
@@ -203,9 +201,9 @@ class AnalysisWorker:
                 logger.warning("another worker holds this job now; stopped")
             except Exception:
                 logger.exception(
-                    "analysis job failed outside its steps (claim %d of at most %d); "
-                    "it is tried again when its lease ends", claim.claims, self.max_claims,
-                )  # fmt: skip
+                    f"analysis job failed outside its steps (claim {claim.claims} of at most "
+                    f"{self.max_claims}); it is tried again when its lease ends"
+                )
             finally:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
