@@ -222,7 +222,9 @@ class AnalysisWorker:
             f"(WORKER_MAX_CLAIMS={self.max_claims}); see the worker logs."
         )
         await self._fail_unfinished(store, EXHAUSTED, message)
-        await finalize(self.db, self.storage, self.settings, analysis_id, self.owner)
+        await finalize(
+            self.db, self.storage, self.settings, analysis_id, self.owner, file_required=False
+        )
         observe_job_exhausted()
         self.outbox.notify()
 
