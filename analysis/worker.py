@@ -216,7 +216,9 @@ class AnalysisWorker:
     async def _give_up(self, analysis_id: str, claims: int) -> None:
         """Fail what is unfinished with `job_attempts_exhausted` and finish the job."""
         logger.error("analysis claimed %d times without finishing; failing it", claims)
-        store = DatabaseStepStore(self.db, analysis_id, self.owner)
+        store = DatabaseStepStore(
+            self.db, analysis_id, self.owner, sleep=self.step_policy.backoff.sleep
+        )
         message = (
             f"The analysis was started {claims - 1} times without finishing "
             f"(WORKER_MAX_CLAIMS={self.max_claims}); see the worker logs."
@@ -243,7 +245,9 @@ class AnalysisWorker:
                 recording_id=analysis.recording_id,
                 question_text=analysis.question_text,
             )
-        store = DatabaseStepStore(self.db, analysis_id, self.owner)
+        store = DatabaseStepStore(
+            self.db, analysis_id, self.owner, sleep=self.step_policy.backoff.sleep
+        )
         with log_context(interview_id=interview_id):
             if not await self.storage.exists(key):
                 await self._fail_unfinished(

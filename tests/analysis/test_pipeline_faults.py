@@ -450,3 +450,29 @@ async def test_the_erasure_touches_no_file_before_its_rows_are_committed(db, set
     async with db.session() as session:
         items = (await session.scalars(select(OutboxItem))).all()
     assert {(i.kind, i.status) for i in items} >= {("file_deletion", "done")}
+
+
+async def test_a_busy_database_at_a_checkpoint_does_not_fail_the_step(db, settings, monkeypatch):
+    real_update = AnalysisRepository.update_step
+    busy = 2
+
+    async def busy_twice(
+        self: AnalysisRepository, analysis_id: str, provider: str, **values: Any
+    ) -> bool:
+        nonlocal busy
+        if "state" in values and "status" not in values and busy:  # a checkpoint
+            busy -= 1
+            raise OperationalError("UPDATE analysis_provider_steps", {}, Exception("locked"))
+        return await real_update(self, analysis_id, provider, **values)
+
+    monkeypatch.setattr(AnalysisRepository, "update_step", busy_twice)
+    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
+    analysis_id = await enqueue(db, settings.data_dir)
+
+    await make_worker(db, settings, cloud(tl=twelvelabs)).run_until_idle()
+
+    doc = await document(db, analysis_id)
+    assert busy == 0
+    assert doc["status"] == "succeeded"
+    assert doc["providers"]["twelvelabs"]["remote_ids"]["asset_id"] == "asset-rec-1"
+    assert twelvelabs.uploads == 1
