@@ -291,8 +291,9 @@ class _BufferedSink(ABC):
         finally:
             hashed.result()  # in order: the next batch is hashed only after this one
 
+    @abstractmethod
     def _open_sync(self) -> None:
-        """Prepare the destination, at the first write (a backend that needs nothing: no-op)."""
+        """Prepare the destination, at the first write."""
 
     @abstractmethod
     def _consume_sync(self, data: bytearray | memoryview) -> None: ...
@@ -653,6 +654,9 @@ class _S3Sink(_BufferedSink):
         self._part = Batch(storage.part_size)
         self._upload_id: str | None = None
         self._parts: list[CompletedPartTypeDef] = []
+
+    def _open_sync(self) -> None:
+        return None  # the multipart upload starts with the first whole part
 
     def _consume_sync(self, data: bytearray | memoryview) -> None:
         view = memoryview(data)
