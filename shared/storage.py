@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # typing-only names from boto3-stubs
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef, ObjectIdentifierTypeDef
 
 MIB = 1024 * 1024
-FLUSH_BYTES = 4 * MIB  # small writes are gathered to this size before one hop to a thread
+FLUSH_BYTES = MIB  # smaller writes are gathered to this size before one hop to a thread
 MIN_PART_SIZE = 5 * MIB  # S3's minimum for every part but the last
 DEFAULT_PART_SIZE = 8 * MIB
 MAX_PARTS = 10_000  # S3's limit per multipart upload

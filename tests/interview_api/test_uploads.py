@@ -367,8 +367,8 @@ async def test_a_big_upload_streams_with_bounded_memory(
     assert response.status_code == 202
     assert response.json()["size_bytes"] == size
     assert response.json()["sha256"] == expected.hexdigest()
-    # batches of a fixed size: one being written, one handed over, one filling (plus slack)
-    assert peak < 4 * BATCH_BYTES, f"peak traced memory {peak} bytes"
+    # a few batches of a fixed size (written, waiting, filling) and the request's chunks
+    assert peak < 8 * BATCH_BYTES, f"peak traced memory {peak} bytes"
     [stored] = stored_files(data_dir)
     assert stored.stat().st_size == size
 
