@@ -16,7 +16,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from analysis import service
-from analysis.canonical import ProviderName
 from analysis.lease import Lease
 from analysis.models import Analysis, OutboxItem
 from analysis.outbox import OutboxPolicy
@@ -50,9 +49,9 @@ async def settle() -> None:
 
 def cloud(tl: Scripted | None = None, ih: Scripted | None = None) -> list[Scripted]:
     return [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
-        tl or Scripted(ProviderName.TWELVELABS, [tl_ok()]),
-        ih or Scripted(ProviderName.INTERHUMAN, [ih_ok()]),
+        Scripted("local", [local_ok()]),
+        tl or Scripted("twelvelabs", [tl_ok()]),
+        ih or Scripted("interhuman", [ih_ok()]),
     ]
 
 
@@ -60,9 +59,9 @@ def cloud(tl: Scripted | None = None, ih: Scripted | None = None) -> list[Script
 
 
 async def test_an_erasure_while_both_cloud_providers_run_leaves_nothing_at_either(db, settings):
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
     twelvelabs.release = asyncio.Event()  # uploaded, waiting for its asset to be ready
-    interhuman = Scripted(ProviderName.INTERHUMAN, [ih_ok()])
+    interhuman = Scripted("interhuman", [ih_ok()])
     interhuman.before_upload = asyncio.Event()  # still sending its upload
     await enqueue(db, settings.data_dir)
     worker = make_worker(db, settings, cloud(twelvelabs, interhuman))
@@ -172,9 +171,9 @@ async def test_the_heartbeat_survives_a_busy_database(db, settings, monkeypatch)
 
 
 async def test_a_worker_that_lost_its_lease_stops_at_its_next_checkpoint(db, settings):
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
     twelvelabs.release = asyncio.Event()
-    interhuman = Scripted(ProviderName.INTERHUMAN, [ih_ok()])
+    interhuman = Scripted("interhuman", [ih_ok()])
     interhuman.before_upload = asyncio.Event()
     analysis_id = await enqueue(db, settings.data_dir)
     worker = make_worker(db, settings, cloud(twelvelabs, interhuman))
@@ -256,7 +255,7 @@ async def test_a_job_is_given_up_on_even_when_its_result_file_cannot_be_written(
 
 
 async def test_a_provider_outage_during_deletions_does_not_stall_claiming(db, settings):
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok(), tl_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok(), tl_ok()])
     hanging = asyncio.Event()
     deleting = asyncio.Event()
 
@@ -382,13 +381,11 @@ async def test_deletions_and_deliveries_are_listed_page_by_page(db, settings):
 
 
 async def test_an_interview_with_five_recordings_gets_five_deletions_at_the_provider(db, settings):
-    twelvelabs = Scripted(
-        ProviderName.TWELVELABS, [tl_ok() for _ in range(5)], state={"input": "original"}
-    )
+    twelvelabs = Scripted("twelvelabs", [tl_ok() for _ in range(5)], state={"input": "original"})
     for n in range(5):
         await enqueue(db, settings.data_dir, recording_id=f"rec-{n}")
     worker = make_worker(db, settings, cloud(tl=twelvelabs, ih=Scripted(
-        ProviderName.INTERHUMAN, [ih_ok() for _ in range(5)]
+        "interhuman", [ih_ok() for _ in range(5)]
     )))  # fmt: skip
     await worker.run_until_idle()
     assert len(twelvelabs.created) == 5
@@ -466,7 +463,7 @@ async def test_a_busy_database_at_a_checkpoint_does_not_fail_the_step(db, settin
         return await real_update(self, analysis_id, provider, **values)
 
     monkeypatch.setattr(AnalysisRepository, "update_step", busy_twice)
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
     analysis_id = await enqueue(db, settings.data_dir)
 
     await make_worker(db, settings, cloud(tl=twelvelabs)).run_until_idle()

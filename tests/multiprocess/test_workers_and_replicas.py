@@ -366,8 +366,8 @@ async def _waiting_on_providers(jobs: Jobs, worker: Child, interhuman: FakeInter
     if len(running) < WORKER_CONCURRENCY:
         return []
     for steps in running.values():
-        asset_id = steps.get(ProviderName.TWELVELABS.value, {}).get("asset_id")
-        job_id = steps.get(ProviderName.INTERHUMAN.value, {}).get("job_id")
+        asset_id = steps.get("twelvelabs", {}).get("asset_id")
+        job_id = steps.get("interhuman", {}).get("job_id")
         job = interhuman.jobs.get(job_id) if job_id else None
         if not asset_id or job is None or job.polls >= job.polls_until_done:
             return []
@@ -570,7 +570,7 @@ async def test_a_worker_killed_during_an_interhuman_upload_leaves_no_unrecorded_
         finally:
             held.released.set()
 
-    report = documents[uploaded.analysis_id]["providers"][ProviderName.INTERHUMAN.value]
+    report = documents[uploaded.analysis_id]["providers"]["interhuman"]
     copies = [u for u in interhuman.accepted() if u.sha256 == uploaded.sha256]
     print(
         f"\ninterhuman: {len(copies)} accepted uploads of the recording, {fake_ih.jobs_created} "
