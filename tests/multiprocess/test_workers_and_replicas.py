@@ -38,7 +38,7 @@ import av
 import httpx
 import pytest
 
-from analysis.canonical import AnalysisStatus, ProviderName
+from analysis.canonical import AnalysisStatus
 from analysis.registry import SPECS
 from shared.settings import Settings
 from tests.analysis.fakes.interhuman import FakeInterhuman
@@ -533,7 +533,7 @@ class HeldUploads:
 
 def _recorded_extra_copies(report: dict[str, Any]) -> int:
     """How many copies beyond its job the step says Interhuman may hold."""
-    key = SPECS[ProviderName.INTERHUMAN.value].remote_copies.possible_copies_key
+    key = SPECS["interhuman"].remote_copies.possible_copies_key
     return int(report["remote_ids"].get(key, 0)) if key else 0
 
 
