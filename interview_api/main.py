@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from analysis import service as analysis_service
 from analysis.providers.base import AnalysisProvider
@@ -17,6 +17,11 @@ from interview_api.analyses.hooks import PipelineHooks
 from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.interviews.routes import router as interviews_router
+from interview_api.invitations.dependencies import refuse_candidate_token
+from interview_api.invitations.routes import candidate_router
+from interview_api.invitations.routes import router as invitations_router
+from interview_api.page import mount_static
+from interview_api.page import router as page_router
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.routes import router as recordings_router
 from interview_api.recordings.service import sweep_orphan_files
@@ -79,13 +84,23 @@ def build_app(
         title="Interview API",
         description="Interview sessions with a snapshot of approved questions, and streamed, "
         "durable recording uploads.",
-        routers=[interviews_router, recordings_router, analyses_router],
+        routers=[_staff(interviews_router, recordings_router, analyses_router, invitations_router)],
+        public_routers=[candidate_router, page_router],
         settings=settings,
         extra_lifespan=lifespan,
     )
+    mount_static(app)
     app.state.question_client = question_client
     app.state.analysis_hooks = analysis_hooks
     return app
+
+
+def _staff(*routers: APIRouter) -> APIRouter:
+    """The staff API: whatever key rules apply, an invitation token opens none of it."""
+    staff = APIRouter(dependencies=[Depends(refuse_candidate_token)])
+    for router in routers:
+        staff.include_router(router)
+    return staff
 
 
 app = build_app()
