@@ -44,17 +44,20 @@ def _importable(app: str) -> bool:
     return True
 
 
-def serve(host: str) -> int:
+def serve(host: str, ports: dict[str, int] | None = None) -> int:
+    """Run every service; `ports` replaces a service's default port (by service name)."""
+    ports = {service.name: service.port for service in SERVICES} | (ports or {})
     env = dict(os.environ)
-    env.setdefault("QUESTION_API_URL", f"http://127.0.0.1:{SERVICES[0].port}")
+    env.setdefault("QUESTION_API_URL", f"http://127.0.0.1:{ports[SERVICES[0].name]}")
     procs: list[tuple[Service, subprocess.Popen[bytes]]] = []
     for service in SERVICES:
         if not _importable(service.app):
             continue
+        port = ports[service.name]
         cmd = [sys.executable, "-m", "uvicorn", service.app, "--host", host]
-        cmd += ["--port", str(service.port), "--no-access-log"]
+        cmd += ["--port", str(port), "--no-access-log"]
         procs.append((service, subprocess.Popen(cmd, env=env)))  # noqa: S603
-        print(f"{service.name}: http://{host}:{service.port}/docs", flush=True)
+        print(f"{service.name}: http://{host}:{port}/docs", flush=True)
 
     stopping = False
 
@@ -96,10 +99,18 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("serve", help="run the question API and the interview API together")
     run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    for service in SERVICES:
+        run.add_argument(
+            f"--{service.name}-port",
+            type=int,
+            default=service.port,
+            help=f"the {service.name}'s port (default {service.port})",
+        )
     sub.add_parser("migrate", help="apply database migrations for every service")
     args = parser.parse_args(argv)
     if args.command == "serve":
-        sys.exit(serve(args.host))
+        ports = {s.name: getattr(args, f"{s.name.replace('-', '_')}_port") for s in SERVICES}
+        sys.exit(serve(args.host, ports))
     asyncio.run(migrate())
 
 
