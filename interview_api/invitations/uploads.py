@@ -1,0 +1,361 @@
+"""Resumable uploads of the candidate's answers (tus 1.0): create, report the offset, append,
+terminate; the last byte turns the upload into exactly one recording.
+
+No database connection is held while bytes stream in: each step reads or writes its rows in a
+short unit of work of its own. One request at a time appends to an upload (others get 423), and
+one upload at a time of an interview becomes a recording, so a question never gets two answers.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import ClientDisconnect, Request
+
+from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.interviews.models import Interview
+from interview_api.interviews.repository import InterviewRepository
+from interview_api.interviews.service import interview_not_found, new_id
+from interview_api.invitations.models import COMPLETED, IN_PROGRESS, Invitation, ResumableUpload
+from interview_api.invitations.repository import InvitationRepository, UploadRepository
+from interview_api.invitations.service import InvitationService, not_started
+from interview_api.invitations.tus import parse_metadata
+from interview_api.recordings.repository import RecordingRepository
+from interview_api.recordings.service import RecordingService
+from interview_api.recordings.sniff import HEAD_BYTES, sniff_container
+from interview_api.recordings.streaming import UploadTooLarge, not_a_video
+from shared.db import Database, utcnow
+from shared.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unprocessable
+from shared.logging import log_context
+from shared.resumable import PartialFiles
+from shared.storage import Storage
+
+logger = logging.getLogger(__name__)
+
+
+class UploadLocks:
+    """In-process locks: one appending request per upload, one completion per interview."""
+
+    def __init__(self) -> None:
+        self._held: set[str] = set()
+        self._interviews: dict[str, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def appending(self, upload_id: str) -> AsyncIterator[None]:
+        if upload_id in self._held:
+            raise AppError(
+                "Another request is still sending bytes to this upload. Retry in a moment "
+                "(ask HEAD for the offset first).",
+                code="upload_locked",
+                status=423,
+            )
+        self._held.add(upload_id)
+        try:
+            yield
+        finally:
+            self._held.discard(upload_id)
+
+    @asynccontextmanager
+    async def completing(self, interview_id: str) -> AsyncIterator[None]:
+        lock = self._interviews.setdefault(interview_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked():
+                self._interviews.pop(interview_id, None)
+
+
+@dataclass(frozen=True)
+class Progress:
+    upload: ResumableUpload
+    offset: int
+    recording_id: str | None
+
+
+def upload_not_found(upload_id: str) -> NotFound:
+    return NotFound(
+        f"There is no upload {upload_id!r} (finished uploads, terminated and expired ones "
+        "are gone). Start a new one with POST /candidate/uploads.",
+        code="upload_not_found",
+    )
+
+
+def already_answered() -> Conflict:
+    return Conflict(
+        "An answer to this question is already stored; each question takes one answer.",
+        code="answer_already_submitted",
+    )
+
+
+class UploadService:
+    def __init__(
+        self,
+        db: Database,
+        storage: Storage,
+        hooks: AnalysisHooks,
+        partials: PartialFiles,
+        locks: UploadLocks,
+        *,
+        max_upload_bytes: int,
+        expiry: timedelta,
+    ) -> None:
+        self.db = db
+        self.storage = storage
+        self.hooks = hooks
+        self.partials = partials
+        self.locks = locks
+        self.max_upload_bytes = max_upload_bytes
+        self.expiry = expiry
+
+    async def create(
+        self, invitation: Invitation, length: int, metadata_header: str | None
+    ) -> ResumableUpload:
+        """A new upload of one answer of `length` bytes."""
+        require_uploading(invitation)
+        if length > self.max_upload_bytes:
+            raise UploadTooLarge(self.max_upload_bytes)
+        if length == 0:
+            raise Unprocessable(
+                "The upload is empty (Upload-Length: 0); send the recorded video.",
+                code="empty_file",
+            )
+        metadata = parse_metadata(metadata_header)
+        question_id = metadata.get("question_id")
+        if not question_id:
+            raise Unprocessable(
+                "Name the question this video answers: Upload-Metadata `question_id`.",
+                code="upload_metadata_invalid",
+            )
+        now = utcnow()
+        async with self.db.session() as session:
+            interview = await self._interview(session, invitation)
+            if interview.question(question_id) is None:
+                raise Unprocessable(
+                    f"Question {question_id!r} is not one of this interview's questions.",
+                    code="unknown_question",
+                )
+            if question_id in await _answered(session, interview.id):
+                raise already_answered()
+            upload = ResumableUpload(
+                id=new_id(),
+                invitation_id=invitation.id,
+                interview_id=invitation.interview_id,
+                question_id=question_id,
+                filename=(metadata.get("filename") or None),
+                filetype=(metadata.get("filetype") or None),
+                length=length,
+                received=0,
+                created_at=now,
+                expires_at=now + self.expiry,
+            )
+            await UploadRepository(session).add(upload)
+        with log_context(interview_id=invitation.interview_id):
+            logger.info("resumable upload %s created: %d bytes", upload.id, length)
+        return upload
+
+    async def progress(self, invitation: Invitation, upload_id: str) -> Progress:
+        """Where the upload stands: the bytes the server holds durably."""
+        upload = await self._upload(invitation, upload_id)
+        if upload.recording_id is not None:
+            return Progress(upload, upload.length, upload.recording_id)
+        on_disk = await self.partials.size(upload.id)
+        return Progress(upload, min(upload.received, on_disk), None)
+
+    async def append(
+        self, invitation: Invitation, upload_id: str, offset: int, request: Request
+    ) -> Progress:
+        """Append the request's body at `offset`; with the last byte, store the recording."""
+        current = await self.progress(invitation, upload_id)
+        upload = current.upload
+        if current.recording_id is not None and offset == upload.length:
+            return current  # the last PATCH again, its answer lost: the same recording
+        require_uploading(invitation)
+        if offset != current.offset:
+            raise offset_mismatch(current.offset)
+        async with self.locks.appending(upload.id):
+            with log_context(interview_id=upload.interview_id):
+                received = await self._receive(upload, offset, request)
+                if offset < min(HEAD_BYTES, upload.length) <= received:
+                    await self._sniff(upload)
+                if received < upload.length:
+                    return Progress(upload, received, None)
+                recording_id = await self._complete(invitation, upload)
+                return Progress(upload, received, recording_id)
+
+    async def _receive(self, upload: ResumableUpload, offset: int, request: Request) -> int:
+        """Stream the body to the partial file; the new durable offset, recorded. A dropped
+        connection keeps (and records) every byte that arrived."""
+        writer = await self.partials.open_at(upload.id, offset)
+        room = upload.length - offset
+        overflow = False
+        try:
+            async for chunk in request.stream():
+                if len(chunk) > room:
+                    overflow = True
+                    break
+                room -= len(chunk)
+                await writer.write(chunk)
+        except ClientDisconnect:
+            logger.info("upload %s: the connection dropped; bytes so far are kept", upload.id)
+        finally:
+            received = await writer.close()
+        if overflow:  # none of this request's bytes are kept
+            await (await self.partials.open_at(upload.id, offset)).close()
+            raise AppError(
+                f"More bytes than the upload's Upload-Length ({upload.length}) were sent.",
+                code="upload_exceeds_length",
+                status=413,
+            )
+        await self._record_offset(upload, received)
+        return received
+
+    async def _record_offset(self, upload: ResumableUpload, received: int) -> None:
+        expires_at = utcnow() + self.expiry
+        async with self.db.session() as session:
+            row = await UploadRepository(session).get(upload.id)
+            if row is None:  # terminated or erased meanwhile
+                raise upload_not_found(upload.id)
+            row.received, row.expires_at = received, expires_at
+        upload.received, upload.expires_at = received, expires_at
+
+    async def _sniff(self, upload: ResumableUpload) -> None:
+        """Refuse anything but a video as soon as its first bytes are in (415)."""
+        path = self.partials.path(upload.id)
+        head = await _read_head(path)
+        if sniff_container(head) is None:
+            await self._drop(upload.id)
+            raise not_a_video()
+
+    async def _complete(self, invitation: Invitation, upload: ResumableUpload) -> str:
+        """The whole file is in: store it as the answer's one recording."""
+        async with self.locks.completing(upload.interview_id):
+            async with self.db.session() as session:
+                interview = await self._interview(session, invitation)
+                answered = upload.question_id in await _answered(session, interview.id)
+            if answered:
+                await self._drop(upload.id)
+                raise already_answered()
+            async with self.db.session() as session:
+                recordings = RecordingService(
+                    session, self.storage, self.hooks, max_upload_bytes=self.max_upload_bytes
+                )
+                stored = await recordings.store_file(
+                    interview,
+                    self.partials.path(upload.id),
+                    question_id=upload.question_id,
+                    filename=upload.filename,
+                )
+                row = await UploadRepository(session).get(upload.id)
+                if row is None:
+                    raise upload_not_found(upload.id)
+                row.recording_id = stored.recording.id
+        await self.partials.delete(upload.id)
+        upload.recording_id = stored.recording.id
+        logger.info("upload %s became recording %s", upload.id, stored.recording.id)
+        return stored.recording.id
+
+    async def terminate(self, invitation: Invitation, upload_id: str) -> None:
+        upload = await self._upload(invitation, upload_id)
+        if upload.recording_id is not None:
+            raise Conflict(
+                "This upload is finished and its answer stored; it cannot be terminated.",
+                code="answer_already_submitted",
+            )
+        async with self.locks.appending(upload.id):
+            await self._drop(upload.id)
+
+    async def _drop(self, upload_id: str) -> None:
+        async with self.db.session() as session:
+            await UploadRepository(session).delete(upload_id)
+        await self.partials.delete(upload_id)
+
+    async def _upload(self, invitation: Invitation, upload_id: str) -> ResumableUpload:
+        """The upload, if it is this invitation's and still alive."""
+        try:
+            self.partials.path(upload_id)  # a well-formed id
+        except ValueError:
+            raise upload_not_found(upload_id) from None
+        async with self.db.session() as session:
+            upload = await UploadRepository(session).get(upload_id)
+        if upload is None:
+            raise upload_not_found(upload_id)
+        if upload.invitation_id != invitation.id:
+            raise Forbidden("This upload belongs to another interview.", code="upload_forbidden")
+        if upload.recording_id is None and upload.expires_at <= utcnow():
+            raise Gone(
+                "This upload expired before it was finished. Start it again with "
+                "POST /candidate/uploads.",
+                code="upload_expired",
+            )
+        return upload
+
+    @staticmethod
+    async def _interview(session: AsyncSession, invitation: Invitation) -> Interview:
+        interview = await InterviewRepository(session).get(invitation.interview_id)
+        if interview is None:
+            raise interview_not_found(invitation.interview_id)
+        return interview
+
+
+def require_uploading(invitation: Invitation) -> None:
+    """Uploads need consent and a started interview (and stay possible after its end, so
+    that an answer still in flight is never lost)."""
+    InvitationService.require_consent(invitation)
+    if invitation.status not in (IN_PROGRESS, COMPLETED):
+        raise not_started()
+
+
+def offset_mismatch(offset: int) -> Conflict:
+    return Conflict(
+        f"Upload-Offset does not match the {offset} bytes the server holds; continue from "
+        f"there (HEAD tells the offset).",
+        code="upload_offset_mismatch",
+        headers={"Upload-Offset": str(offset)},
+    )
+
+
+async def _answered(session: AsyncSession, interview_id: str) -> set[str | None]:
+    return {r.question_id for r in await RecordingRepository(session).for_interview(interview_id)}
+
+
+async def _read_head(path: Path) -> bytes:
+    async with await anyio.open_file(path, "rb") as file:
+        return bytes(await file.read(HEAD_BYTES))
+
+
+async def sweep_uploads(db: Database, partials: PartialFiles, now: datetime) -> int:
+    """Remove expired unfinished uploads and partial files without an unfinished upload (what
+    a termination, an erasure or a crash left), and mark overdue invitations expired. Returns
+    how many partial files or uploads were removed."""
+    async with db.session() as session:
+        uploads = UploadRepository(session)
+        expired = list(await uploads.expired_unfinished(now))
+        for upload_id in expired:
+            await uploads.delete(upload_id)
+        await InvitationRepository(session).expire_overdue(now)
+    files = await partials.all()
+    async with db.session() as session:
+        alive = await UploadRepository(session).unfinished_ids([f.upload_id for f in files])
+    stale = {f.upload_id for f in files if f.upload_id not in alive} | set(expired)
+    for upload_id in sorted(stale):
+        await partials.delete(upload_id)
+        logger.info("removed unfinished upload %s", upload_id)
+    return len(stale)
+
+
+async def run_upload_sweeps(db: Database, partials: PartialFiles, period_seconds: float) -> None:
+    """`sweep_uploads` now and every `period_seconds`, until cancelled; a failed sweep is
+    logged and tried again next time."""
+    while True:
+        try:
+            await sweep_uploads(db, partials, utcnow())
+        except Exception:
+            logger.exception("sweep of unfinished uploads failed; trying again later")
+        await anyio.sleep(period_seconds)
