@@ -1,6 +1,7 @@
 """What a candidate does on the page, and what staff then find, as small steps the tests share."""
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
@@ -51,17 +52,27 @@ def expect_question(page: Page, number: int, of: int) -> None:
     expect(button(page, "Start recording now")).to_be_visible()
 
 
-def record(page: Page, *, stop: bool = False) -> None:
-    """Start at once; stop by hand once a second is recorded, or let the time limit stop it."""
+def record(page: Page, *, to_the_limit: bool = False) -> None:
+    """Start at once; stop by hand once the countdown has moved (a second or more recorded), or
+    let the time limit stop the recording."""
     button(page, "Start recording now").click()
     expect(button(page, "Stop recording")).to_be_visible()
-    if stop:
-        # waits for the countdown to move on, so the answer holds at least a second
-        timer = page.locator("[data-slot=answer-timer]")
-        first = timer.inner_text()
-        expect(timer).not_to_have_text(first)
-        button(page, "Stop recording").click()
-    expect(page.get_by_role("heading", name="Watch your answer")).to_be_visible(timeout=30_000)
+    if to_the_limit:
+        expect(page.locator("[data-slot=review-note]")).to_contain_text(
+            "The time was up", timeout=30_000
+        )
+    else:
+        stop_after_a_second(page)
+
+
+def stop_after_a_second(page: Page) -> None:
+    """Stops the recording once its countdown has moved on (a second or more is recorded)."""
+    timer = page.locator("[data-slot=answer-timer]")
+    expect(timer).to_have_text(re.compile(r"\d:\d\d"))
+    first = timer.inner_text()
+    expect(timer).not_to_have_text(first)
+    button(page, "Stop recording").click()
+    expect(page.get_by_role("heading", name="Watch your answer")).to_be_visible()
 
 
 def recorded(page: Page) -> tuple[str, int]:

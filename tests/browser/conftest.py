@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.browser.system import SCREENSHOTS, Screens, System, wait_ready
 from tests.conftest import _PROVIDER_ENV
@@ -40,6 +40,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if HERE in item.path.parents:
                 item.add_marker(pytest.mark.skip(reason=SKIP))
 
+
+# a page that has to wait for the server (a reload, an upload's end) gets more than 5 s
+expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",  # camera and microphone allowed without a prompt
@@ -90,7 +93,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("BROWSERSCREENSHOTS")
+    chosen = os.environ.get("BROWSER_SCREENSHOTS")
     folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -57,7 +57,7 @@ class System:
         body = {
             "question_set_id": self.question_set(questions),
             "candidate": {"name": "Alex Example", "email": "alex@example.com"},
-            "answer_seconds": 6,
+            "answer_seconds": 10,
             "think_seconds": 3,
             "retakes": 1,
             "practice": False,

@@ -402,17 +402,25 @@ async function showAnswer(question) {
     if (readAloudOn()) speak(text);
     const skipPractice = action(screen, "skip-practice");
     skipPractice.hidden = !practice;
+    let started = false;
+    const begin = () => {
+      // the click and the end of the think time can come together: record once
+      if (started) return;
+      started = true;
+      timer.cancel();
+      record();
+    };
     const timer = countdown(interview.think_seconds, {
       onTick: (left) => { slot(screen, "think-timer").textContent = clock(left); },
-      onDone: () => record(),
+      onDone: () => begin(),
       milestones: interview.think_seconds > 15 ? [10] : [],
       words: (left) => `${left} seconds to think. Recording starts by itself.`,
     });
     announce(`You have ${duration(interview.think_seconds)} to think. Recording starts by itself, ` +
       "or press Start recording now.");
     const start = action(screen, "record");
-    start.onclick = () => { timer.cancel(); record(); };
-    skipPractice.onclick = () => { timer.cancel(); stopSpeaking(); beginInterview(); };
+    start.onclick = begin;
+    skipPractice.onclick = () => { started = true; timer.cancel(); stopSpeaking(); beginInterview(); };
   };
 
   const record = () => {
