@@ -271,6 +271,7 @@ def test_an_expired_and_a_revoked_invitation_say_so(
     _expire(system, expired["invitation_id"])
     page.goto(expired["url"])
     expect(page.get_by_role("heading", name="This invitation has expired")).to_be_visible()
+    expect(button(page, "Try again")).to_be_hidden()  # nothing to try: it says what to do
     screens("expired")
 
     revoked = system.invite(questions=1)

@@ -56,14 +56,24 @@ function megabytes(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+/** Text as paragraphs: one per line, and one per sentence that opens with a short "Label:"
+ * (a notice set in one line of an environment variable has no line breaks); the label in bold. */
 function paragraphs(container, text) {
   container.replaceChildren(
     ...String(text || "")
-      .split(/\n\s*\n/)
+      .replace(/([.!?;])\s+(?=[A-Z][^.:!?\n]{1,40}:\s)/g, "$1\n")
+      .split(/\n+/)
       .filter((part) => part.trim())
       .map((part) => {
         const p = document.createElement("p");
-        p.textContent = part.trim();
+        const label = part.trim().match(/^([^:.]{2,40}:)\s+(.*)$/s);
+        if (label) {
+          const strong = document.createElement("strong");
+          strong.textContent = label[1];
+          p.append(strong, ` ${label[2]}`);
+        } else {
+          p.textContent = part.trim();
+        }
         return p;
       }),
   );
