@@ -75,7 +75,9 @@ def build_app(
 
         register_queue_probe(app, queue_probe)
         sweeper = asyncio.create_task(
-            run_upload_sweeps(app.state.db, app.state.partial_files, settings.upload_sweep_seconds)
+            run_upload_sweeps(
+                app.state.db, storage, app.state.partial_files, settings.upload_sweep_seconds
+            )
         )
         try:
             yield

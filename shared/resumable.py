@@ -1,4 +1,5 @@
-"""Partial files of resumable uploads: bytes that arrive over many requests, kept on local disk.
+"""Partial files of resumable uploads: bytes that arrive over many requests, kept on local disk,
+and, on S3 storage, sent on as a multipart upload part by part while they arrive.
 
 Each upload has one file, `<root>/<upload id>.part`. A request appends to it at the offset the
 caller has recorded, in bounded batches written from a worker thread (memory stays at about one
@@ -8,18 +9,24 @@ a request that died before it could report them) are cut off when the next reque
 file.
 """
 
+import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import anyio
 import anyio.to_thread
+from botocore.exceptions import ClientError
 
 from shared.files import fsync_dir
-from shared.storage import FLUSH_BYTES
+from shared.storage import FLUSH_BYTES, MAX_PARTS, S3Storage, StorageError
+from shared.storage import _error_code as error_code  # one reading of S3 error codes
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 SUFFIX = ".part"
@@ -141,3 +148,171 @@ class PartialWriter:
         self._handle.flush()
         os.fsync(self._handle.fileno())
         self._handle.close()
+
+
+# S3: a growing partial file sent as a multipart upload, part by part
+
+
+@dataclass
+class MultipartState:
+    """Where a resumable multipart upload stands; kept with the upload (as JSON) so that any
+    request, after any restart, continues it."""
+
+    key: str  # the storage key the object will have
+    upload_id: str | None = None
+    parts: list[dict[str, Any]] = field(default_factory=list)  # {"PartNumber", "ETag"}
+    sent: int = 0  # bytes of the partial file already in parts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "upload_id": self.upload_id,
+            "parts": self.parts,
+            "sent": self.sent,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "MultipartState":
+        return cls(
+            key=str(data["key"]),
+            upload_id=data.get("upload_id"),
+            parts=list(data.get("parts", [])),
+            sent=int(data.get("sent", 0)),
+        )
+
+
+class S3PartUploads:
+    """Sends the durable bytes of a partial file to S3 in parts of `S3_PART_SIZE` as they
+    arrive (the last part may be smaller), so that the object is complete moments after its
+    last byte. Memory: one part at a time. Every boto3 call runs in a worker thread."""
+
+    def __init__(self, storage: S3Storage) -> None:
+        self.storage = storage
+
+    async def advance(
+        self, state: MultipartState, source: Path, durable: int, *, final: bool
+    ) -> MultipartState:
+        """Send every whole part of `source[:durable]` not yet sent; with `final`, the rest
+        too. Raises FileNotFoundError when the upload was aborted (its folder erased)."""
+        return await anyio.to_thread.run_sync(self._advance_sync, state, source, durable, final)
+
+    def _advance_sync(
+        self, state: MultipartState, source: Path, durable: int, final: bool
+    ) -> MultipartState:
+        size = self.storage.part_size
+        s3 = self.storage.client()
+        name = self.storage.object_key(state.key)
+        with source.open("rb") as file:
+            while durable - state.sent >= size or (final and durable > state.sent):
+                if len(state.parts) == MAX_PARTS:
+                    raise StorageError(f"object larger than {MAX_PARTS} parts; raise S3_PART_SIZE")
+                if state.upload_id is None:
+                    started = s3.create_multipart_upload(Bucket=self.storage.bucket, Key=name)
+                    state.upload_id = started["UploadId"]
+                file.seek(state.sent)
+                body = file.read(min(size, durable - state.sent))
+                number = len(state.parts) + 1
+                try:
+                    sent = s3.upload_part(
+                        Bucket=self.storage.bucket,
+                        Key=name,
+                        UploadId=state.upload_id,
+                        PartNumber=number,
+                        Body=body,
+                    )
+                except ClientError as exc:
+                    raise _gone(exc, name) from exc
+                state.parts.append({"PartNumber": number, "ETag": sent["ETag"]})
+                state.sent += len(body)
+        return state
+
+    async def complete(self, state: MultipartState) -> None:
+        """Make the object visible under its key."""
+        await anyio.to_thread.run_sync(self._complete_sync, state)
+
+    def _complete_sync(self, state: MultipartState) -> None:
+        if state.upload_id is None:
+            raise StorageError("nothing was sent: advance(final=True) first")
+        name = self.storage.object_key(state.key)
+        parts = cast("list[CompletedPartTypeDef]", state.parts)
+        try:
+            self.storage.client().complete_multipart_upload(
+                Bucket=self.storage.bucket,
+                Key=name,
+                UploadId=state.upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except ClientError as exc:
+            raise _gone(exc, name) from exc
+
+    async def abort(self, state: MultipartState) -> None:
+        """Drop the parts sent so far; a no-op for an upload already gone."""
+        if state.upload_id is None:
+            return
+        name = self.storage.object_key(state.key)
+        upload_id = state.upload_id
+
+        def abort_sync() -> None:
+            try:
+                self.storage.client().abort_multipart_upload(
+                    Bucket=self.storage.bucket, Key=name, UploadId=upload_id
+                )
+            except ClientError as exc:
+                if error_code(exc) != "NoSuchUpload":
+                    raise
+
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(abort_sync)
+
+
+def _gone(exc: ClientError, name: str) -> Exception:
+    if error_code(exc) == "NoSuchUpload":
+        return FileNotFoundError(f"the upload to {name} was aborted: its folder was deleted")
+    return exc
+
+
+class SentSink:
+    """The `UploadSink` of bytes already sent as parts: commit completes the multipart upload.
+    Its hash is taken from the local partial file, which holds the same bytes."""
+
+    def __init__(self, parts: S3PartUploads, state: MultipartState, size: int, sha256: str):
+        self._parts = parts
+        self._state = state
+        self._size = size
+        self._sha256 = sha256
+        self._done = False
+
+    @classmethod
+    async def of(cls, parts: S3PartUploads, state: MultipartState, source: Path) -> "SentSink":
+        size, digest = await anyio.to_thread.run_sync(_hash_file, source)
+        return cls(parts, state, size, digest)
+
+    @property
+    def bytes_written(self) -> int:
+        return self._size
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256
+
+    async def write(self, chunk: bytes | bytearray) -> None:
+        raise RuntimeError("the bytes of a sent upload are already written")
+
+    async def commit(self) -> None:
+        await self._parts.complete(self._state)
+        self._done = True
+
+    async def abort(self) -> None:
+        if not self._done:
+            self._done = True
+            await self._parts.abort(self._state)
+
+
+def _hash_file(source: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with source.open("rb") as file:
+        while chunk := file.read(FLUSH_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()

@@ -1,12 +1,13 @@
 """An invitation: the candidate's link to one interview, its settings and its progress."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interview_api.models import Base
-from shared.db import UTCDateTime, utcnow
+from shared.db import Json, UTCDateTime, utcnow
 
 INVITED = "invited"
 OPENED = "opened"
@@ -73,5 +74,8 @@ class ResumableUpload(Base):
     length: Mapped[int] = mapped_column(BigInteger)
     received: Mapped[int] = mapped_column(BigInteger, default=0)  # durable bytes (the offset)
     recording_id: Mapped[str | None] = mapped_column(String(32))  # once complete
+    # On S3 storage: the multipart upload the bytes are sent to as they arrive
+    # (shared.resumable.MultipartState as JSON); None before the first part, and on a folder.
+    multipart: Mapped[dict[str, Any] | None] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

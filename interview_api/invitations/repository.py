@@ -81,9 +81,9 @@ class UploadRepository:
         await self.session.execute(delete(ResumableUpload).where(ResumableUpload.id == upload_id))
         await self.session.flush()
 
-    async def expired_unfinished(self, now: datetime) -> Sequence[str]:
+    async def expired_unfinished(self, now: datetime) -> Sequence[ResumableUpload]:
         rows = await self.session.scalars(
-            select(ResumableUpload.id).where(
+            select(ResumableUpload).where(
                 ResumableUpload.expires_at <= now, ResumableUpload.recording_id.is_(None)
             )
         )

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,13 +29,14 @@ from interview_api.invitations.service import InvitationService, not_started
 from interview_api.invitations.tus import parse_metadata
 from interview_api.recordings.repository import RecordingRepository
 from interview_api.recordings.service import RecordingService
-from interview_api.recordings.sniff import HEAD_BYTES, sniff_container
+from interview_api.recordings.sniff import EXTENSIONS, HEAD_BYTES, sniff_container
+from interview_api.recordings.storage import recording_key
 from interview_api.recordings.streaming import UploadTooLarge, not_a_video
 from shared.db import Database, utcnow
 from shared.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unprocessable
 from shared.logging import log_context
-from shared.resumable import PartialFiles
-from shared.storage import Storage
+from shared.resumable import MultipartState, PartialFiles, S3PartUploads, SentSink
+from shared.storage import S3Storage, Storage
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +115,8 @@ class UploadService:
         self.locks = locks
         self.max_upload_bytes = max_upload_bytes
         self.expiry = expiry
+        # On S3 the bytes go on to the bucket part by part while they arrive.
+        self.parts = S3PartUploads(storage) if isinstance(storage, S3Storage) else None
 
     async def create(
         self, invitation: Invitation, length: int, metadata_header: str | None
@@ -185,6 +189,8 @@ class UploadService:
                 if offset < min(HEAD_BYTES, upload.length) <= received:
                     await self._sniff(upload)
                 if received < upload.length:
+                    if self.parts is not None:
+                        await self._send_parts(upload, received, final=False)
                     return Progress(upload, received, None)
                 recording_id = await self._complete(invitation, upload)
                 return Progress(upload, received, recording_id)
@@ -246,12 +252,22 @@ class UploadService:
                 recordings = RecordingService(
                     session, self.storage, self.hooks, max_upload_bytes=self.max_upload_bytes
                 )
-                stored = await recordings.store_file(
-                    interview,
-                    self.partials.path(upload.id),
-                    question_id=upload.question_id,
-                    filename=upload.filename,
-                )
+                source = self.partials.path(upload.id)
+                if self.parts is None:
+                    stored = await recordings.store_file(
+                        interview, source, question_id=upload.question_id, filename=upload.filename
+                    )
+                else:
+                    plan = await self._send_parts(upload, upload.length, final=True)
+                    state = MultipartState.from_json(plan["state"])
+                    stored = await recordings.keep(
+                        interview,
+                        plan["recording_id"],
+                        await SentSink.of(self.parts, state, source),
+                        container=plan["container"],
+                        question_id=upload.question_id,
+                        filename=upload.filename,
+                    )
                 row = await UploadRepository(session).get(upload.id)
                 if row is None:
                     raise upload_not_found(upload.id)
@@ -260,6 +276,43 @@ class UploadService:
         upload.recording_id = stored.recording.id
         logger.info("upload %s became recording %s", upload.id, stored.recording.id)
         return stored.recording.id
+
+    async def _send_parts(
+        self, upload: ResumableUpload, durable: int, *, final: bool
+    ) -> dict[str, Any]:
+        """Send the whole parts of the durable bytes on to S3 (with `final`, all of them); the
+        upload's plan (recording id, container, multipart state), kept in its row."""
+        assert self.parts is not None
+        plan = upload.multipart or await self._plan(upload)
+        state = MultipartState.from_json(plan["state"])
+        try:
+            await self.parts.advance(state, self.partials.path(upload.id), durable, final=final)
+        except FileNotFoundError as exc:  # its folder was erased meanwhile
+            raise interview_not_found(upload.interview_id) from exc
+        finally:
+            # Kept even when a part failed, so that the parts sent are never forgotten.
+            plan = {**plan, "state": state.to_json()}
+            if plan != upload.multipart:
+                async with self.db.session() as session:
+                    row = await UploadRepository(session).get(upload.id)
+                    if row is not None:
+                        row.multipart = plan
+                upload.multipart = plan
+        return plan
+
+    async def _plan(self, upload: ResumableUpload) -> dict[str, Any]:
+        """The recording an S3 upload becomes: its id and key are fixed before the first part
+        is sent (the container is known by then: it is sniffed from the first bytes)."""
+        container = sniff_container(await _read_head(self.partials.path(upload.id)))
+        if container is None:
+            raise not_a_video()
+        recording_id = new_id()
+        key = recording_key(upload.interview_id, recording_id, EXTENSIONS[container])
+        return {
+            "recording_id": recording_id,
+            "container": container,
+            "state": MultipartState(key=key).to_json(),
+        }
 
     async def terminate(self, invitation: Invitation, upload_id: str) -> None:
         upload = await self._upload(invitation, upload_id)
@@ -272,8 +325,13 @@ class UploadService:
             await self._drop(upload.id)
 
     async def _drop(self, upload_id: str) -> None:
+        """Forget an unfinished upload: its row, its partial file, the parts sent to S3."""
         async with self.db.session() as session:
-            await UploadRepository(session).delete(upload_id)
+            uploads = UploadRepository(session)
+            upload = await uploads.get(upload_id)
+            await uploads.delete(upload_id)
+        if upload is not None:
+            await abort_parts(self.storage, upload)
         await self.partials.delete(upload_id)
 
     async def _upload(self, invitation: Invitation, upload_id: str) -> ResumableUpload:
@@ -330,16 +388,28 @@ async def _read_head(path: Path) -> bytes:
         return bytes(await file.read(HEAD_BYTES))
 
 
-async def sweep_uploads(db: Database, partials: PartialFiles, now: datetime) -> int:
-    """Remove expired unfinished uploads and partial files without an unfinished upload (what
-    a termination, an erasure or a crash left), and mark overdue invitations expired. Returns
-    how many partial files or uploads were removed."""
+async def abort_parts(storage: Storage, upload: ResumableUpload) -> None:
+    """Drop what an unfinished upload sent to S3, if anything."""
+    if upload.multipart and isinstance(storage, S3Storage):
+        state = MultipartState.from_json(upload.multipart["state"])
+        await S3PartUploads(storage).abort(state)
+
+
+async def sweep_uploads(
+    db: Database, storage: Storage, partials: PartialFiles, now: datetime
+) -> int:
+    """Remove expired unfinished uploads (with the parts they sent to S3) and partial files
+    without an unfinished upload (what a termination, an erasure or a crash left), and mark
+    overdue invitations expired. Returns how many uploads or partial files were removed."""
     async with db.session() as session:
         uploads = UploadRepository(session)
-        expired = list(await uploads.expired_unfinished(now))
-        for upload_id in expired:
-            await uploads.delete(upload_id)
+        rows = list(await uploads.expired_unfinished(now))
+        for row in rows:
+            await uploads.delete(row.id)
         await InvitationRepository(session).expire_overdue(now)
+    for row in rows:
+        await abort_parts(storage, row)
+    expired = [row.id for row in rows]
     files = await partials.all()
     async with db.session() as session:
         alive = await UploadRepository(session).unfinished_ids([f.upload_id for f in files])
@@ -350,12 +420,14 @@ async def sweep_uploads(db: Database, partials: PartialFiles, now: datetime) -> 
     return len(stale)
 
 
-async def run_upload_sweeps(db: Database, partials: PartialFiles, period_seconds: float) -> None:
+async def run_upload_sweeps(
+    db: Database, storage: Storage, partials: PartialFiles, period_seconds: float
+) -> None:
     """`sweep_uploads` now and every `period_seconds`, until cancelled; a failed sweep is
     logged and tried again next time."""
     while True:
         try:
-            await sweep_uploads(db, partials, utcnow())
+            await sweep_uploads(db, storage, partials, utcnow())
         except Exception:
             logger.exception("sweep of unfinished uploads failed; trying again later")
         await anyio.sleep(period_seconds)

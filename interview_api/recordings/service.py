@@ -129,6 +129,37 @@ class RecordingService:
                 filename=filename,
             )
 
+    async def keep(
+        self,
+        interview: Interview,
+        recording_id: str,
+        sink: UploadSink,
+        *,
+        container: str,
+        question_id: str | None,
+        filename: str | None,
+    ) -> Stored:
+        """Store a sink written elsewhere (a resumable upload's parts, already in storage under
+        this recording's key) as the recording `recording_id`, with the same checks, hash,
+        de-duplication and queued analysis as an upload; the sink is aborted when it is not
+        kept."""
+        try:
+            refuse_without_consent(interview)
+            if sink.bytes_written > self.max_upload_bytes:
+                raise UploadTooLarge(self.max_upload_bytes)
+        except BaseException:
+            await sink.abort()
+            raise
+        with log_context(interview_id=interview.id):
+            return await self._keep(
+                interview,
+                recording_id,
+                sink,
+                container=container,
+                question_id=question_id,
+                filename=filename,
+            )
+
     async def _keep(
         self,
         interview: Interview,

@@ -1,15 +1,24 @@
 """Resumable uploads (tus 1.0) of the candidate's answers: an answer sent in pieces, across a
 dropped connection or a restart, becomes exactly one recording with identical bytes."""
 
+import asyncio
 import base64
 import hashlib
+import os
+import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
+import boto3
 import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
+from pydantic import SecretStr
 
 from interview_api.invitations.models import ResumableUpload
 from interview_api.invitations.uploads import sweep_uploads
@@ -19,8 +28,10 @@ from shared.db import Database
 from shared.http import RetryPolicy
 from shared.resumable import PartialFiles
 from shared.settings import Settings
+from shared.storage import LocalStorage
 from tests.interview_api.conftest import QuestionSets, serve
 from tests.interview_api.test_invitations import bearer, consent_and_start, invite
+from tests.videos import make_video
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
@@ -71,8 +82,13 @@ class Candidate:
         )
 
     async def send(self, location: str, data: bytes, piece: int) -> httpx.Response:
+        return await self.send_from(location, data, 0, piece)
+
+    async def send_from(
+        self, location: str, data: bytes, offset: int, piece: int
+    ) -> httpx.Response:
         response = None
-        for start in range(0, len(data), piece):
+        for start in range(offset, len(data), piece):
             response = await self.patch(location, start, data[start : start + piece])
             assert response.status_code == 204, response.text
             assert response.headers["upload-offset"] == str(min(start + piece, len(data)))
@@ -317,7 +333,10 @@ async def test_unfinished_uploads_expire_and_are_swept(running, settings: Settin
         assert expired.json()["error"]["code"] == "upload_expired"
         orphan = partials.path("f" * 32)
         orphan.write_bytes(b"left by a crash")
-        assert await sweep_uploads(db, partials, datetime.now(UTC)) == 2
+        assert (
+            await sweep_uploads(db, LocalStorage(settings.data_dir), partials, datetime.now(UTC))
+            == 2
+        )
     finally:
         await db.dispose()
     assert not partials.path(upload_id).exists()
@@ -355,3 +374,142 @@ async def test_staff_keys_guard_staff_routes_not_the_candidate_api(
 
 def partial_path(settings: Settings, location: str) -> Path:
     return PartialFiles(settings.data_dir / "uploads").path(location.rsplit("/", 1)[-1])
+
+
+@asynccontextmanager
+async def real_server(app: FastAPI) -> AsyncIterator[tuple[str, int]]:
+    """The app behind a real uvicorn HTTP server on a free 127.0.0.1 port, in this loop."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    await server.startup(sockets=[sock])
+    try:
+        yield "127.0.0.1", port
+    finally:
+        await server.shutdown(sockets=[sock])
+
+
+async def test_a_dropped_connection_keeps_the_bytes_and_the_upload_resumes(
+    settings: Settings, question_sets: QuestionSets, fast_policy: RetryPolicy, tmp_path: Path
+) -> None:
+    # A real recording followed by 3 MiB more: big enough to arrive over many reads.
+    video = make_video(tmp_path / "a.webm", seconds=2.0).read_bytes() + os.urandom(3 * 1024**2)
+    questions = QuestionApiClient.from_settings(
+        settings, policy=fast_policy, transport=httpx.ASGITransport(question_sets.app())
+    )
+    app = build_app(settings, question_client=questions)
+    async with (
+        real_server(app) as (host, port),
+        httpx.AsyncClient(base_url=f"http://{host}:{port}") as client,
+    ):
+        invitation = await invite(client)
+        started = await consent_and_start(client, invitation)
+        candidate = Candidate(client, invitation)
+        location = await candidate.location(started["questions"][0]["id"], len(video))
+        partial = partial_path(settings, location)
+
+        # The PATCH announces every byte, sends a part of them, and the network goes away.
+        _, writer = await asyncio.open_connection(host, port)
+        head = (
+            f"PATCH {location} HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: {candidate.headers['Authorization']}\r\n"
+            f"Tus-Resumable: 1.0.0\r\nContent-Type: {OCTETS}\r\nUpload-Offset: 0\r\n"
+            f"Content-Length: {len(video)}\r\n\r\n"
+        )
+        writer.write(head.encode())
+        sent = 0
+        while sent < 2 * 1024**2:
+            writer.write(video[sent : sent + 64 * 1024])
+            sent += 64 * 1024
+            await writer.drain()
+        while not partial.exists() or partial.stat().st_size == 0:
+            await asyncio.sleep(0)  # let the server write its first batch
+        writer.transport.abort()  # the connection drops: no more bytes, no clean end
+
+        # The server keeps what it received: HEAD reports it once the dropped request is done.
+        offset = 0
+        for _ in range(10_000):
+            offset = int((await candidate.head(location)).headers["upload-offset"])
+            if offset:
+                break
+        assert 0 < offset <= sent
+        assert partial.read_bytes() == video[:offset]
+
+        done = await candidate.patch(location, offset, video[offset:])
+        assert done.status_code == 204, done.text
+        interview = (await client.get(f"/interviews/{invitation['interview_id']}")).json()
+    await questions.aclose()
+    [recording] = interview["recordings"]
+    assert recording["recording_id"] == done.headers["x-recording-id"]
+    assert recording["sha256"] == hashlib.sha256(video).hexdigest()
+    assert recording["size_bytes"] == len(video)
+    assert not partial_path(settings, location).exists()
+
+
+@pytest.fixture
+def s3_settings(settings: Settings, s3_endpoint: str) -> Settings:
+    return settings.model_copy(
+        update={
+            "storage_url": f"s3://answers-{uuid4().hex[:8]}/data",
+            "s3_endpoint_url": s3_endpoint,
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": SecretStr("testing"),
+            "s3_create_bucket": True,
+            "s3_part_size": 5 * 1024**2,
+        }
+    )
+
+
+async def test_on_s3_the_pieces_become_a_multipart_upload_as_they_arrive(
+    s3_settings: Settings, question_sets: QuestionSets, fast_policy: RetryPolicy, tmp_path: Path
+) -> None:
+    video = make_video(tmp_path / "a.webm", seconds=2.0).read_bytes() + os.urandom(12 * 1024**2)
+    assert s3_settings.storage_url is not None
+    bucket = s3_settings.storage_url.removeprefix("s3://").split("/", 1)[0]
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_settings.s3_endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    questions = QuestionApiClient.from_settings(
+        s3_settings, policy=fast_policy, transport=httpx.ASGITransport(question_sets.app())
+    )
+    async with serve(build_app(s3_settings, question_client=questions)) as client:
+        invitation = await invite(client)
+        started = await consent_and_start(client, invitation)
+        candidate = Candidate(client, invitation)
+        ids = [q["id"] for q in started["questions"]]
+
+        # An upload dropped half-way leaves no parts behind.
+        dropped = await candidate.location(ids[1], len(video))
+        assert (await candidate.patch(dropped, 0, video[: 6 * 1024**2])).status_code == 204
+        assert len(s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])) == 1
+        assert (await client.delete(dropped, headers=candidate.headers)).status_code == 204
+        assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+        location = await candidate.location(ids[0], len(video))
+        piece = 3 * 1024**2
+        for start in range(0, 2 * piece, piece):
+            assert (
+                await candidate.patch(location, start, video[start : start + piece])
+            ).status_code == 204
+        [upload] = s3.list_multipart_uploads(Bucket=bucket)["Uploads"]
+        parts = s3.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        assert [p["Size"] for p in parts["Parts"]] == [5 * 1024**2]  # sent while arriving
+
+        last = await candidate.send_from(location, video, 2 * piece, piece)
+        interview = (await client.get(f"/interviews/{invitation['interview_id']}")).json()
+    await questions.aclose()
+    [recording] = interview["recordings"]
+    assert recording["recording_id"] == last.headers["x-recording-id"]
+    assert recording["sha256"] == hashlib.sha256(video).hexdigest()
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    stored = s3.get_object(Bucket=bucket, Key=upload["Key"])
+    assert hashlib.sha256(stored["Body"].read()).hexdigest() == recording["sha256"]
+    assert not list((s3_settings.data_dir / "uploads").glob("*.part"))
