@@ -68,8 +68,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     question_port, interview_port = free_port(), free_port()
     serve = Path(sys.executable).with_name("interview-backend")
     command = [str(serve), "serve", "--host", "127.0.0.1"]
-    command += ["--question-api-port", str(question_port)]
-    command += ["--interview-api-port", str(interview_port)]
+    command += ["--question-port", str(question_port)]
+    command += ["--interview-port", str(interview_port)]
     with Children(root / "logs", env) as children:
         children.start("serve", command, PWD=str(root))
         question_api = f"http://127.0.0.1:{question_port}"
