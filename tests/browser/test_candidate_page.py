@@ -31,6 +31,7 @@ from tests.browser.candidate import (
     tus_create,
 )
 from tests.browser.system import Screens, System
+from tests.videos import make_video
 
 
 def test_a_whole_interview_of_three_questions_with_one_retake(
@@ -289,35 +290,65 @@ def test_an_expired_and_a_revoked_invitation_say_so(
     screens("invalid-link")
 
 
-def test_the_token_opens_nothing_but_its_own_interview(system: System) -> None:
-    own = system.invite(questions=1)
-    other = system.invite(questions=1)
-    headers = bearer(own)
+def _analysed_elsewhere(system: System, folder: Path) -> dict[str, Any]:
+    """A recording of an interview started by staff, with its analysis."""
+    video = make_video(folder / "answer.webm", seconds=2.0)
     with system.staff() as staff:
         started = staff.post(
-            "/start-interview", json={"consent": {"given": True, "notice_version": "x"}}
+            "/start-interview", json={"consent": {"given": True, "notice_version": "2026-01"}}
         ).json()
-    with httpx.Client(base_url=system.interview_api, headers=headers, timeout=10) as client:
+        with video.open("rb") as file:
+            uploaded = staff.post(
+                f"/interviews/{started['interview_id']}/recordings",
+                files={"file": ("answer.webm", file, "video/webm")},
+            )
+    assert uploaded.status_code == 202, uploaded.text
+    recording: dict[str, Any] = uploaded.json()
+    return recording
+
+
+def _started(client: httpx.Client) -> None:
+    version = client.get("/candidate/interview").json()["notice"]["version"]
+    assert (
+        client.post(
+            "/candidate/consent", json={"given": True, "notice_version": version}
+        ).status_code
+        == 200
+    )
+    assert client.post("/candidate/start").status_code == 200
+
+
+def test_the_token_opens_nothing_but_its_own_interview(system: System, tmp_path: Path) -> None:
+    own, other = system.invite(questions=1), system.invite(questions=1)
+    elsewhere = _analysed_elsewhere(system, tmp_path)
+    with (
+        httpx.Client(base_url=system.interview_api, headers=bearer(own), timeout=10) as client,
+        httpx.Client(base_url=system.interview_api, headers=bearer(other), timeout=10) as theirs,
+    ):
         assert client.get("/candidate/interview").status_code == 200
         for path in (
-            f"/interviews/{own['interview_id']}",
+            f"/analyses/{elsewhere['analysis_id']}",
+            f"/analyses/{elsewhere['analysis_id']}/raw",
+            f"/interviews/{elsewhere['interview_id']}",
+            f"/interviews/{own['interview_id']}",  # its own interview's staff view too
             f"/interviews/{other['interview_id']}",
-            f"/interviews/{started['interview_id']}",
-            "/analyses/some-analysis",
             f"/invitations/{other['invitation_id']}",
         ):
             refused = client.get(path)
-            assert refused.status_code in (401, 403), (path, refused.status_code)
-        # an upload to another interview's question is not possible with this token
-        consent = {
-            "given": True,
-            "notice_version": client.get("/candidate/interview").json()["notice"]["version"],
-        }
-        assert client.post("/candidate/consent", json=consent).status_code == 200
-        assert client.post("/candidate/start").status_code == 200
-    foreign_question = system_questions(system, other)[0]
-    wrong = tus_create(system, headers, foreign_question)
-    assert wrong.status_code in (404, 422), wrong.text
+            assert refused.status_code == 403, (path, refused.text)
+            assert refused.json()["error"]["code"] == "candidate_token_forbidden"
+
+        _started(client)
+        _started(theirs)
+        # not another interview's question, and not another invitation's upload
+        foreign_question = system_questions(system, other)[0]
+        wrong = tus_create(system, bearer(own), foreign_question)
+        assert wrong.status_code == 422, wrong.text
+        assert wrong.json()["error"]["code"] == "unknown_question"
+        mine = tus_create(system, bearer(own), system_questions(system, own)[0])
+        assert mine.status_code == 201, mine.text
+        peek = theirs.head(mine.headers["location"], headers={"Tus-Resumable": "1.0.0"})
+        assert peek.status_code == 403
 
 
 def test_the_page_works_375_px_wide_with_reduced_motion(
@@ -411,3 +442,70 @@ def test_one_question_answered_with_the_keyboard_only(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Thank you", exact=False)).to_be_visible()
     assert len(interview(system, invitation["interview_id"])["recordings"]) == 1
+
+
+DEVICE_PROBLEMS = {
+    "blocked": (
+        "navigator.mediaDevices.getUserMedia = () =>"
+        " Promise.reject(new DOMException('denied', 'NotAllowedError'));",
+        "The camera and microphone are blocked.",
+    ),
+    "missing": (
+        "navigator.mediaDevices.getUserMedia = () =>"
+        " Promise.reject(new DOMException('none', 'NotFoundError'));",
+        "No camera or microphone was found.",
+    ),
+    "cannot-record": ("delete window.MediaRecorder;", "This browser cannot record video."),
+}
+
+
+def test_camera_and_microphone_problems_are_said_in_words(
+    system: System, browser: Browser, screenshot_dir: Path
+) -> None:
+    invitation = system.invite(questions=1)
+    for name, (script, words) in DEVICE_PROBLEMS.items():
+        context = browser.new_context(viewport={"width": 1024, "height": 800})
+        context.add_init_script(script)
+        page = context.new_page()
+        try:
+            page.goto(invitation["url"])
+            if name == "blocked":  # the first visit agrees; the others go straight to the check
+                agree(page)
+            expect(page.get_by_role("alert")).to_contain_text(words)
+            expect(button(page, "Try again")).to_be_visible()
+            expect(button(page, "Continue")).to_be_hidden()
+            Screens(page, screenshot_dir, f"device_{name}")("device-check")
+        finally:
+            context.close()
+
+
+READ_ALOUD_SPY = """
+window.__spoken = [];
+const speak = speechSynthesis.speak.bind(speechSynthesis);
+const cancel = speechSynthesis.cancel.bind(speechSynthesis);
+speechSynthesis.speak = (utterance) => { window.__spoken.push(utterance.text); speak(utterance); };
+speechSynthesis.cancel = () => { window.__spoken.push("(cancel)"); cancel(); };
+"""
+
+
+def test_the_question_is_read_aloud_when_asked_and_silenced_for_the_recording(
+    system: System, context: BrowserContext, page: Page
+) -> None:
+    context.add_init_script(READ_ALOUD_SPY)
+    invitation = system.invite(questions=1, think_seconds=30)
+    page.goto(invitation["url"])
+    agree(page)
+    pass_device_check(page)
+    expect_question(page, 1, 1)
+    question = page.locator("[data-slot=question]").inner_text()
+    toggle = page.get_by_role("checkbox", name="Read questions aloud")
+    expect(toggle).not_to_be_checked()  # off until the candidate turns it on
+    toggle.check()
+    assert question in page.evaluate("window.__spoken")
+    button(page, "Start recording now").click()
+    expect(button(page, "Stop recording")).to_be_visible()
+    spoken = page.evaluate("window.__spoken")
+    assert spoken[-1] == "(cancel)"  # the voice is not recorded into the answer
+    page.reload()  # the choice is remembered
+    pass_device_check(page)
+    expect(page.get_by_role("checkbox", name="Read questions aloud")).to_be_checked()

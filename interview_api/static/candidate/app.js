@@ -312,8 +312,14 @@ async function showDevices() {
   const fill = slot(screen, "meter-fill");
   focus(screen.querySelector("h1"));
 
+  const working = (yes) => {
+    // on a failure only the words and "Try again" show: no black preview, no dead meter
+    for (const part of screen.querySelectorAll(".stage, .meter-row")) part.hidden = !yes;
+    proceed.hidden = !yes;
+    retry.hidden = yes;
+  };
   const attempt = async () => {
-    retry.hidden = true;
+    working(true);
     showError(screen, "");
     checks.replaceChildren();
     try {
@@ -325,7 +331,7 @@ async function showDevices() {
       const problem = error instanceof DeviceProblem ? error : new DeviceProblem(
         "The camera and microphone could not be started.", "Reload the page and try again.");
       showError(screen, `${problem.title} ${problem.advice}`);
-      retry.hidden = false;
+      working(false);
       focus(retry);
       return;
     }
