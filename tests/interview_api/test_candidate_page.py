@@ -1,6 +1,7 @@
 """The candidate page is served at the invitation link, its files under /static, with the
 content types browsers insist on and cache headers that keep the token out of caches."""
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,14 @@ async def test_static_files_have_their_types_and_revalidate(
         assert missing.status_code == 404
         escape = await client.get("/static/../main.py")
         assert escape.status_code == 404
+
+
+async def test_the_token_in_the_link_never_reaches_the_logs(
+    settings: Settings, static_root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with serve(build_app(settings)) as client:
+        assert (await client.get("/interview/secret-token-value")).status_code == 200
+    ours = [r.getMessage() for r in caplog.records if r.name != "httpx"]  # not the test client
+    assert not [line for line in ours if "secret-token-value" in line]
+    assert "GET /interview/{token} 200" in ours

@@ -278,6 +278,7 @@ async def test_uploads_need_consent_a_start_and_the_own_invitation(
     nobody = await client.patch(location, content=b"x", headers={**TUS, "Content-Type": OCTETS})
     assert nobody.status_code == 401
     assert nobody.json()["error"]["code"] == "invitation_token_invalid"
+    assert nobody.headers["tus-resumable"] == "1.0.0"
 
 
 async def test_an_upload_survives_a_restart(
@@ -345,6 +346,26 @@ async def test_unfinished_uploads_expire_and_are_swept(running, settings: Settin
     # the question can still be answered with a new upload
     again = await candidate.location(questions[0], len(webm))
     assert (await candidate.send(again, webm, piece=len(webm))).headers["x-recording-id"]
+
+
+async def test_erasing_the_interview_takes_its_unfinished_uploads(
+    running, settings: Settings, webm: bytes
+) -> None:
+    client, invitation, questions = running
+    candidate = Candidate(client, invitation)
+    location = await candidate.location(questions[0], len(webm))
+    assert (await candidate.patch(location, 0, webm[:5000])).status_code == 204
+    assert partial_path(settings, location).exists()
+    assert (await client.delete(f"/interviews/{invitation['interview_id']}")).status_code == 204
+    gone = await candidate.patch(location, 5000, webm[5000:])
+    assert gone.status_code == 401  # the invitation went with its interview
+    db = Database(settings.database_url_for("interview_api"))
+    try:
+        partials = PartialFiles(settings.data_dir / "uploads")
+        await sweep_uploads(db, LocalStorage(settings.data_dir), partials, datetime.now(UTC))
+    finally:
+        await db.dispose()
+    assert not partial_path(settings, location).exists()
 
 
 async def test_staff_keys_guard_staff_routes_not_the_candidate_api(
