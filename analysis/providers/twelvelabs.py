@@ -591,6 +591,7 @@ class TwelveLabsProvider:
     ) -> dict[str, Any]:
         """Poll the asset until `ready` (returned) or `failed` (raised); `created` is the
         upload's answer when it was just made (no need to ask again at once)."""
+
         async def fetch(_: int) -> dict[str, Any]:
             response = await self._call(
                 "asset status", lambda: self._send("GET", f"/assets/{asset_id}")

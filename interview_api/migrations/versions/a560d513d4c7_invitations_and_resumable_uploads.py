@@ -1,7 +1,7 @@
 """invitations and resumable uploads
 
 Revision ID: a560d513d4c7
-Revises: b91e9af27f32
+Revises: c4d2e8a91f07
 Create Date: 2026-12-01 07:07:51.007705
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import shared.db
 
 revision: str = "a560d513d4c7"
-down_revision: str | None = "b91e9af27f32"
+down_revision: str | None = "c4d2e8a91f07"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
