@@ -83,8 +83,10 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             children.children[0].popen.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module-scoped: Playwright's sync API keeps an event loop running in this thread until it
+    # stops, and the async tests of the other modules need the thread's loop free again.
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
