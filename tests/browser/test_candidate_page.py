@@ -92,6 +92,10 @@ def test_a_whole_interview_of_three_questions_with_one_retake(
         assert stored["status"] in ("queued", "running", "succeeded", "partial")
         frames, sound = picture_and_sound(recording_file(system, stored))
         assert frames > 10 and sound > 10, (number, frames, sound)
+        with system.staff() as staff:
+            analysis = staff.get(f"/analyses/{stored['analysis_id']}").json()
+        assert analysis["recording_id"] == stored["recording_id"]
+        assert analysis["question"]["id"] == question["id"]
     with system.staff() as staff:
         shown = staff.get(f"/invitations/{invitation['invitation_id']}").json()
     assert shown["status"] == "completed"

@@ -510,6 +510,10 @@ async function showAnswer(question) {
   };
 
   const submit = async (blob) => {
+    if (!recordingUrl) {  // an answer kept from before a reload: show what is being sent
+      recordingUrl = URL.createObjectURL(blob);
+      playback.src = recordingUrl;
+    }
     playback.pause();
     setPhase("uploading");
     focus(screen.querySelector("[data-phase=uploading] .phase-title"));
