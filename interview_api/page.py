@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 
 from shared.errors import NotFound
-from shared.static import CachedStaticFiles
+from shared.staticfiles import CachedStaticFiles
 
 STATIC_ROOT = Path(__file__).parent / "static"
 STATIC_PATH = "/static"

@@ -14,7 +14,7 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse
 
-from shared.static import CachedStaticFiles
+from shared.staticfiles import CachedStaticFiles
 
 DOCS_ASSETS = Path(__file__).parent / "static" / "docs"
 ASSETS_PATH = "/docs/assets"

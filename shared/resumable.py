@@ -9,9 +9,11 @@ a request that died before it could report them) are cut off when the next reque
 file.
 """
 
+import errno
 import hashlib
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,12 +57,15 @@ class PartialFiles:
         path = self.path(upload_id)
         return await anyio.to_thread.run_sync(_size, path)
 
-    async def open_at(self, upload_id: str, offset: int) -> "PartialWriter":
+    async def open_at(
+        self, upload_id: str, offset: int, digest: "hashlib._Hash | None" = None
+    ) -> "PartialWriter":
         """A writer that appends at `offset`. The file is created when missing; a longer one
-        is cut back to `offset`. ValueError when fewer than `offset` bytes are on disk."""
+        is cut back to `offset`. ValueError when fewer than `offset` bytes are on disk.
+        `digest`, a running hash of the bytes before `offset`, is fed what is written."""
         path = self.path(upload_id)
         handle = await anyio.to_thread.run_sync(_open_at, path, offset)
-        return PartialWriter(handle, offset)
+        return PartialWriter(handle, offset, digest)
 
     async def delete(self, upload_id: str) -> None:
         path = self.path(upload_id)
@@ -115,9 +120,12 @@ def _open_at(path: Path, offset: int) -> BinaryIO:
 class PartialWriter:
     """Appends to one partial file; `close()` makes what was written durable."""
 
-    def __init__(self, handle: BinaryIO, offset: int) -> None:
+    def __init__(
+        self, handle: BinaryIO, offset: int, digest: "hashlib._Hash | None" = None
+    ) -> None:
         self._handle = handle
         self._pending = bytearray()
+        self._digest = digest
         self.size = offset
 
     async def write(self, chunk: bytes) -> None:
@@ -128,7 +136,12 @@ class PartialWriter:
 
     async def _flush(self) -> None:
         data, self._pending = self._pending, bytearray()
-        await anyio.to_thread.run_sync(self._handle.write, data)
+        await anyio.to_thread.run_sync(self._write_sync, data)
+
+    def _write_sync(self, data: bytearray) -> None:
+        if self._digest is not None:
+            self._digest.update(data)
+        self._handle.write(data)
 
     async def close(self) -> int:
         """Write what is pending, fsync, close; the durable size. Safe to call twice."""
@@ -283,8 +296,11 @@ class SentSink:
         self._done = False
 
     @classmethod
-    async def of(cls, parts: S3PartUploads, state: MultipartState, source: Path) -> "SentSink":
-        size, digest = await anyio.to_thread.run_sync(_hash_file, source)
+    async def of(
+        cls, parts: S3PartUploads, state: MultipartState, source: Path, sha256: str | None = None
+    ) -> "SentSink":
+        """`sha256`: the bytes' hash when known (else read from `source`)."""
+        size, digest = await _size_and_hash(source, sha256)
         return cls(parts, state, size, digest)
 
     @property
@@ -308,6 +324,12 @@ class SentSink:
             await self._parts.abort(self._state)
 
 
+async def _size_and_hash(source: Path, sha256: str | None) -> tuple[int, str]:
+    if sha256 is not None:
+        return await anyio.to_thread.run_sync(lambda: source.stat().st_size), sha256
+    return await anyio.to_thread.run_sync(_hash_file, source)
+
+
 def _hash_file(source: Path) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
@@ -316,3 +338,57 @@ def _hash_file(source: Path) -> tuple[int, str]:
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
+
+
+class MovedSink:
+    """The `UploadSink` of a complete partial file that becomes a file of the local storage:
+    commit moves it into place (a rename on the same file system, else an fsynced copy), so
+    its bytes are written once. Its hash is read from the file."""
+
+    def __init__(self, source: Path, final: Path, size: int, sha256: str) -> None:
+        self._source = source
+        self._final = final
+        self._size = size
+        self._sha256 = sha256
+
+    @classmethod
+    async def of(cls, source: Path, final: Path, sha256: str | None = None) -> "MovedSink":
+        """`sha256`: the bytes' hash when known (else read from `source`)."""
+        size, digest = await _size_and_hash(source, sha256)
+        return cls(source, final, size, digest)
+
+    @property
+    def bytes_written(self) -> int:
+        return self._size
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256
+
+    async def write(self, chunk: bytes | bytearray) -> None:
+        raise RuntimeError("the bytes of a finished upload are already written")
+
+    async def commit(self) -> None:
+        await anyio.to_thread.run_sync(self._commit_sync)
+
+    def _commit_sync(self) -> None:
+        self._final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(self._source, self._final)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            self._copy_sync()
+        fsync_dir(self._final.parent)
+
+    def _copy_sync(self) -> None:
+        temp = self._final.with_name(f".{self._final.name}.part")
+        with self._source.open("rb") as source, temp.open("wb") as target:
+            shutil.copyfileobj(source, target, FLUSH_BYTES)
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(temp, self._final)
+        self._source.unlink(missing_ok=True)
+
+    async def abort(self) -> None:
+        """Nothing to undo: the partial file stays its upload's until the upload is dropped."""

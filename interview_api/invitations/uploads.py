@@ -7,7 +7,9 @@ one upload at a time of an interview becomes a recording, so a question never ge
 """
 
 import asyncio
+import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -35,18 +37,42 @@ from interview_api.recordings.streaming import UploadTooLarge, not_a_video
 from shared.db import Database, utcnow
 from shared.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unprocessable
 from shared.logging import log_context
-from shared.resumable import MultipartState, PartialFiles, S3PartUploads, SentSink
-from shared.storage import S3Storage, Storage
+from shared.resumable import MovedSink, MultipartState, PartialFiles, S3PartUploads, SentSink
+from shared.storage import LocalStorage, S3Storage, Storage, UploadSink
 
 logger = logging.getLogger(__name__)
 
 
 class UploadLocks:
-    """In-process locks: one appending request per upload, one completion per interview."""
+    """In-process state of the uploads in flight: one appending request per upload, one
+    completion per interview, and each upload's running SHA-256 (so that its last byte needs
+    no second read of the file; after a restart, or on another replica, the file is read)."""
+
+    MAX_HASHES = 10_000  # abandoned uploads' hashes go, oldest first, beyond this
 
     def __init__(self) -> None:
         self._held: set[str] = set()
         self._interviews: dict[str, asyncio.Lock] = {}
+        self._hashes: OrderedDict[str, tuple[int, hashlib._Hash]] = OrderedDict()
+
+    def running_hash(self, upload_id: str, offset: int) -> "hashlib._Hash | None":
+        """The hash of the upload's first `offset` bytes, if this process has it."""
+        if offset == 0:
+            return hashlib.sha256()
+        known = self._hashes.get(upload_id)
+        return known[1] if known is not None and known[0] == offset else None
+
+    def keep_hash(self, upload_id: str, offset: int, digest: "hashlib._Hash | None") -> None:
+        self._hashes.pop(upload_id, None)
+        if digest is not None:
+            self._hashes[upload_id] = (offset, digest)
+            while len(self._hashes) > self.MAX_HASHES:
+                self._hashes.popitem(last=False)
+
+    def hash_of(self, upload_id: str, length: int) -> str | None:
+        """The hex SHA-256 of a complete upload of `length` bytes, if known; forgets it."""
+        known = self._hashes.pop(upload_id, None)
+        return known[1].hexdigest() if known is not None and known[0] == length else None
 
     @asynccontextmanager
     async def appending(self, upload_id: str) -> AsyncIterator[None]:
@@ -198,7 +224,9 @@ class UploadService:
     async def _receive(self, upload: ResumableUpload, offset: int, request: Request) -> int:
         """Stream the body to the partial file; the new durable offset, recorded. A dropped
         connection keeps (and records) every byte that arrived."""
-        writer = await self.partials.open_at(upload.id, offset)
+        digest = self.locks.running_hash(upload.id, offset)
+        self.locks.keep_hash(upload.id, offset, None)  # valid again only once this is durable
+        writer = await self.partials.open_at(upload.id, offset, digest)
         room = upload.length - offset
         overflow = False
         try:
@@ -220,6 +248,7 @@ class UploadService:
                 status=413,
             )
         await self._record_offset(upload, received)
+        self.locks.keep_hash(upload.id, received, digest)
         return received
 
     async def _record_offset(self, upload: ResumableUpload, received: int) -> None:
@@ -253,20 +282,19 @@ class UploadService:
                     session, self.storage, self.hooks, max_upload_bytes=self.max_upload_bytes
                 )
                 source = self.partials.path(upload.id)
-                if self.parts is None:
-                    stored = await recordings.store_file(
-                        interview, source, question_id=upload.question_id, filename=upload.filename
-                    )
-                else:
-                    plan = await self._send_parts(upload, upload.length, final=True)
-                    state = MultipartState.from_json(plan["state"])
+                if isinstance(self.storage, LocalStorage) or self.parts is not None:
+                    plan, sink = await self._finished_sink(upload, source)
                     stored = await recordings.keep(
                         interview,
                         plan["recording_id"],
-                        await SentSink.of(self.parts, state, source),
+                        sink,
                         container=plan["container"],
                         question_id=upload.question_id,
                         filename=upload.filename,
+                    )
+                else:  # another backend: the bytes are copied through its own sink
+                    stored = await recordings.store_file(
+                        interview, source, question_id=upload.question_id, filename=upload.filename
                     )
                 row = await UploadRepository(session).get(upload.id)
                 if row is None:
@@ -276,6 +304,21 @@ class UploadService:
         upload.recording_id = stored.recording.id
         logger.info("upload %s became recording %s", upload.id, stored.recording.id)
         return stored.recording.id
+
+    async def _finished_sink(
+        self, upload: ResumableUpload, source: Path
+    ) -> tuple[dict[str, Any], UploadSink]:
+        """The complete upload as a sink to commit: on a folder the partial file moves into
+        place; on S3 the last part is sent and committing completes the multipart upload."""
+        if self.parts is not None:
+            plan = await self._send_parts(upload, upload.length, final=True)
+            state = MultipartState.from_json(plan["state"])
+            sha256 = self.locks.hash_of(upload.id, upload.length)
+            return plan, await SentSink.of(self.parts, state, source, sha256)
+        assert isinstance(self.storage, LocalStorage)
+        plan = await self._local_plan(upload)
+        sha256 = self.locks.hash_of(upload.id, upload.length)
+        return plan, await MovedSink.of(source, self.storage.path(plan["key"]), sha256)
 
     async def _send_parts(
         self, upload: ResumableUpload, durable: int, *, final: bool
@@ -303,16 +346,17 @@ class UploadService:
     async def _plan(self, upload: ResumableUpload) -> dict[str, Any]:
         """The recording an S3 upload becomes: its id and key are fixed before the first part
         is sent (the container is known by then: it is sniffed from the first bytes)."""
+        plan = await self._local_plan(upload)
+        return {**plan, "state": MultipartState(key=plan["key"]).to_json()}
+
+    async def _local_plan(self, upload: ResumableUpload) -> dict[str, Any]:
+        """A new recording id, the container sniffed from the partial file and the key."""
         container = sniff_container(await _read_head(self.partials.path(upload.id)))
         if container is None:
             raise not_a_video()
         recording_id = new_id()
         key = recording_key(upload.interview_id, recording_id, EXTENSIONS[container])
-        return {
-            "recording_id": recording_id,
-            "container": container,
-            "state": MultipartState(key=key).to_json(),
-        }
+        return {"recording_id": recording_id, "container": container, "key": key}
 
     async def terminate(self, invitation: Invitation, upload_id: str) -> None:
         upload = await self._upload(invitation, upload_id)
