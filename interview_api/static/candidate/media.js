@@ -57,7 +57,13 @@ function problemFor(error) {
 
 /** Opens camera and microphone together; throws a DeviceProblem the page shows in words. */
 export async function openDevices() {
-  if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+  if (!window.isSecureContext) {
+    throw new DeviceProblem(
+      "Browsers allow the camera only on secure (https) pages, and this one is not.",
+      "Ask the person who invited you for a link that starts with https://.",
+    );
+  }
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     throw new DeviceProblem(
       "This browser cannot use a camera on this page.",
       "Open the invitation link in a current version of Chrome, Edge, Firefox or Safari.",
