@@ -418,6 +418,16 @@ def test_one_question_answered_with_the_keyboard_only(
                 return
         raise AssertionError(f"Tab never reached {name!r}")
 
+    # every text the screen reader is given, to check that countdowns are not read each second
+    page.evaluate(
+        """() => {
+          window.__announced = [];
+          const region = document.getElementById("announcer");
+          new MutationObserver(() => {
+            if (region.textContent) window.__announced.push(region.textContent);
+          }).observe(region, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
     tab_to("I agree")
     screens("focus-on-agree")
     page.keyboard.press("Enter")
@@ -446,6 +456,11 @@ def test_one_question_answered_with_the_keyboard_only(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Thank you", exact=False)).to_be_visible()
     assert len(interview(system, invitation["interview_id"])["recordings"]) == 1
+    announced = page.evaluate("window.__announced")
+    assert any("to think" in text for text in announced)
+    assert any(text.startswith("Recording.") for text in announced)
+    assert len(announced) < 12, announced  # milestones only, never a second-by-second count
+    assert not any(re.fullmatch(r"\d+:\d\d", text) for text in announced)
 
 
 DEVICE_PROBLEMS = {
@@ -513,3 +528,15 @@ def test_the_question_is_read_aloud_when_asked_and_silenced_for_the_recording(
     page.reload()  # the choice is remembered
     pass_device_check(page)
     expect(page.get_by_role("checkbox", name="Read questions aloud")).to_be_checked()
+
+
+def test_without_speech_synthesis_there_is_no_read_aloud_toggle(
+    system: System, context: BrowserContext, page: Page
+) -> None:
+    context.add_init_script("delete window.speechSynthesis;")
+    invitation = system.invite(questions=1, think_seconds=30)
+    page.goto(invitation["url"])
+    agree(page)
+    pass_device_check(page)
+    expect_question(page, 1, 1)
+    expect(page.get_by_role("checkbox", name="Read questions aloud")).to_be_hidden()
