@@ -7,7 +7,7 @@ from typing import Any
 
 import av
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.system import Screens, System
 
@@ -27,7 +27,7 @@ def bearer(invitation: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_of(invitation)}"}
 
 
-def button(page: Page, name: str) -> Any:
+def button(page: Page, name: str) -> Locator:
     return page.get_by_role("button", name=name, exact=True)
 
 

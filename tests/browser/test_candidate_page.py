@@ -3,6 +3,7 @@ real services: what they see on each screen, and what staff find afterwards."""
 
 import asyncio
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,7 +130,10 @@ def system_questions(system: System, invitation: dict[str, Any]) -> list[str]:
 UPLOADS = re.compile(r"/candidate/uploads(/[^/?]+)?$")  # not /static/candidate/uploads.js
 
 
-def _watching(sent: list[dict[str, str]]) -> Any:
+RouteHandler = Callable[[Route], None]
+
+
+def _watching(sent: list[dict[str, str]]) -> RouteHandler:
     """A route handler that lets every upload request through and keeps its headers."""
 
     def handle(route: Route) -> None:
@@ -139,9 +143,12 @@ def _watching(sent: list[dict[str, str]]) -> Any:
     return handle
 
 
-def _drop_the_first_patch_halfway(context: BrowserContext, sent: list[dict[str, str]]) -> Any:
+def _drop_the_first_patch_halfway(
+    context: BrowserContext, sent: list[dict[str, str]]
+) -> tuple[RouteHandler, dict[str, int]]:
     """A route handler: the first PATCH reaches the server with only half its bytes, then the
-    network goes away (offline mode); every upload request's headers are kept in `sent`."""
+    network goes away (offline mode); every upload request's headers are kept in `sent`, and
+    the offset the server then held in the returned dict, under "half"."""
     state: dict[str, int] = {}
 
     def handle(route: Route) -> None:
@@ -163,8 +170,7 @@ def _drop_the_first_patch_halfway(context: BrowserContext, sent: list[dict[str, 
         context.set_offline(True)
         route.abort("internetdisconnected")
 
-    handle.state = state  # type: ignore[attr-defined]
-    return handle
+    return handle, state
 
 
 def test_a_network_drop_mid_upload_resumes_into_one_identical_recording(
@@ -179,7 +185,7 @@ def test_a_network_drop_mid_upload_resumes_into_one_identical_recording(
     digest, size = recorded(page)
 
     sent: list[dict[str, str]] = []
-    handler = _drop_the_first_patch_halfway(context, sent)
+    handler, dropped = _drop_the_first_patch_halfway(context, sent)
     page.route(UPLOADS, handler)
     submit(page)
     expect(page.locator("[data-slot=progress-text]")).to_contain_text("The connection dropped")
@@ -188,7 +194,7 @@ def test_a_network_drop_mid_upload_resumes_into_one_identical_recording(
     context.set_offline(False)  # the page carries on by itself when the network is back
     finish(page)
 
-    half = handler.state["half"]
+    half = dropped["half"]
     assert 0 < half < size
     patches = [request for request in sent if request["method"] == "PATCH"]
     assert [int(p["upload-offset"]) for p in patches] == [0, half]  # resumed, not restarted
@@ -208,7 +214,7 @@ def test_a_reload_during_an_upload_continues_it_from_the_bytes_the_server_holds(
     digest, size = recorded(page)
 
     sent: list[dict[str, str]] = []
-    handler = _drop_the_first_patch_halfway(context, sent)
+    handler, dropped = _drop_the_first_patch_halfway(context, sent)
     page.route(UPLOADS, handler)
     submit(page)
     expect(page.locator("[data-slot=progress-text]")).to_contain_text("The connection dropped")
@@ -224,7 +230,7 @@ def test_a_reload_during_an_upload_continues_it_from_the_bytes_the_server_holds(
     pass_device_check(page)
     expect_question(page, 2, 2)
     screens("after-reload")
-    half = handler.state["half"]
+    half = dropped["half"]
     patches = [request for request in sent if request["method"] == "PATCH"]
     assert [int(p["upload-offset"]) for p in patches] == [0, half]
     (stored,) = interview(system, invitation["interview_id"])["recordings"]
