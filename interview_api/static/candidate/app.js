@@ -444,7 +444,16 @@ async function showAnswer(question) {
     setPhase("recording");
     showError(screen, "");
     const seconds = interview.answer_seconds;
-    const recording = startRecording(state.stream, state.format, seconds);
+    let recording;
+    try {
+      recording = startRecording(state.stream, state.format, seconds);
+    } catch {
+      // e.g. the camera was unplugged since the device check: no step to go on with
+      setPhase("failed");
+      showError(screen, "The recording could not start. Check that the camera and microphone " +
+        "are connected, then reload the page.");
+      return;
+    }
     const fill = slot(screen, "timebar");
     const timer = countdown(seconds, {
       onTick: (left, done) => {
