@@ -328,6 +328,22 @@ def _started(client: httpx.Client) -> None:
     assert client.post("/candidate/start").status_code == 200
 
 
+def test_an_invitation_that_expires_during_the_interview_says_so_on_submit(
+    system: System, page: Page, screens: Screens
+) -> None:
+    invitation = system.invite(questions=2)
+    page.goto(invitation["url"])
+    agree(page)
+    pass_device_check(page)
+    expect_question(page, 1, 2)
+    record(page)
+    _expire(system, invitation["invitation_id"])
+    submit(page)
+    expect(page.get_by_role("heading", name="This invitation has expired")).to_be_visible()
+    screens("expired-on-submit")
+    assert interview(system, invitation["interview_id"])["recordings"] == []
+
+
 def test_the_token_opens_nothing_but_its_own_interview(system: System, tmp_path: Path) -> None:
     own, other = system.invite(questions=1), system.invite(questions=1)
     elsewhere = _analysed_elsewhere(system, tmp_path)
