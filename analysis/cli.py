@@ -12,7 +12,6 @@ import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.providers.base import VideoInput
@@ -20,7 +19,7 @@ from analysis.registry import build_providers
 from analysis.runner import MemoryStepStore, run_providers
 from analysis.service import sweep_orphan_results
 from analysis.worker import AnalysisWorker
-from shared.db import Database
+from shared.db import Database, new_id
 from shared.logging import configure_logging
 from shared.metrics import ProcessMetricsServer
 from shared.migrations import upgrade
@@ -39,7 +38,7 @@ def _sha256(path: Path) -> str:
 async def analyze_file(path: Path, question: str | None, settings: Settings) -> dict[str, object]:
     """Run every configured provider on `path` and return the merged document (as JSON data)."""
     created_at = datetime.now(UTC)
-    analysis_id = str(uuid4())
+    analysis_id = new_id()
     stat = await asyncio.to_thread(path.stat)
     video = VideoInput(
         path=path,

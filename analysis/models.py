@@ -11,15 +11,15 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Base, utcnow
+from shared.db import ID_LENGTH, Base, new_id, utcnow
 
 
 class Analysis(Base):
     __tablename__ = "analyses"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    interview_id: Mapped[str] = mapped_column(String(36), index=True)
-    recording_id: Mapped[str] = mapped_column(String(36), unique=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
+    interview_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    recording_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
     question_id: Mapped[str | None] = mapped_column(String(64))
     question_text: Mapped[str | None] = mapped_column(Text)
     recording_key: Mapped[str] = mapped_column(Text)  # where the video is, relative to DATA_DIR
@@ -84,10 +84,10 @@ class OutboxItem(Base):
 
     __tablename__ = "analysis_outbox"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(32))  # an OutboxKind
-    interview_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    analysis_id: Mapped[str | None] = mapped_column(String(36))
+    interview_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
+    analysis_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     provider: Mapped[str | None] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)

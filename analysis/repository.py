@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from analysis.canonical import AnalysisStatus, ProviderStatus
 from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, ProviderStep
 from analysis.registry import provider_names
-from shared.db import utcnow
+from shared.db import canonical_id, new_id, utcnow
 
 UNFINISHED = (AnalysisStatus.QUEUED.value, AnalysisStatus.RUNNING.value)
 
@@ -38,8 +37,10 @@ class AnalysisRepository:
         return analysis
 
     async def get(self, analysis_id: str) -> Analysis | None:
+        if (canonical := canonical_id(analysis_id)) is None:
+            return None
         return await self.session.scalar(
-            select(Analysis).where(Analysis.id == analysis_id).options(selectinload(Analysis.steps))
+            select(Analysis).where(Analysis.id == canonical).options(selectinload(Analysis.steps))
         )
 
     async def get_by_recording(self, recording_id: str) -> Analysis | None:
@@ -188,7 +189,7 @@ class AnalysisRepository:
     # the outbox
 
     async def add_outbox(self, item: OutboxItem) -> OutboxItem:
-        item.id = item.id or str(uuid4())
+        item.id = item.id or new_id()
         self.session.add(item)
         await self.session.flush()
         return item

@@ -4,7 +4,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +13,7 @@ from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, Prov
 from analysis.outbox import Outbox, OutboxPolicy, queue_file_deletion
 from analysis.registry import keeps_copies, remote_ids_of
 from analysis.repository import AnalysisRepository
-from shared.db import Database, utcnow
+from shared.db import Database, new_id, utcnow
 from shared.errors import NotFound
 from shared.storage import Storage
 
@@ -42,7 +41,7 @@ async def enqueue(
     if existing := await repo.get_by_recording(recording_id):
         return existing.id
     analysis = Analysis(
-        id=str(uuid4()),
+        id=new_id(),
         interview_id=interview_id,
         recording_id=recording_id,
         question_id=question_id,
@@ -143,10 +142,10 @@ async def erase_interview(session: AsyncSession, interview_id: str) -> int:
 
 
 async def queue_interview_files_deletion(
-    session: AsyncSession, interview_id: str, prefix: str
+    session: AsyncSession, interview_id: str, prefixes: list[str]
 ) -> None:
-    """Queue the deletion of an erased interview's stored folder (its recordings)."""
-    await queue_file_deletion(AnalysisRepository(session), interview_id, keys=[], prefixes=[prefix])
+    """Queue the deletion of an erased interview's stored folders (its recordings)."""
+    await queue_file_deletion(AnalysisRepository(session), interview_id, keys=[], prefixes=prefixes)
 
 
 async def queue_orphaned_copies(

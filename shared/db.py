@@ -4,6 +4,7 @@ SQLite (the embedded default) runs in WAL mode with a busy timeout so the API an
 write concurrently; any other `DATABASE_URL` (PostgreSQL in production) is used as given.
 """
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -44,6 +45,27 @@ TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
 )
+
+
+# Every id is a UUID spelled one way: 36 characters, lowercase, hyphenated.
+ID_LENGTH = 36
+
+
+def new_id() -> str:
+    """A new id for any row, file or document: a random UUID in its canonical spelling."""
+    return str(uuid.uuid4())
+
+
+def canonical_id(raw: str) -> str | None:
+    """The canonical spelling of an id from a URL, or None when it is not a UUID. The 32 hex
+    digits interviews and recordings had before every id was hyphenated are still understood,
+    so links made then keep working."""
+    if len(raw) not in (32, ID_LENGTH):
+        return None
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return None
 
 
 def utcnow() -> datetime:

@@ -12,8 +12,8 @@ file.
 import errno
 import hashlib
 import os
-import re
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ import anyio
 import anyio.to_thread
 from botocore.exceptions import ClientError
 
+from shared.db import canonical_id
 from shared.files import fsync_dir
 from shared.storage import FLUSH_BYTES, MAX_PARTS, S3Storage, StorageError
 from shared.storage import _error_code as error_code  # one reading of S3 error codes
@@ -30,7 +31,6 @@ from shared.storage import _error_code as error_code  # one reading of S3 error 
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
-_UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 SUFFIX = ".part"
 
 
@@ -48,9 +48,12 @@ class PartialFiles:
         self.root = root.resolve()
 
     def path(self, upload_id: str) -> Path:
-        if not _UPLOAD_ID.match(upload_id):
+        """The upload's partial file, named by its id's 32 hex digits: the name partial files
+        had before ids were hyphenated, so an upload in flight across that upgrade carries on."""
+        canonical = canonical_id(upload_id)
+        if canonical is None:
             raise ValueError(f"not an upload id: {upload_id!r}")
-        return self.root / f"{upload_id}{SUFFIX}"
+        return self.root / f"{uuid.UUID(canonical).hex}{SUFFIX}"
 
     async def size(self, upload_id: str) -> int:
         """The bytes on disk (0 when the file does not exist yet)."""
@@ -79,8 +82,8 @@ class PartialFiles:
         if not self.root.is_dir():
             return found
         for entry in os.scandir(self.root):
-            upload_id = entry.name.removesuffix(SUFFIX)
-            if not entry.name.endswith(SUFFIX) or not _UPLOAD_ID.match(upload_id):
+            upload_id = canonical_id(entry.name.removesuffix(SUFFIX))
+            if not entry.name.endswith(SUFFIX) or upload_id is None:
                 continue
             try:
                 stat = entry.stat()

@@ -11,7 +11,7 @@ from analysis.registry import analysis_json_schema
 from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
-from shared.db import SessionDep
+from shared.db import SessionDep, canonical_id
 
 router = APIRouter(tags=["analyses"])
 
@@ -62,7 +62,11 @@ async def get_remote_deletions(
     set of stored files (`provider: "storage"`) being deleted, retried with backoff, `done`,
     or `failed` once every attempt failed. `{"items", "total", "limit", "offset"}`."""
     return await service.remote_deletions(
-        session, interview_id=interview_id, status=status, limit=limit, offset=offset
+        session,
+        interview_id=interview_id and (canonical_id(interview_id) or interview_id),
+        status=status,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -78,5 +82,9 @@ async def get_webhook_deliveries(
     backoff), `done`, or `failed` once every attempt failed, with the attempts made and the
     last answer. `{"items", "total", "limit", "offset"}`."""
     return await service.webhook_deliveries(
-        session, analysis_id=analysis_id, status=status, limit=limit, offset=offset
+        session,
+        analysis_id=analysis_id and (canonical_id(analysis_id) or analysis_id),
+        status=status,
+        limit=limit,
+        offset=offset,
     )

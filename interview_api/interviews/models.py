@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interview_api.models import Base
-from shared.db import Json, UTCDateTime, utcnow
+from shared.db import ID_LENGTH, Json, UTCDateTime, new_id, utcnow
 
 ACTIVE = "active"
 ENDED = "ended"
@@ -16,7 +16,7 @@ ENDED = "ended"
 class Interview(Base):
     __tablename__ = "interviews"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE, index=True)
     candidate_id: Mapped[str | None] = mapped_column(String(128), index=True)
     question_set_id: Mapped[str | None] = mapped_column(String(128))

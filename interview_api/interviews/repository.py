@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.interviews.models import ACTIVE, ENDED, Interview
+from shared.db import canonical_id
 
 
 class InterviewRepository:
@@ -14,7 +15,9 @@ class InterviewRepository:
         self.session = session
 
     async def get(self, interview_id: str) -> Interview | None:
-        return await self.session.get(Interview, interview_id)
+        """The interview with this id (in any spelling `canonical_id` accepts), if any."""
+        canonical = canonical_id(interview_id)
+        return await self.session.get(Interview, canonical) if canonical else None
 
     async def exists(self, interview_id: str) -> bool:
         found = await self.session.scalar(select(Interview.id).where(Interview.id == interview_id))

@@ -1,7 +1,6 @@
 """Interview sessions: start (with a snapshot of approved questions), end, look up, erase."""
 
 import logging
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,8 +12,8 @@ from interview_api.interviews.repository import InterviewRepository
 from interview_api.interviews.schemas import InterviewOut, InterviewPage, StartInterviewRequest
 from interview_api.question_client import QuestionApiClient, QuestionSet
 from interview_api.recordings.repository import RecordingRepository
-from interview_api.recordings.storage import interview_prefix
-from shared.db import utcnow
+from interview_api.recordings.storage import folder_of, interview_prefix
+from shared.db import new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.logging import log_context
 
@@ -26,10 +25,6 @@ def interview_not_found(interview_id: str) -> NotFound:
         f"There is no interview {interview_id!r}. Start one with POST /start-interview.",
         code="interview_not_found",
     )
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def approved_snapshot(question_set: QuestionSet) -> list[dict[str, Any]]:
@@ -124,10 +119,13 @@ class InterviewService:
         call is made while its transaction is open. Once it has committed,
         `analysis_service.delete_erased_files` deletes the files (what fails stays queued)."""
         with log_context(interview_id=interview.id):
+            # recordings stored before ids were hyphenated stay in the folder named then
+            stored = await self.recordings.paths_for_interview(interview.id)
+            folders = {interview_prefix(interview.id)} | {folder_of(path) for path in stored}
             await hooks.erase(self.session, interview.id)
             await self.recordings.delete_for_interview(interview.id)
             await self.interviews.delete(interview.id)
             await analysis_service.queue_interview_files_deletion(
-                self.session, interview.id, interview_prefix(interview.id)
+                self.session, interview.id, sorted(folders)
             )
             logger.info("interview erased")

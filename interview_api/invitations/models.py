@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interview_api.models import Base
-from shared.db import Json, UTCDateTime, utcnow
+from shared.db import ID_LENGTH, Json, UTCDateTime, new_id, utcnow
 
 INVITED = "invited"
 OPENED = "opened"
@@ -25,9 +25,9 @@ OPEN_STATUSES = (INVITED, OPENED, CONSENTED, IN_PROGRESS)
 class Invitation(Base):
     __tablename__ = "invitations"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     interview_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("interviews.id", ondelete="CASCADE"), unique=True
+        String(ID_LENGTH), ForeignKey("interviews.id", ondelete="CASCADE"), unique=True
     )
     # SHA-256 (hex) of the token in the link; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -61,19 +61,19 @@ class ResumableUpload(Base):
 
     __tablename__ = "resumable_uploads"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     invitation_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+        String(ID_LENGTH), ForeignKey("invitations.id", ondelete="CASCADE"), index=True
     )
     interview_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+        String(ID_LENGTH), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
     )
     question_id: Mapped[str] = mapped_column(String(128))
     filename: Mapped[str | None] = mapped_column(String(255))  # a label, never a path
     filetype: Mapped[str | None] = mapped_column(String(128))  # as the client says; not trusted
     length: Mapped[int] = mapped_column(BigInteger)
     received: Mapped[int] = mapped_column(BigInteger, default=0)  # durable bytes (the offset)
-    recording_id: Mapped[str | None] = mapped_column(String(32))  # once complete
+    recording_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))  # once complete
     # On S3 storage: the multipart upload the bytes are sent to as they arrive
     # (shared.resumable.MultipartState as JSON); None before the first part, and on a folder.
     multipart: Mapped[dict[str, Any] | None] = mapped_column(Json)

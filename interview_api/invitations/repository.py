@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.invitations.models import EXPIRED, OPEN_STATUSES, Invitation, ResumableUpload
+from shared.db import canonical_id
 
 
 class InvitationRepository:
@@ -14,7 +15,8 @@ class InvitationRepository:
         self.session = session
 
     async def get(self, invitation_id: str) -> Invitation | None:
-        return await self.session.get(Invitation, invitation_id)
+        canonical = canonical_id(invitation_id)
+        return await self.session.get(Invitation, canonical) if canonical else None
 
     async def by_token_hash(self, token_hash: str) -> Invitation | None:
         return await self.session.scalar(
@@ -67,7 +69,8 @@ class UploadRepository:
         self.session = session
 
     async def get(self, upload_id: str) -> ResumableUpload | None:
-        return await self.session.get(ResumableUpload, upload_id)
+        canonical = canonical_id(upload_id)
+        return await self.session.get(ResumableUpload, canonical) if canonical else None
 
     async def add(self, upload: ResumableUpload) -> ResumableUpload:
         self.session.add(upload)

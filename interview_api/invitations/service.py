@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.interviews.models import ACTIVE, Interview
 from interview_api.interviews.repository import InterviewRepository
-from interview_api.interviews.service import approved_snapshot, new_id
+from interview_api.interviews.service import approved_snapshot
 from interview_api.invitations.models import (
     COMPLETED,
     CONSENTED,
@@ -33,7 +33,7 @@ from interview_api.invitations.schemas import (
 from interview_api.invitations.tokens import hash_token, new_token
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.repository import RecordingRepository
-from shared.db import utcnow
+from shared.db import new_id, utcnow
 from shared.errors import Conflict, Forbidden, Gone, NotFound, Unauthorized, Unprocessable
 from shared.logging import log_context
 from shared.settings import Settings

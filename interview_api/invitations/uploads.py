@@ -24,7 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.interviews.models import Interview
 from interview_api.interviews.repository import InterviewRepository
-from interview_api.interviews.service import interview_not_found, new_id
+from interview_api.interviews.service import interview_not_found
 from interview_api.invitations.models import COMPLETED, IN_PROGRESS, Invitation, ResumableUpload
 from interview_api.invitations.repository import InvitationRepository, UploadRepository
 from interview_api.invitations.service import InvitationService, not_started
@@ -34,7 +34,7 @@ from interview_api.recordings.service import RecordingService
 from interview_api.recordings.sniff import EXTENSIONS, HEAD_BYTES, sniff_container
 from interview_api.recordings.storage import recording_key
 from interview_api.recordings.streaming import UploadTooLarge, not_a_video
-from shared.db import Database, utcnow
+from shared.db import Database, new_id, utcnow
 from shared.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unprocessable
 from shared.logging import log_context
 from shared.resumable import MovedSink, MultipartState, PartialFiles, S3PartUploads, SentSink

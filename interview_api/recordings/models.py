@@ -6,15 +6,15 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interview_api.models import Base
-from shared.db import UTCDateTime, utcnow
+from shared.db import ID_LENGTH, UTCDateTime, new_id, utcnow
 
 
 class Recording(Base):
     __tablename__ = "recordings"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     interview_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+        String(ID_LENGTH), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
     )
     question_id: Mapped[str | None] = mapped_column(String(128))
     question_text: Mapped[str | None] = mapped_column(Text)  # snapshot, like the interview's

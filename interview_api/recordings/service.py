@@ -15,14 +15,14 @@ from starlette.requests import Request
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.interviews.models import Interview
 from interview_api.interviews.repository import InterviewRepository
-from interview_api.interviews.service import interview_not_found, new_id
+from interview_api.interviews.service import interview_not_found
 from interview_api.recordings.models import Recording
 from interview_api.recordings.repository import RecordingRepository
 from interview_api.recordings.sniff import EXTENSIONS, HEAD_BYTES, sniff_container
 from interview_api.recordings.storage import (
     RECORDINGS_PREFIX,
+    folder_of,
     interview_of,
-    interview_prefix,
     recording_key,
     safe_original_filename,
 )
@@ -32,7 +32,7 @@ from interview_api.recordings.streaming import (
     receive_upload,
     too_large_by_header,
 )
-from shared.db import Database, utcnow
+from shared.db import Database, new_id, utcnow
 from shared.errors import AppError, Unprocessable
 from shared.logging import log_context
 from shared.storage import Storage, StoredObject, UploadSink
@@ -282,7 +282,9 @@ async def sweep_orphan_files(db: Database, storage: Storage, grace_seconds: floa
             keep = await RecordingRepository(session).paths_for_interview(interview_id)
         stale = [i for i in items if i.key not in keep and i.modified <= cutoff]
         if not exists and len(stale) == len(items):
-            await storage.delete_prefix(interview_prefix(interview_id))
+            # the folder named by the id as it was spelled when the files were stored
+            for prefix in sorted({folder_of(item.key) for item in items}):
+                await storage.delete_prefix(prefix)
         else:
             for item in stale:
                 await storage.delete(item.key)

@@ -5,6 +5,8 @@ filename is only ever metadata.
 
 import unicodedata
 
+from shared.db import canonical_id
+
 RECORDINGS_PREFIX = "recordings"
 INTERVIEW_DIR_PREFIX = "interview_"
 
@@ -13,21 +15,25 @@ def interview_prefix(interview_id: str) -> str:
     return f"{RECORDINGS_PREFIX}/{INTERVIEW_DIR_PREFIX}{interview_id}"
 
 
+def folder_of(key: str) -> str:
+    """The folder a stored key is in: `recordings/interview_<id>` for a recording."""
+    return key.rsplit("/", 1)[0]
+
+
 def recording_key(interview_id: str, recording_id: str, extension: str) -> str:
     return f"{interview_prefix(interview_id)}/{recording_id}.{extension}"
 
 
 def interview_of(key: str) -> str | None:
-    """The interview id of a key under `recordings/`, or None for anything else."""
+    """The interview id (canonical spelling) of a key under `recordings/`, or None for anything
+    else."""
     parts = key.split("/")
     if len(parts) < 3 or parts[0] != RECORDINGS_PREFIX:
         return None
     folder = parts[1]
-    return (
-        folder.removeprefix(INTERVIEW_DIR_PREFIX)
-        if folder.startswith(INTERVIEW_DIR_PREFIX)
-        else None
-    )
+    if not folder.startswith(INTERVIEW_DIR_PREFIX):
+        return None
+    return canonical_id(folder.removeprefix(INTERVIEW_DIR_PREFIX))
 
 
 def safe_original_filename(raw: str | None) -> str | None:

@@ -1,25 +1,20 @@
 """Tables: question sets, their questions, the review audit trail, idempotency keys."""
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Base, UTCDateTime, utcnow
+from shared.db import ID_LENGTH, Base, UTCDateTime, new_id, utcnow
 
 GENERATED_DIR = "generated_questions"
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 class QuestionSet(Base):
     __tablename__ = "question_sets"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     provider: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(128))
@@ -51,7 +46,7 @@ class Question(Base):
     __tablename__ = "questions"
     __table_args__ = (UniqueConstraint("question_set_id", "position"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     question_set_id: Mapped[str] = mapped_column(
         ForeignKey("question_sets.id", ondelete="CASCADE"), index=True
     )
@@ -78,7 +73,7 @@ class ReviewEvent(Base):
     question_set_id: Mapped[str] = mapped_column(
         ForeignKey("question_sets.id", ondelete="CASCADE"), index=True
     )
-    question_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    question_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), default=None)
     action: Mapped[str] = mapped_column(String(32))
     field: Mapped[str | None] = mapped_column(String(32), default=None)
     old_value: Mapped[str | None] = mapped_column(Text, default=None)

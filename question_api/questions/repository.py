@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from question_api.questions.models import IdempotencyRecord, QuestionSet, ReviewEvent
+from shared.db import canonical_id
 
 
 class QuestionSetRepository:
@@ -16,7 +17,8 @@ class QuestionSetRepository:
         self.session.add(question_set)
 
     async def get(self, question_set_id: str) -> QuestionSet | None:
-        return await self.session.get(QuestionSet, question_set_id)
+        canonical = canonical_id(question_set_id)
+        return await self.session.get(QuestionSet, canonical) if canonical else None
 
     async def list_newest_first(self, *, limit: int, offset: int) -> Sequence[QuestionSet]:
         statement = (

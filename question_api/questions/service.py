@@ -23,7 +23,6 @@ from question_api.questions.models import (
     Question,
     QuestionSet,
     ReviewEvent,
-    new_id,
 )
 from question_api.questions.repository import (
     IdempotencyRepository,
@@ -43,7 +42,7 @@ from question_api.questions.schemas import (
     ReviewEventRead,
     ReviewHistory,
 )
-from shared.db import utcnow
+from shared.db import new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.files import write_atomic
 from shared.logging import log_context

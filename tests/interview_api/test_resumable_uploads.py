@@ -219,7 +219,7 @@ async def test_protocol_errors_get_the_codes_tus_clients_expect(running, webm: b
         assert response.status_code in (413, 422)
         assert response.headers["tus-resumable"] == "1.0.0"
 
-    missing = await candidate.head("/candidate/uploads/" + "0" * 32)
+    missing = await candidate.head("/candidate/uploads/" + str(uuid4()))
     assert missing.status_code == 404
     terminated = await client.delete(location, headers=candidate.headers)
     assert terminated.status_code == 204
@@ -332,7 +332,7 @@ async def test_unfinished_uploads_expire_and_are_swept(running, settings: Settin
         expired = await candidate.patch(location, 5000, webm[5000:])
         assert expired.status_code == 410
         assert expired.json()["error"]["code"] == "upload_expired"
-        orphan = partials.path("f" * 32)
+        orphan = partials.path(str(uuid4()))
         orphan.write_bytes(b"left by a crash")
         assert (
             await sweep_uploads(db, LocalStorage(settings.data_dir), partials, datetime.now(UTC))
