@@ -33,7 +33,8 @@ def interview_of(key: str) -> str | None:
     folder = parts[1]
     if not folder.startswith(INTERVIEW_DIR_PREFIX):
         return None
-    return canonical_id(folder.removeprefix(INTERVIEW_DIR_PREFIX))
+    name = folder.removeprefix(INTERVIEW_DIR_PREFIX)
+    return canonical_id(name) or name
 
 
 def safe_original_filename(raw: str | None) -> str | None:

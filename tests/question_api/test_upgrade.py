@@ -16,9 +16,11 @@ from shared.settings import Settings
 from tests.question_api.conftest import serve
 
 BEFORE = "82adba4c66ff"
+SET_ID = "5f0c9a3e-2b7d-4c1a-9e8f-0a6b4d2c1e70"
+QUESTION_ID = "8d1e4b2a-6c3f-4a9e-b7d0-3e5f1a2c9b84"
 WHEN = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 OLD_QUESTION: dict[str, Any] = {
-    "id": "q1",
+    "id": QUESTION_ID,
     "position": 1,
     "text": "How do you use Django?",
     "type": "technical",
@@ -28,12 +30,12 @@ OLD_QUESTION: dict[str, Any] = {
     "status": "pending",
 }
 OLD_ANSWER: dict[str, Any] = {
-    "question_set_id": "s1",
+    "question_set_id": SET_ID,
     "status": "draft",
     "provider": "offline",
     "model": "offline-v1",
     "notice": None,
-    "file": "generated_questions/questions_s1.txt",
+    "file": f"generated_questions/questions_{SET_ID}.txt",
     "job_description": "Python developer with Django.",
     "role_title": None,
     "language": None,
@@ -94,7 +96,7 @@ async def test_old_sets_and_stored_replays_gain_provider_and_warnings(
             await conn.run_sync(_to_old_schema(url))
             await conn.execute(
                 SETS.insert().values(
-                    id="s1",
+                    id=SET_ID,
                     status="draft",
                     provider="offline",
                     model="offline-v1",
@@ -107,14 +109,18 @@ async def test_old_sets_and_stored_replays_gain_provider_and_warnings(
             fields = {k: v for k, v in OLD_QUESTION.items() if k != "id"}
             await conn.execute(
                 QUESTIONS.insert().values(
-                    id="q1", question_set_id="s1", created_at=WHEN, updated_at=WHEN, **fields
+                    id=QUESTION_ID,
+                    question_set_id=SET_ID,
+                    created_at=WHEN,
+                    updated_at=WHEN,
+                    **fields,
                 )
             )
             await conn.execute(
                 KEYS.insert().values(
                     key="k1",
                     request_hash="h",
-                    question_set_id="s1",
+                    question_set_id=SET_ID,
                     status_code=201,
                     response=OLD_ANSWER,
                     created_at=WHEN,
@@ -122,7 +128,7 @@ async def test_old_sets_and_stored_replays_gain_provider_and_warnings(
             )
 
         async with serve(build_app(settings)) as client:  # upgrades to the newest revision
-            stored = (await client.get("/question-sets/s1")).json()
+            stored = (await client.get(f"/question-sets/{SET_ID}")).json()
 
         async with db.engine.connect() as conn:
             replay = (
