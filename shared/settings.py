@@ -20,7 +20,13 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
-    api_keys: str = Field(default="", description="Comma-separated keys accepted in X-API-Key.")
+    api_keys: str = Field(default="", description="Comma-separated bootstrap admin keys.")
+    # The staff key store both services share; unset: DATABASE_URL, else DATA_DIR/keys.db.
+    keys_database_url: str | None = None
+    # The interview API's own credential for the question API (role `service`).
+    service_api_key: SecretStr | None = None
+    # When set, GET /metrics wants `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
 
     # Question API
     openai_api_key: SecretStr | None = None
@@ -35,6 +41,10 @@ class Settings(BaseSettings):
     question_api_url: str = "http://127.0.0.1:8001"
     question_api_timeout_seconds: float = 10.0
     max_upload_bytes: int = 2 * GIB
+    # An upload whose body sends nothing for this long is closed and what it wrote removed.
+    upload_idle_timeout_seconds: float = Field(default=30.0, gt=0)
+    # How often a running interview API removes unfinished uploads older than ORPHAN_GRACE_SECONDS.
+    orphan_sweep_interval_seconds: float = Field(default=900.0, gt=0)
 
     # Analysis providers
     twelvelabs_api_key: SecretStr | None = None
@@ -82,11 +92,18 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def service_key(self) -> str | None:
+        return self.service_api_key.get_secret_value() if self.service_api_key else None
+
+    @property
     def api_key_list(self) -> list[str]:
         return [key.strip() for key in self.api_keys.split(",") if key.strip()]
 
     def database_url_for(self, service: str) -> str:
-        """`DATABASE_URL` when set, else the service's own SQLite file under `DATA_DIR`."""
+        """`DATABASE_URL` when set, else the service's own SQLite file under `DATA_DIR`. The key
+        store (`keys`) both services share can have its own `KEYS_DATABASE_URL`."""
+        if service == "keys" and self.keys_database_url:
+            return self.keys_database_url
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"

@@ -13,6 +13,7 @@ from analysis import models as analysis_models
 from interview_api.models import Base as InterviewBase
 from question_api.questions.models import Base as QuestionBase
 from shared.db import Database
+from shared.keys.models import Base as KeysBase
 from shared.migrations import upgrade
 from shared.serve import main as cli
 from shared.settings import Settings
@@ -20,6 +21,7 @@ from shared.settings import Settings
 METADATA: dict[str, list[MetaData]] = {
     "question_api": [QuestionBase.metadata],
     "interview_api": [InterviewBase.metadata, analysis_models.metadata],
+    "keys": [KeysBase.metadata],
 }
 
 
@@ -69,3 +71,4 @@ def test_the_migrate_command_prepares_both_databases(
     out = capsys.readouterr().out
     assert "question_api: schema up to date" in out
     assert "interview_api: schema up to date" in out
+    assert "keys: schema up to date" in out

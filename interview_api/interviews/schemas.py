@@ -1,10 +1,9 @@
 """What the interview endpoints take and answer."""
 
 import json
-import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,10 +11,10 @@ from interview_api.interviews.models import Interview
 from interview_api.recordings.models import Recording
 from interview_api.recordings.schemas import RecordingOut
 from shared.errors import invalid
+from shared.ids import is_id
+from shared.pagination import MAX_OFFSET, Page
 
 METADATA_MAX_BYTES = 16 * 1024
-# A question set id goes into the question API's URL path: keep it to safe characters.
-_QUESTION_SET_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 InterviewStatus = Literal["active", "ended"]
 
@@ -49,11 +48,11 @@ class StartInterviewRequest(BaseModel):
     @field_validator("question_set_id")
     @classmethod
     def _safe_question_set_id(cls, value: str | None) -> str | None:
-        if value is not None and not _QUESTION_SET_ID.match(value):
+        if value is not None and not is_id(value):
             raise invalid(
                 "invalid_question_set_id",
-                "question_set_id must be 1-128 letters, digits or . _ : - characters; "
-                "use the question_set_id the question API returned.",
+                "question_set_id must be 1-128 letters, digits or . _ : - characters, starting "
+                "with a letter or digit; use the question_set_id the question API returned.",
             )
         return value
 
@@ -124,6 +123,14 @@ class InterviewOut(BaseModel):
             questions=[QuestionOut.model_validate(q) for q in interview.questions],
             recordings=[RecordingOut.of(r, statuses.get(r.id)) for r in recordings],
         )
+
+
+class InterviewPageParams(Page):
+    """`limit` (1-200, default 50) and `offset` of the interview list, newest first."""
+
+    max_limit: ClassVar[int] = 200
+    limit: int = Field(default=50, ge=1, le=200, description="Interviews per page.")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Interviews to skip.")
 
 
 class InterviewPage(BaseModel):

@@ -10,6 +10,7 @@ from interview_api.interviews.dependencies import UploadInterview
 from interview_api.recordings.schemas import RecordingOut
 from interview_api.recordings.service import RecordingService
 from shared.app import SettingsDep
+from shared.auth import Role, require_roles
 from shared.db import SessionDep
 
 router = APIRouter(tags=["recordings"])
@@ -43,6 +44,7 @@ _UPLOAD_FORM: dict[str, Any] = {
     status_code=202,
     summary="Upload a recording",
     openapi_extra=_UPLOAD_FORM,
+    dependencies=[require_roles(Role.hr)],
     responses={
         200: {"model": RecordingOut, "description": "The same bytes were already stored."},
         404: {"description": "`interview_not_found`"},

@@ -1,0 +1,52 @@
+"""`limit` and `offset` of every list, bounded, with codes that say what is wrong.
+
+A list route takes `page: Annotated[Page, Query()]` (or a subclass with its own default and
+maximum `limit`): an offset past `MAX_OFFSET` or a limit out of range is a 422 that names the
+range, never a database overflow.
+"""
+
+import re
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.errors import invalid
+
+MAX_OFFSET = 1_000_000_000
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+
+
+class Page(BaseModel):
+    """`limit` (1 to `max_limit`) items from `offset` (0 to `MAX_OFFSET`)."""
+
+    model_config = ConfigDict(extra="ignore")
+    max_limit: ClassVar[int] = 100
+
+    limit: int = Field(default=20, ge=1, le=100, description="Items per page.")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Items to skip.")
+
+    @field_validator("limit", mode="before")
+    @classmethod
+    def _limit(cls, value: Any) -> int:
+        number = _whole_number(value, "limit")
+        if not 1 <= number <= cls.max_limit:
+            raise invalid("limit_out_of_range", f"limit must be between 1 and {cls.max_limit}.")
+        return number
+
+    @field_validator("offset", mode="before")
+    @classmethod
+    def _offset(cls, value: Any) -> int:
+        number = _whole_number(value, "offset")
+        if not 0 <= number <= MAX_OFFSET:
+            raise invalid("offset_out_of_range", f"offset must be between 0 and {MAX_OFFSET}.")
+        return number
+
+
+def _whole_number(value: Any, name: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()) and len(value) < 40:
+        return int(value)
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        raise invalid(f"{name}_out_of_range", f"{name} is far too large a number.")
+    raise invalid(f"{name}_invalid", f"{name} must be a whole number, e.g. {name}=20.")
