@@ -8,15 +8,18 @@ candidate-token dependency marked with `candidate_access`.
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount
 
 from shared.auth import (
     ADMIN_ONLY,
+    OPEN,
     AccessRule,
     KeyRing,
     access_rule,
@@ -135,14 +138,41 @@ def create_app(
     return app
 
 
-def route_access(route: APIRoute) -> AccessRule | None:
-    """The rule in force on an included route: its declared one; on a staff route that declared
-    none, admins only; None on a public route that declared none (a bug the tests catch)."""
-    declared = access_rule(route)
-    if declared is not None:
-        return declared
-    staff = any(d.call is enforce_route_rule for d in route.dependant.dependencies)
-    return ADMIN_ONLY if staff else None
+@dataclass(frozen=True)
+class ServedRoute:
+    """One route as the app serves it, with the access rule in force on it."""
+
+    methods: frozenset[str]
+    path: str
+    rule: AccessRule | None
+    in_schema: bool
+
+
+def served_routes(app: FastAPI) -> list[ServedRoute]:
+    """Every route of the app, included routers' routes with their effective dependencies.
+
+    The rule in force is the one the route declared; on a staff route that declared none,
+    admins only; None on a public route that declared none (a bug tests/test_access.py finds).
+    Routes that are not API routes (the docs pages, static files) are open.
+    """
+    found = []
+    for context in iter_route_contexts(app.routes):
+        original = context.original_route
+        path = context.path_format or context.path or ""
+        if isinstance(original, APIRoute):
+            rule = access_rule(original)
+            if rule is None and any(
+                d.call is enforce_route_rule for d in context.dependant.dependencies
+            ):
+                rule = ADMIN_ONLY
+            methods = frozenset(context.methods or ())
+            found.append(ServedRoute(methods, path, rule, bool(context.include_in_schema)))
+        elif isinstance(original, Mount):
+            found.append(ServedRoute(frozenset({"GET"}), f"{path}/{{path}}", OPEN, False))
+        else:
+            methods = frozenset(context.methods or {"GET"}) - {"HEAD"}
+            found.append(ServedRoute(methods, path, OPEN, False))
+    return found
 
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -181,12 +211,12 @@ def document_error_answers(schema: dict[str, Any], app: FastAPI) -> None:
     schema.setdefault("components", {}).setdefault("schemas", {})["ErrorResponse"] = ERROR_SCHEMA
     for name in ("HTTPValidationError", "ValidationError"):  # we never answer in those shapes
         schema["components"]["schemas"].pop(name, None)
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for route in served_routes(app):
+        if not route.in_schema:
             continue
-        rule = route_access(route)
+        rule = route.rule
         for method in route.methods:
-            operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+            operation = schema["paths"].get(route.path, {}).get(method.lower())
             if operation is None:
                 continue
             responses: dict[str, Any] = operation.setdefault("responses", {})
@@ -195,7 +225,7 @@ def document_error_answers(schema: dict[str, Any], app: FastAPI) -> None:
                 wanted.update(_STAFF_ERRORS)
             elif rule is not None and rule.kind == "candidate":
                 wanted.update(_CANDIDATE_ERRORS)
-            if "{" in route.path_format:
+            if "{" in route.path:
                 wanted["404"] = _COMMON_ERRORS["404"]
             if operation.get("parameters") or operation.get("requestBody"):
                 wanted["422"] = _COMMON_ERRORS["422"]

@@ -87,13 +87,14 @@ class AccessRule:
 
 
 ADMIN_ONLY = AccessRule("staff")
+OPEN = AccessRule("open")
 
 
 def _open() -> None:
     return None
 
 
-_open.access_rule = AccessRule("open")  # type: ignore[attr-defined]
+_open.access_rule = OPEN  # type: ignore[attr-defined]
 
 
 def open_access() -> Any:
