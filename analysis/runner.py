@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from analysis.canonical import Media, ProviderName, ProviderStatus
 from analysis.providers.base import AnalysisProvider, ProviderFailure, ProviderResult, VideoInput
+from analysis.providers.local import UNUSABLE_MEDIA_CODES
 from shared.http import RetryPolicy
 from shared.metrics import observe_provider_call
 
@@ -27,6 +28,8 @@ class StepSnapshot:
     state: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
     section: dict[str, Any] | None = None
+    error_code: str | None = None
+    error_message: str | None = None
 
 
 @dataclass
@@ -91,10 +94,24 @@ async def run_providers(
     cloud = [p for p in providers if p.name is not ProviderName.LOCAL]
     for provider in local:
         await run_step(provider, video, store, policy)
+    if refusal := await _refused_media(store):
+        for provider in cloud:  # never sent anywhere, never scored
+            await store.finish(provider.name.value, _failed(*refusal, {}))
+        return
     media = await _probed_media(store)
     if media is not None:
         video = replace(video, media=media)
     await asyncio.gather(*(run_step(p, video, store, policy) for p in cloud))
+
+
+async def _refused_media(store: StepStore) -> tuple[str, str] | None:
+    """The local measurement's refusal (code, message) of a recording with no usable media."""
+    snapshot = await store.load(ProviderName.LOCAL.value)
+    if snapshot.status is not ProviderStatus.FAILED:
+        return None
+    if snapshot.error_code not in UNUSABLE_MEDIA_CODES:
+        return None
+    return snapshot.error_code, snapshot.error_message or snapshot.error_code
 
 
 async def _probed_media(store: StepStore) -> Media | None:
@@ -198,4 +215,5 @@ class MemoryStepStore:
     async def finish(self, provider: str, outcome: StepOutcome) -> None:
         snapshot = await self.load(provider)
         snapshot.status, snapshot.section = outcome.status, outcome.section
+        snapshot.error_code, snapshot.error_message = outcome.error_code, outcome.error_message
         self.outcomes[provider] = outcome

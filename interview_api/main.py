@@ -3,6 +3,8 @@
 `build_app(settings)` makes the app; `app` is the one uvicorn serves.
 """
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -19,7 +21,7 @@ from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.interviews.routes import router as interviews_router
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.routes import router as recordings_router
-from interview_api.recordings.service import sweep_orphan_files
+from interview_api.recordings.service import sweep_orphan_files, sweep_periodically
 from shared.app import create_app
 from shared.metrics import register_queue_probe
 from shared.settings import Settings, get_settings
@@ -64,9 +66,20 @@ def build_app(
                 return await analysis_service.queue_state(session)
 
         register_queue_probe(app, queue_probe)
+        sweeper = asyncio.create_task(
+            sweep_periodically(
+                app.state.db,
+                storage,
+                settings.orphan_grace_seconds,
+                settings.orphan_sweep_interval_seconds,
+            )
+        )
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             if worker is not None:
                 await worker.stop()
             if owned is not None:

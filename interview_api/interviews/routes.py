@@ -60,9 +60,7 @@ async def end_interview(body: EndInterviewRequest, session: SessionDep) -> Inter
     return await InterviewService(session).end(body.interview_id)
 
 
-@router.get(
-    "/interviews", summary="List interviews, newest first", dependencies=[READS_INTERVIEWS]
-)
+@router.get("/interviews", summary="List interviews, newest first", dependencies=[READS_INTERVIEWS])
 async def list_interviews(
     session: SessionDep,
     page: Annotated[InterviewPageParams, Query()],

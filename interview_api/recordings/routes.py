@@ -48,6 +48,7 @@ _UPLOAD_FORM: dict[str, Any] = {
     responses={
         200: {"model": RecordingOut, "description": "The same bytes were already stored."},
         404: {"description": "`interview_not_found`"},
+        408: {"description": "`upload_idle_timeout`: the body stopped arriving"},
         413: {"description": "`upload_too_large`"},
         415: {"description": "`unsupported_media`, `multipart_required`"},
         422: {"description": "`file_missing`, `empty_file`, `unknown_question`, ..."},
@@ -67,7 +68,13 @@ async def upload_recording(
     202 for a new recording; 200 with the existing one when the same bytes were already
     uploaded for the same question, so a retried upload is safe.
     """
-    service = RecordingService(session, storage, hooks, max_upload_bytes=settings.max_upload_bytes)
+    service = RecordingService(
+        session,
+        storage,
+        hooks,
+        max_upload_bytes=settings.max_upload_bytes,
+        idle_timeout=settings.upload_idle_timeout_seconds,
+    )
     stored = await service.upload(interview, request)
     if stored.created:
         return RecordingOut.of(stored.recording, None)  # its analysis was just queued

@@ -1,7 +1,9 @@
 """Storing an uploaded recording durably, once, and sweeping what a crash left behind."""
 
+import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -51,12 +53,14 @@ class RecordingService:
         hooks: AnalysisHooks,
         *,
         max_upload_bytes: int,
+        idle_timeout: float = 30.0,
     ) -> None:
         self.recordings = RecordingRepository(session)
         self.session = session
         self.storage = storage
         self.hooks = hooks
         self.max_upload_bytes = max_upload_bytes
+        self.idle_timeout = idle_timeout
 
     async def upload(self, interview: Interview, request: Request) -> Stored:
         """Receive the request's multipart body and store its `file` part for `interview`.
@@ -82,7 +86,9 @@ class RecordingService:
             return self.storage.open_sink(key)
 
         with log_context(interview_id=interview.id):
-            form, sink = await receive_upload(request, open_sink, max_bytes=self.max_upload_bytes)
+            form, sink = await receive_upload(
+                request, open_sink, max_bytes=self.max_upload_bytes, idle_timeout=self.idle_timeout
+            )
             try:
                 question_id, question_text = _question(interview, form)
                 existing = await self.recordings.find_duplicate(
@@ -161,6 +167,24 @@ def _question(interview: Interview, form: ReceivedForm) -> tuple[str | None, str
         )
     text = question.get("text")
     return question_id, text if isinstance(text, str) else None
+
+
+async def sweep_periodically(
+    db: Database,
+    storage: Storage,
+    grace_seconds: float,
+    interval_seconds: float,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Sweep again every `interval_seconds` while the service runs, so what a crashed replica
+    or a dropped upload leaves behind is removed without waiting for a restart."""
+    while True:
+        await sleep(interval_seconds)
+        try:
+            await sweep_orphan_files(db, storage, grace_seconds)
+        except Exception:  # storage or database briefly away: the next round tries again
+            logger.exception("the periodic sweep of unfinished uploads failed")
 
 
 async def sweep_orphan_files(db: Database, storage: Storage, grace_seconds: float) -> int:

@@ -1,0 +1,107 @@
+"""A recording with no usable media is refused by the local measurement before any provider
+call: never sent to Twelve Labs or Interhuman, never scored."""
+
+import os
+from pathlib import Path
+
+from analysis import service
+from analysis.canonical import ProviderName, Speech
+from analysis.media import MediaProbe, SpeechAnalysis
+from analysis.providers.local import LocalMediaProvider, unusable_media
+from shared.settings import Settings
+from tests.analysis.test_pipeline import Scripted, db, document, make_worker  # noqa: F401
+from tests.videos import make_video
+
+
+async def _enqueue_file(database, data_dir: Path, content: bytes) -> str:  # type: ignore[no-untyped-def]
+    key = "recordings/interview_int-1/rec-1.webm"
+    (data_dir / key).parent.mkdir(parents=True, exist_ok=True)
+    (data_dir / key).write_bytes(content)
+    async with database.session() as session:
+        return await service.enqueue(
+            session,
+            interview_id="int-1",
+            recording_id="rec-1",
+            recording_key=key,
+            size_bytes=len(content),
+            sha256="ab" * 32,
+            container="webm",
+            question_id="q1",
+            question_text="Tell me about a hard bug.",
+        )
+
+
+async def test_valid_webm_head_then_random_bytes_is_refused_before_any_provider(
+    db,
+    settings: Settings,
+    tmp_path: Path,  # noqa: F811
+) -> None:
+    make_video(tmp_path / "real.webm", seconds=3.0, width=160, height=120)
+    damaged = (tmp_path / "real.webm").read_bytes()[:8192] + os.urandom(512 * 1024)
+    analysis_id = await _enqueue_file(db, settings.data_dir, damaged)
+    cloud = [Scripted(ProviderName.TWELVELABS, []), Scripted(ProviderName.INTERHUMAN, [])]
+    await make_worker(db, settings, [LocalMediaProvider(), *cloud]).run_until_idle()  # type: ignore[list-item]
+
+    doc = await document(db, analysis_id)
+    assert doc["status"] == "failed"
+    assert doc["speech"] is None and doc["assessment"] is None and doc["behavior"] is None
+    code = doc["providers"]["local"]["error"]["code"]
+    assert code in ("media_empty", "media_truncated")
+    for name in ("twelvelabs", "interhuman"):
+        assert doc["providers"][name]["status"] == "failed"
+        assert doc["providers"][name]["error"]["code"] == code
+    assert [provider.runs for provider in cloud] == [0, 0]
+
+
+async def test_a_complete_recording_still_reaches_the_providers(
+    db,
+    settings: Settings,
+    tmp_path: Path,  # noqa: F811
+) -> None:
+    make_video(tmp_path / "real.webm", seconds=3.0, width=160, height=120)
+    analysis_id = await _enqueue_file(db, settings.data_dir, (tmp_path / "real.webm").read_bytes())
+    cloud = [
+        Scripted(ProviderName.TWELVELABS, [], skip="no key"),
+        Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
+    ]
+    await make_worker(db, settings, [LocalMediaProvider(), *cloud]).run_until_idle()  # type: ignore[list-item]
+    doc = await document(db, analysis_id)
+    assert doc["status"] == "succeeded"
+    assert doc["speech"] is not None
+
+
+def _probe(seconds: float | None) -> MediaProbe:
+    return MediaProbe(
+        "webm",
+        "matroska,webm",
+        seconds,
+        "header",
+        160,
+        120,
+        30.0,
+        "vp8",
+        "opus",
+        48000,
+        1,
+        True,
+        True,
+    )
+
+
+def _speech(audio_seconds: float) -> SpeechAnalysis:
+    speech = Speech(
+        speaking_seconds=0.0,
+        speaking_ratio=0.0,
+        pause_count=0,
+        longest_pause_seconds=0.0,
+        mean_loudness_dbfs=None,
+    )
+    return SpeechAnalysis(speech, audio_seconds, {}, None, None, 0, 0)
+
+
+def test_media_far_shorter_than_its_container_states_is_truncated() -> None:
+    refusal = unusable_media(_probe(60.0), _speech(2.0))
+    assert refusal is not None and refusal.code == "media_truncated"
+    assert unusable_media(_probe(60.0), _speech(0.1)).code == "media_empty"  # type: ignore[union-attr]
+    assert unusable_media(_probe(60.0), _speech(58.0)) is None
+    assert unusable_media(_probe(None), None).code == "media_empty"  # type: ignore[union-attr]
