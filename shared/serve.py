@@ -143,11 +143,11 @@ async def keys(args: argparse.Namespace) -> int:
             if not records:
                 print("No keys yet: create one with `interview-backend keys create`.")
             return 0
-        record = await store.revoke(args.key_id)
-        if record is None:
+        revoked = await store.revoke(args.key_id)
+        if revoked is None:
             print(f"There is no key {args.key_id!r}; `keys list` shows them.", file=sys.stderr)
             return 1
-        print(f"Revoked: {_describe(record)}", flush=True)
+        print(f"Revoked: {_describe(revoked)}", flush=True)
         return 0
 
 

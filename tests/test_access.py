@@ -7,7 +7,7 @@ without a route, or a route that declares no rule fails here.
 """
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,10 @@ from shared.keys.store import KeyStore
 from shared.settings import Settings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-SERVICES = {"question": build_question_app, "interview": build_interview_app}
+SERVICES: dict[str, Callable[[Settings], FastAPI]] = {
+    "question": build_question_app,
+    "interview": build_interview_app,
+}
 CALLERS = [*(role.value for role in Role), "no key"]
 
 
@@ -142,7 +145,7 @@ async def test_every_route_answers_every_role_as_the_table_says(
                 response = await service.client.request(method, _concrete(path), headers=headers)
                 refused = response.status_code in (401, 403)
                 if refused != _refused_by_the_table(allowed, caller):
-                    mismatches.append((service.name, route, caller, response.status_code))
+                    mismatches.append((service.name, route, caller, str(response.status_code)))
                 elif refused and allowed != "candidate token":
                     expected = "api_key_missing" if caller == "no key" else "role_forbidden"
                     if response.json()["error"]["code"] != expected:

@@ -2,18 +2,32 @@
 call: never sent to Twelve Labs or Interhuman, never scored."""
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import pytest
 
 from analysis import service
 from analysis.canonical import ProviderName, Speech
 from analysis.media import MediaProbe, SpeechAnalysis
+from analysis.models import metadata
 from analysis.providers.local import LocalMediaProvider, unusable_media
+from shared.db import Database
 from shared.settings import Settings
-from tests.analysis.test_pipeline import Scripted, db, document, make_worker  # noqa: F401
+from tests.analysis.test_pipeline import Scripted, document, make_worker
 from tests.videos import make_video
 
 
-async def _enqueue_file(database, data_dir: Path, content: bytes) -> str:  # type: ignore[no-untyped-def]
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.database_url_for("interview_api"))
+    await database.create_all(metadata)
+    yield database
+    await database.dispose()
+
+
+async def _enqueue_file(database: Database, data_dir: Path, content: bytes) -> str:
     key = "recordings/interview_int-1/rec-1.webm"
     (data_dir / key).parent.mkdir(parents=True, exist_ok=True)
     (data_dir / key).write_bytes(content)
@@ -32,9 +46,9 @@ async def _enqueue_file(database, data_dir: Path, content: bytes) -> str:  # typ
 
 
 async def test_valid_webm_head_then_random_bytes_is_refused_before_any_provider(
-    db,
+    db: Database,
     settings: Settings,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     make_video(tmp_path / "real.webm", seconds=3.0, width=160, height=120)
     damaged = (tmp_path / "real.webm").read_bytes()[:8192] + os.urandom(512 * 1024)
@@ -54,9 +68,9 @@ async def test_valid_webm_head_then_random_bytes_is_refused_before_any_provider(
 
 
 async def test_a_complete_recording_still_reaches_the_providers(
-    db,
+    db: Database,
     settings: Settings,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     make_video(tmp_path / "real.webm", seconds=3.0, width=160, height=120)
     analysis_id = await _enqueue_file(db, settings.data_dir, (tmp_path / "real.webm").read_bytes())
