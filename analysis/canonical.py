@@ -176,10 +176,38 @@ class AnalysisDocument(_Section):
     speech: Speech | None
     providers: dict[str, ProviderReport]
 
+    @classmethod
+    def section_names(cls) -> list[str]:
+        """The fields that providers fill (every field that is not the document's own)."""
+        return [name for name in cls.model_fields if name not in _ENVELOPE]
 
-def analysis_json_schema() -> dict[str, Any]:
-    """The JSON Schema of the merged document, published for the database team."""
+
+_ENVELOPE = frozenset(
+    {
+        "schema_version",
+        "analysis_id",
+        "interview_id",
+        "recording_id",
+        "question",
+        "status",
+        "created_at",
+        "completed_at",
+        "providers",
+    }
+)
+
+
+def document_json_schema(section_sources: dict[str, str], providers: list[str]) -> dict[str, Any]:
+    """The JSON Schema of the merged document; `section_sources` names the provider of each
+    section, `providers` the keys `providers` may have (see `analysis.registry`)."""
     schema = AnalysisDocument.model_json_schema(mode="serialization")
     schema["$id"] = "analysis-v1.json"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    properties = schema["properties"]
+    for section, source in section_sources.items():
+        properties[section]["description"] = (
+            f"From {source}; null when {source} did not succeed or was not configured."
+        )
+    properties["providers"]["propertyNames"] = {"enum": providers}
+    properties["providers"]["description"] = "Each provider's status, error and remote copies."
     return schema

@@ -12,19 +12,14 @@ from typing import Any
 from analysis.canonical import (
     AnalysisDocument,
     AnalysisStatus,
-    Assessment,
-    Behavior,
-    Media,
     ProviderError,
-    ProviderName,
     ProviderReport,
     ProviderStatus,
     QuestionRef,
-    Speech,
 )
+from analysis.registry import SPECS
 
 FINAL = frozenset({ProviderStatus.SUCCEEDED, ProviderStatus.FAILED, ProviderStatus.SKIPPED})
-PROVIDERS = (ProviderName.TWELVELABS, ProviderName.INTERHUMAN, ProviderName.LOCAL)
 
 
 @dataclass(frozen=True)
@@ -67,16 +62,8 @@ def overall_status(statuses: Mapping[str, ProviderStatus], started: bool) -> Ana
 
 def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocument:
     by_provider = {step.provider: step for step in steps}
-    for name in PROVIDERS:
-        by_provider.setdefault(name.value, StoredStep(name.value, ProviderStatus.PENDING))
-
-    def section(name: ProviderName) -> Mapping[str, Any] | None:
-        step = by_provider[name.value]
-        return step.section if step.status is ProviderStatus.SUCCEEDED else None
-
-    local = section(ProviderName.LOCAL)
-    assessment = section(ProviderName.TWELVELABS)
-    behavior = section(ProviderName.INTERHUMAN)
+    for name in SPECS:
+        by_provider.setdefault(name, StoredStep(name, ProviderStatus.PENDING))
     status = overall_status({k: v.status for k, v in by_provider.items()}, analysis.started)
     if analysis.completed_at is None and status not in _UNFINISHED:
         # every step is done, but the job is still being finished (result file, webhook): a
@@ -93,12 +80,22 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
         status=status,
         created_at=analysis.created_at,
         completed_at=None if status in _UNFINISHED else analysis.completed_at,
-        media=Media.model_validate(local["media"]) if local else None,
-        speech=Speech.model_validate(local["speech"]) if local and local.get("speech") else None,
-        assessment=Assessment.model_validate(assessment) if assessment else None,
-        behavior=Behavior.model_validate(behavior) if behavior else None,
         providers={name: _report(step) for name, step in sorted(by_provider.items())},
+        **_sections(by_provider),
     )
+
+
+def _sections(by_provider: Mapping[str, StoredStep]) -> dict[str, Any]:
+    """Every declared section, from its provider's stored step: `None` (never zeros or
+    defaults) unless that provider succeeded and stored it."""
+    sections: dict[str, Any] = {}
+    for name, spec in SPECS.items():
+        step = by_provider[name]
+        stored = spec.split_section(step.section) if step.status is ProviderStatus.SUCCEEDED else {}
+        for section, model in spec.sections.items():
+            value = stored.get(section)
+            sections[section] = model.model_validate(value) if value else None
+    return sections
 
 
 _UNFINISHED = frozenset({AnalysisStatus.QUEUED, AnalysisStatus.RUNNING})

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from analysis.canonical import Media, ProviderName, ProviderStatus
-from analysis.providers.base import AnalysisProvider, ProviderFailure, ProviderResult, VideoInput
+from analysis.canonical import Media, ProviderStatus
+from analysis.providers.base import AnalysisProvider, ProviderFailure, VideoInput
 from analysis.providers.local import UNUSABLE_MEDIA_CODES
 from shared.http import RetryPolicy
 from shared.metrics import observe_provider_call
@@ -71,17 +71,6 @@ class StepPolicy:
 FINAL = (ProviderStatus.SUCCEEDED, ProviderStatus.FAILED, ProviderStatus.SKIPPED)
 
 
-def section_json(result: ProviderResult) -> dict[str, Any]:
-    section = result.section
-    if isinstance(section, tuple):
-        media, speech = section
-        return {
-            "media": media.model_dump(mode="json"),
-            "speech": speech.model_dump(mode="json") if speech else None,
-        }
-    return section.model_dump(mode="json")
-
-
 async def run_providers(
     video: VideoInput,
     providers: Sequence[AnalysisProvider],
@@ -90,23 +79,22 @@ async def run_providers(
 ) -> None:
     """Bring every provider's step to a final status, resuming what was started."""
     policy = policy or StepPolicy()
-    local = [p for p in providers if p.name is ProviderName.LOCAL]
-    cloud = [p for p in providers if p.name is not ProviderName.LOCAL]
-    for provider in local:
+    first = [p for p in providers if p.spec.runs_first]
+    rest = [p for p in providers if not p.spec.runs_first]
+    for provider in first:
         await run_step(provider, video, store, policy)
-    if refusal := await _refused_media(store):
-        for provider in cloud:  # never sent anywhere, never scored
-            await store.finish(provider.name.value, _failed(*refusal, {}))
-        return
-    media = await _probed_media(store)
-    if media is not None:
-        video = replace(video, media=media)
-    await asyncio.gather(*(run_step(p, video, store, policy) for p in cloud))
+        if refusal := await _refused_media(provider, store):
+            for other in rest:  # never sent anywhere, never scored
+                await store.finish(other.spec.name, _failed(*refusal, {}))
+            return
+        if (media := await _probed_media(provider, store)) is not None:
+            video = replace(video, media=media)
+    await asyncio.gather(*(run_step(p, video, store, policy) for p in rest))
 
 
-async def _refused_media(store: StepStore) -> tuple[str, str] | None:
-    """The local measurement's refusal (code, message) of a recording with no usable media."""
-    snapshot = await store.load(ProviderName.LOCAL.value)
+async def _refused_media(provider: AnalysisProvider, store: StepStore) -> tuple[str, str] | None:
+    """A first provider's refusal (code, message) of a recording with no usable media."""
+    snapshot = await store.load(provider.spec.name)
     if snapshot.status is not ProviderStatus.FAILED:
         return None
     if snapshot.error_code not in UNUSABLE_MEDIA_CODES:
@@ -114,10 +102,14 @@ async def _refused_media(store: StepStore) -> tuple[str, str] | None:
     return snapshot.error_code, snapshot.error_message or snapshot.error_code
 
 
-async def _probed_media(store: StepStore) -> Media | None:
-    snapshot = await store.load(ProviderName.LOCAL.value)
-    if snapshot.status is ProviderStatus.SUCCEEDED and snapshot.section:
-        return Media.model_validate(snapshot.section["media"])
+async def _probed_media(provider: AnalysisProvider, store: StepStore) -> Media | None:
+    """The `media` section of a provider that runs first, for the others' limit checks."""
+    if "media" not in provider.spec.sections:
+        return None
+    snapshot = await store.load(provider.spec.name)
+    media = provider.spec.split_section(snapshot.section).get("media")
+    if snapshot.status is ProviderStatus.SUCCEEDED and media:
+        return Media.model_validate(media)
     return None
 
 
@@ -156,41 +148,42 @@ async def run_step(
                 logger.warning("%s failed (%s); step retry in %.0fs", name, failure.code, delay)
                 await policy.backoff.sleep(delay)
                 continue
-            await store.finish(name, _failed(failure.code, failure.message, state, failure.raw))
+            ids = provider.spec.remote_ids(state)
+            await store.finish(name, _failed(failure.code, failure.message, ids, failure.raw))
         except TimeoutError:
             observe_provider_call(name, time.monotonic() - started, "step_deadline_exceeded")
             message = f"{name} did not finish within {policy.deadline_seconds:.0f} s."
-            await store.finish(name, _failed("step_deadline_exceeded", message, state))
+            await store.finish(
+                name, _failed("step_deadline_exceeded", message, provider.spec.remote_ids(state))
+            )
         except Exception as exc:  # a defect in an adapter must not take the others down
             observe_provider_call(name, time.monotonic() - started, "internal_error")
             logger.exception("%s step crashed", name)
             message = f"{name} failed unexpectedly ({type(exc).__name__}); see the server logs."
-            await store.finish(name, _failed("internal_error", message, state))
+            await store.finish(
+                name, _failed("internal_error", message, provider.spec.remote_ids(state))
+            )
         else:
             observe_provider_call(name, time.monotonic() - started)
             await store.finish(
                 name,
                 StepOutcome(
                     ProviderStatus.SUCCEEDED,
-                    section=section_json(result),
+                    section=result.stored_section(provider.spec),
                     raw=result.raw,
-                    remote_ids={**_remote_ids(state), **result.remote_ids},
+                    remote_ids={**provider.spec.remote_ids(state), **result.remote_ids},
                     notes=list(result.notes),
                 ),
             )
         return
 
 
-def _remote_ids(state: dict[str, Any]) -> dict[str, str]:
-    return {key: str(value) for key, value in state.items() if key.endswith("_id")}
-
-
-def _failed(code: str, message: str, state: dict[str, Any], raw: Any = None) -> StepOutcome:
+def _failed(code: str, message: str, remote_ids: dict[str, str], raw: Any = None) -> StepOutcome:
     return StepOutcome(
         ProviderStatus.FAILED,
         error_code=code,
         error_message=message,
-        remote_ids=_remote_ids(state),
+        remote_ids=remote_ids,
         raw=raw,
     )
 

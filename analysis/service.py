@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analysis.canonical import AnalysisDocument, ProviderName, ProviderStatus
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, ProviderStep
+from analysis.registry import remote_ids_of
 from analysis.repository import AnalysisRepository
 from shared.errors import NotFound
 from shared.storage import Storage
@@ -64,7 +65,7 @@ def stored_steps(steps: Sequence[ProviderStep]) -> list[StoredStep]:
             section=step.section,
             error_code=step.error_code,
             error_message=step.error_message,
-            remote_ids={k: str(v) for k, v in (step.state or {}).items() if k.endswith("_id")},
+            remote_ids=remote_ids_of(step.provider, step.state or {}),
             attempts=step.attempts,
             notes=list(step.notes or []),
         )

@@ -95,6 +95,19 @@ _provider_failures = Counter(
 )
 
 
+_provider_unconfirmed_uploads = Counter(
+    "provider_unconfirmed_uploads",
+    "Uploads whose outcome was unknown (an answer lost after the video was sent) and that were "
+    "sent again: the provider may hold one more copy each.",
+    ["provider"],
+    registry=PROCESS_REGISTRY,
+)
+
+
+def count_unconfirmed_upload(provider: str) -> None:
+    _provider_unconfirmed_uploads.labels(provider=provider).inc()
+
+
 def observe_provider_call(provider: str, seconds: float, error_code: str | None = None) -> None:
     """Record one provider call; `error_code` is None when it succeeded.
 

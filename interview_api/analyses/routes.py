@@ -6,7 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from analysis import service
-from analysis.canonical import AnalysisDocument, analysis_json_schema
+from analysis.canonical import AnalysisDocument
+from analysis.registry import analysis_json_schema
 from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService

@@ -28,6 +28,8 @@ class QuestionSet(Base):
     provider: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(128))
     notice: Mapped[str | None] = mapped_column(Text, default=None)
+    # What a reviewer should look at: the rules the provider's best answer still broke.
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     job_description: Mapped[str] = mapped_column(Text)
     role_title: Mapped[str | None] = mapped_column(String(200), default=None)
     language: Mapped[str | None] = mapped_column(String(50), default=None)
@@ -63,6 +65,7 @@ class Question(Base):
     subtype: Mapped[str] = mapped_column(String(16))
     competency: Mapped[str] = mapped_column(String(200))
     expected_points: Mapped[list[str]] = mapped_column(JSON)
+    provider: Mapped[str] = mapped_column(String(32))  # who wrote this question: openai, offline
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -26,11 +26,11 @@ from analysis.canonical import (
     ProviderStatus,
     Signal,
     Speech,
-    analysis_json_schema,
 )
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, metadata
 from analysis.providers.base import ProviderFailure, ProviderResult, VideoInput
+from analysis.registry import SPECS, analysis_json_schema
 from analysis.repository import AnalysisRepository
 from analysis.runner import StepPolicy
 from analysis.webhook import SIGNATURE_HEADER, verify
@@ -64,6 +64,7 @@ class Scripted:
 
     def __init__(self, name: ProviderName, script: list[Any], *, skip: str | None = None):
         self.name = name
+        self.spec = SPECS[name.value]
         self.script = script
         self.skip = skip
         self.uploads = 0
@@ -108,12 +109,16 @@ LOCAL_SECTION = {"media": MEDIA.model_dump(mode="json"), "speech": SPEECH.model_
 
 
 def local_ok() -> ProviderResult:
-    return ProviderResult(section=(MEDIA, SPEECH), raw={"probe": {}})
+    return ProviderResult(sections={"media": MEDIA, "speech": SPEECH}, raw={"probe": {}})
 
 
 def tl_ok() -> ProviderResult:
     return ProviderResult(
-        section=Assessment(confidence=8, clarity=7, key_points=["caching"], model="pegasus1.5"),
+        sections={
+            "assessment": Assessment(
+                confidence=8, clarity=7, key_points=["caching"], model="pegasus1.5"
+            )
+        },
         raw={"analyze": {"data": "{}"}},
         remote_ids={"analyze_id": "an-1"},
     )
@@ -121,7 +126,7 @@ def tl_ok() -> ProviderResult:
 
 def ih_ok() -> ProviderResult:
     signal = Signal(type="made_up_new_type", start=1.0, end=3.0, probability="high")
-    return ProviderResult(section=Behavior(signals=[signal]), raw={"signals": []})
+    return ProviderResult(sections={"behavior": Behavior(signals=[signal])}, raw={"signals": []})
 
 
 @pytest.fixture
