@@ -7,21 +7,24 @@ without a route, or a route that declares no rule fails here.
 """
 
 import re
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from pydantic import SecretStr
 
 from interview_api.main import build_app as build_interview_app
 from question_api.main import build_app as build_question_app
-from shared.app import served_routes
-from shared.auth import Role
+from shared.app import create_app, served_routes
+from shared.auth import Role, candidate_access, uvicorn_bind_host
 from shared.db import Database
 from shared.keys.store import KeyStore
+from shared.serve import main as cli
+from shared.serve import serve
 from shared.settings import Settings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -183,3 +186,111 @@ async def test_a_revoked_key_is_refused_on_both_services_at_once(
         refused = await service.client.get(path, headers=hr)
         assert refused.status_code == 401
         assert refused.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_the_keys_command_prints_a_key_once_stores_only_its_hash_and_revokes(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    with pytest.raises(SystemExit) as created:
+        cli(["keys", "create", "--role", "hr", "--name", "Ana"])
+    assert created.value.code == 0
+    out = capsys.readouterr().out
+    (key,) = re.findall(r"^(ibk_\S+)$", out, re.MULTILINE)
+    key_id = re.findall(r"Created key (\w+)", out)[0]
+    if not settings.database_url:  # the SQLite file never holds the key in clear
+        assert key.encode() not in (settings.data_dir / "keys.db").read_bytes()
+    with pytest.raises(SystemExit):
+        cli(["keys", "list"])
+    listed = capsys.readouterr().out
+    assert key_id in listed and "hr" in listed and "Ana" in listed and "last used never" in listed
+    assert key not in listed
+    with pytest.raises(SystemExit) as revoked:
+        cli(["keys", "revoke", key_id])
+    assert revoked.value.code == 0
+    with pytest.raises(SystemExit):
+        cli(["keys", "list"])
+    assert "revoked" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as unknown:
+        cli(["keys", "revoke", "no-such-key"])
+    assert unknown.value.code == 1
+
+
+def test_serve_refuses_any_address_but_loopback_without_keys(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    assert serve("0.0.0.0", {"QUESTION_API_PORT": 1, "INTERVIEW_API_PORT": 2}) == 2
+    message = capsys.readouterr().err
+    assert "API_KEYS" in message and "keys create" in message and "0.0.0.0" in message
+
+
+async def test_a_service_started_by_uvicorn_elsewhere_than_loopback_refuses_without_keys(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        sys, "argv", ["/venv/bin/uvicorn", "question_api.main:app", "--host", "0.0.0.0"]
+    )
+    app = build_question_app(settings)
+    with pytest.raises(RuntimeError, match="API_KEYS"):
+        async with app.router.lifespan_context(app):
+            pass
+    keyed = build_question_app(settings.model_copy(update={"api_keys": "k1"}))
+    async with keyed.router.lifespan_context(keyed):
+        pass  # with a key it starts
+
+
+@pytest.mark.parametrize(
+    ("argv", "host"),
+    [
+        (["/v/bin/uvicorn", "a:app"], "127.0.0.1"),
+        (["/v/lib/uvicorn/__main__.py", "a:app", "--host", "0.0.0.0"], "0.0.0.0"),
+        (["/v/bin/uvicorn", "a:app", "--host=::1"], "::1"),
+        (["/v/bin/uvicorn", "a:app", "--uds", "/tmp/s"], "--uds"),
+        (["/v/bin/pytest", "-q"], None),
+    ],
+)
+def test_the_bind_address_is_read_from_the_uvicorn_command(argv: list[str], host: str | None):
+    assert uvicorn_bind_host(argv) == host
+
+
+async def test_metrics_can_be_kept_behind_their_own_token(settings: Settings) -> None:
+    app = build_question_app(settings.model_copy(update={"metrics_token": SecretStr("m-token")}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://q") as client:
+            refused = await client.get("/metrics")
+            wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+            allowed = await client.get("/metrics", headers={"Authorization": "Bearer m-token"})
+            health = await client.get("/healthz")
+    assert refused.status_code == wrong.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_metrics_token"
+    assert allowed.status_code == 200 and health.status_code == 200
+
+
+def test_a_public_route_must_declare_open_or_candidate_access(settings: Settings) -> None:
+    public = APIRouter()
+
+    @candidate_access
+    async def invitation_token() -> str:
+        return "token"
+
+    @public.get("/candidate/thing", dependencies=[Depends(invitation_token)])
+    async def thing() -> None: ...
+
+    @public.get("/undeclared")
+    async def undeclared() -> None: ...
+
+    app = create_app(
+        service="question_api",
+        title="t",
+        description="t",
+        routers=[],
+        public_routers=[public],
+        settings=settings,
+    )
+    rules = routes_of(app)
+    assert rules["GET /candidate/thing"] == "candidate token"
+    assert rules["GET /undeclared"] == "NO RULE"  # what the README test refuses
