@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 SCHEMA_VERSION = "1.0"
 
@@ -35,8 +35,27 @@ class AnalysisStatus(StrEnum):
     FAILED = "failed"
 
 
+STORED: dict[str, Any] = {"stored": True}
+"""Validation context for reading what was stored (`Model.model_validate(data, context=STORED)`)."""
+
+
 class _Section(BaseModel):
+    """Strict on what is built now (an unknown field is a bug), lenient on what was stored: a
+    stored document or section is read with the fields this code knows, so a field a later
+    version removes or renames never turns an old analysis into an error. Fields are only ever
+    added with defaults (schema 1.x is additive)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields_of_stored(cls, data: Any, info: ValidationInfo) -> Any:
+        if not (info.context or {}).get("stored") or not isinstance(data, dict):
+            return data
+        if cls.model_config.get("extra") == "allow":
+            return data
+        known = {field.alias or name for name, field in cls.model_fields.items()}
+        return {key: value for key, value in data.items() if key in known}
 
 
 class Media(_Section):

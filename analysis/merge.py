@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from analysis.canonical import (
+    STORED,
     AnalysisDocument,
     AnalysisStatus,
     ProviderError,
@@ -94,7 +95,7 @@ def _sections(by_provider: Mapping[str, StoredStep]) -> dict[str, Any]:
         stored = spec.split_section(step.section) if step.status is ProviderStatus.SUCCEEDED else {}
         for section, model in spec.sections.items():
             value = stored.get(section)
-            sections[section] = model.model_validate(value) if value else None
+            sections[section] = model.model_validate(value, context=STORED) if value else None
     return sections
 
 

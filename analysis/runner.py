@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from analysis.canonical import Media, ProviderStatus
+from analysis.canonical import STORED, Media, ProviderStatus
 from analysis.providers.base import AnalysisProvider, ProviderFailure, VideoInput
 from analysis.providers.local import UNUSABLE_MEDIA_CODES
 from shared.http import RetryPolicy
@@ -41,6 +41,11 @@ class StepOutcome:
     notes: list[str] = field(default_factory=list)
     error_code: str | None = None
     error_message: str | None = None
+
+
+class JobStopped(Exception):
+    """The job must stop now (its row is gone, or another worker holds it): raised by a
+    `StepStore`, never swallowed by a step, and it cancels the sibling steps."""
 
 
 class StepStore(Protocol):
@@ -77,7 +82,13 @@ async def run_providers(
     store: StepStore,
     policy: StepPolicy | None = None,
 ) -> None:
-    """Bring every provider's step to a final status, resuming what was started."""
+    """Bring every provider's step to a final status, resuming what was started.
+
+    The steps after the first ones run in one task group: when one stops the job
+    (`JobStopped`, e.g. the interview was erased), the others are cancelled at once instead of
+    going on to create provider-side copies that nothing would delete. The first `JobStopped`
+    is raised as is.
+    """
     policy = policy or StepPolicy()
     first = [p for p in providers if p.spec.runs_first]
     rest = [p for p in providers if not p.spec.runs_first]
@@ -89,7 +100,12 @@ async def run_providers(
             return
         if (media := await _probed_media(provider, store)) is not None:
             video = replace(video, media=media)
-    await asyncio.gather(*(run_step(p, video, store, policy) for p in rest))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for provider in rest:
+                group.create_task(run_step(provider, video, store, policy))
+    except* JobStopped as stopped:
+        raise stopped.exceptions[0] from None
 
 
 async def _refused_media(provider: AnalysisProvider, store: StepStore) -> tuple[str, str] | None:
@@ -109,7 +125,7 @@ async def _probed_media(provider: AnalysisProvider, store: StepStore) -> Media |
     snapshot = await store.load(provider.spec.name)
     media = provider.spec.split_section(snapshot.section).get("media")
     if snapshot.status is ProviderStatus.SUCCEEDED and media:
-        return Media.model_validate(media)
+        return Media.model_validate(media, context=STORED)
     return None
 
 
@@ -141,6 +157,8 @@ async def run_step(
         try:
             async with asyncio.timeout(policy.deadline_seconds):
                 result = await provider.run(video, dict(state), checkpoint)
+        except JobStopped:
+            raise
         except ProviderFailure as failure:
             observe_provider_call(name, time.monotonic() - started, failure.code)
             if failure.retryable and attempts < policy.attempts:

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     run_worker_in_api: bool = True
     worker_concurrency: int = 2
     worker_lease_seconds: float = 60.0
+    worker_max_claims: int = Field(default=5, ge=1)  # then the job fails: job_attempts_exhausted
+    outbox_max_attempts: int = Field(default=12, ge=1)  # deletions and webhooks, then `failed`
     worker_poll_seconds: float = 1.0
     worker_metrics_port: int | None = None
     # How far apart status requests start (then further apart; see the README)

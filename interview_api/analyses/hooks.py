@@ -5,12 +5,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analysis import service
 from analysis.worker import AnalysisWorker
 from interview_api.recordings.models import Recording
+from shared.db import after_commit
 from shared.storage import Storage
 
 
 class PipelineHooks:
     """Every upload becomes an analysis job; erasure reaches the pipeline's rows, result files
-    and provider-side copies. `worker`, when it runs in this process, is woken at once."""
+    and provider-side copies. `worker`, when it runs in this process, is woken as soon as the
+    transaction commits."""
 
     def __init__(self, storage: Storage, worker: AnalysisWorker | None = None) -> None:
         self.storage = storage
@@ -29,8 +31,10 @@ class PipelineHooks:
             question_text=recording.question_text,
         )
         if self.worker is not None:
-            self.worker.notify()
+            after_commit(session, self.worker.notify)  # before it, the job is not visible
         return analysis_id
 
     async def erase(self, session: AsyncSession, interview_id: str) -> None:
-        await service.erase_interview(session, self.storage, interview_id)
+        await service.erase_interview(session, interview_id)
+        if self.worker is not None:
+            after_commit(session, self.worker.notify_outbox)

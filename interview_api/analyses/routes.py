@@ -1,9 +1,10 @@
 """Analysis results: one answer's merged document, the raw provider answers, the interview
 report, the JSON Schema, and what erasure still has to delete at the providers."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from analysis import service
 from analysis.canonical import AnalysisDocument
@@ -13,6 +14,7 @@ from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
 from shared.auth import Role, require_roles
 from shared.db import SessionDep
+from shared.pagination import MAX_OFFSET, Page
 
 router = APIRouter(tags=["analyses"])
 
@@ -67,14 +69,53 @@ async def get_schema() -> dict[str, Any]:
     return analysis_json_schema()
 
 
+OutboxStatusFilter = Literal["pending", "done", "failed"]
+
+
+class OutboxPage(Page):
+    """`limit` (1-200, default 50) and `offset` of an outbox listing, oldest first."""
+
+    max_limit: ClassVar[int] = 200
+    limit: int = Field(default=50, ge=1, le=200, description="Items per page.")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Items to skip.")
+
+
+READS_OUTBOX = require_roles(Role.integration)
+
+
 @router.get(
     "/remote-deletions",
-    summary="Provider-side copies that erasure is deleting",
-    dependencies=[require_roles(Role.integration)],
+    summary="What erasures are deleting, oldest first",
+    dependencies=[READS_OUTBOX],
 )
 async def get_remote_deletions(
-    session: SessionDep, interview_id: Annotated[str | None, Query(max_length=128)] = None
+    session: SessionDep,
+    page: Annotated[OutboxPage, Query()],
+    interview_id: Annotated[str | None, Query(max_length=128)] = None,
+    status: OutboxStatusFilter | None = None,
 ) -> dict[str, Any]:
-    """After `DELETE /interviews/{id}`, the provider-side copies still being deleted (retried
-    with backoff until they are gone) and those already deleted."""
-    return {"items": await service.remote_deletions(session, interview_id)}
+    """After `DELETE /interviews/{id}`: each provider-side copy (`provider` names it) and each
+    set of stored files (`provider: "storage"`) being deleted, retried with backoff, `done`,
+    or `failed` once every attempt failed. `{"items", "total", "limit", "offset"}`."""
+    return await service.remote_deletions(
+        session, interview_id=interview_id, status=status, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get(
+    "/webhook-deliveries",
+    summary="Completion webhooks and their delivery",
+    dependencies=[READS_OUTBOX],
+)
+async def get_webhook_deliveries(
+    session: SessionDep,
+    page: Annotated[OutboxPage, Query()],
+    analysis_id: Annotated[str | None, Query(max_length=128)] = None,
+    status: OutboxStatusFilter | None = None,
+) -> dict[str, Any]:
+    """Each finished analysis sent to ANALYSIS_WEBHOOK_URL: `pending` (being retried with
+    backoff), `done`, or `failed` once every attempt failed, with the attempts made and the
+    last answer. `{"items", "total", "limit", "offset"}`."""
+    return await service.webhook_deliveries(
+        session, analysis_id=analysis_id, status=status, limit=page.limit, offset=page.offset
+    )

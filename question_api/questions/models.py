@@ -4,20 +4,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import NAMING_CONVENTION, UTCDateTime, utcnow
+from shared.db import Base, UTCDateTime, utcnow
 
 GENERATED_DIR = "generated_questions"
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class QuestionSet(Base):

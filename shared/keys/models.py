@@ -2,14 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import NAMING_CONVENTION, UTCDateTime, utcnow
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from shared.db import Base, UTCDateTime, utcnow
 
 
 class ApiKey(Base):

@@ -2,47 +2,22 @@
 call: never sent to Twelve Labs or Interhuman, never scored."""
 
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
-from analysis import service
 from analysis.canonical import ProviderName, Speech
 from analysis.media import MediaProbe, SpeechAnalysis
-from analysis.models import metadata
 from analysis.providers.local import LocalMediaProvider, unusable_media
 from shared.db import Database
 from shared.settings import Settings
-from tests.analysis.test_pipeline import Scripted, document, make_worker
+from tests.analysis.pipeline import Scripted, document, enqueue, make_worker
 from tests.videos import make_video
 
 
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.database_url_for("interview_api"))
-    await database.create_all(metadata)
-    yield database
-    await database.dispose()
-
-
 async def _enqueue_file(database: Database, data_dir: Path, content: bytes) -> str:
-    key = "recordings/interview_int-1/rec-1.webm"
-    (data_dir / key).parent.mkdir(parents=True, exist_ok=True)
-    (data_dir / key).write_bytes(content)
-    async with database.session() as session:
-        return await service.enqueue(
-            session,
-            interview_id="int-1",
-            recording_id="rec-1",
-            recording_key=key,
-            size_bytes=len(content),
-            sha256="ab" * 32,
-            container="webm",
-            question_id="q1",
-            question_text="Tell me about a hard bug.",
-        )
+    """Queue the analysis of a stored recording whose bytes are `content`."""
+    analysis_id = await enqueue(database, data_dir)
+    (data_dir / "recordings/interview_int-1/rec-1.webm").write_bytes(content)
+    return analysis_id
 
 
 async def test_valid_webm_head_then_random_bytes_is_refused_before_any_provider(

@@ -1,6 +1,6 @@
 """Alembic environment of the shared key store (run through `shared.migrations`)."""
 
-from shared.keys import models
+from shared.keys import models as _keys  # noqa: F401 (registers the table)
 from shared.migrations import run_env
 
-run_env("keys", models.Base.metadata)
+run_env("keys")

@@ -1,0 +1,19 @@
+"""Fixtures of the analysis tests."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+import analysis.models  # noqa: F401 (registers the tables)
+from shared.db import Database, tables_of
+from shared.settings import Settings
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    """The interview API's database (which holds the pipeline's tables), on SQLite."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.database_url_for("interview_api"))
+    await database.create_all(tables_of("analysis"))
+    yield database
+    await database.dispose()
