@@ -5,11 +5,11 @@
 # operation. Fails on any server error, and on any answer whose status, content type or body the
 # spec does not document (every error answer is the one error shape).
 #
-#   scripts/fuzz_apis.sh            # FUZZ_EXAMPLES=50 cases per operation, FUZZ_SEED=20261201
+#   scripts/fuzz_apis.sh            # FUZZ_EXAMPLES=100 cases per operation, FUZZ_SEED=20261201
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-EXAMPLES=${FUZZ_EXAMPLES:-50}
+EXAMPLES=${FUZZ_EXAMPLES:-100}
 SEED=${FUZZ_SEED:-20261201}
 
 work=$(mktemp -d)

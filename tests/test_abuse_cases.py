@@ -228,3 +228,18 @@ def test_9_every_operation_documents_its_error_answers_in_the_error_shape(
                     if status[0] in "45":
                         schema = answer["content"]["application/json"]["schema"]
                         assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, where
+
+
+# Found by schemathesis (scripts/fuzz_apis.sh with every check): a consent of 0 or 1 was read as
+# false or true; consent must be said explicitly.
+@pytest.mark.parametrize("given", [0, 1, "true", "yes"])
+async def test_a_consent_that_is_not_true_or_false_is_refused(
+    interview: httpx.AsyncClient, given: object
+) -> None:
+    response = await interview.post(
+        "/start-interview",
+        json={"consent": {"given": given, "notice_version": "2026-01"}},
+        headers=ADMIN,
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from interview_api.interviews.models import Interview
 from interview_api.recordings.models import Recording
@@ -22,7 +22,10 @@ InterviewStatus = Literal["active", "ended"]
 class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    given: bool = Field(description="Whether the candidate agreed to be recorded and analysed.")
+    # strict: consent is an explicit true or false, never a 0, 1 or "yes" read as one
+    given: StrictBool = Field(
+        description="Whether the candidate agreed to be recorded and analysed."
+    )
     notice_version: str = Field(
         min_length=1, max_length=64, description="The version of the notice they were shown."
     )
