@@ -294,3 +294,26 @@ def test_a_public_route_must_declare_open_or_candidate_access(settings: Settings
     rules = routes_of(app)
     assert rules["GET /candidate/thing"] == "candidate token"
     assert rules["GET /undeclared"] == "NO RULE"  # what the README test refuses
+
+
+async def test_a_staff_route_without_a_rule_answers_to_admins_only(settings: Settings) -> None:
+    staff = APIRouter()
+
+    @staff.get("/forgotten")
+    async def forgotten() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    keyed = settings.model_copy(update={"api_keys": "admin-key"})
+    app = create_app(
+        service="question_api", title="t", description="t", routers=[staff], settings=keyed
+    )
+    async with app.router.lifespan_context(app):
+        store: KeyStore = app.state.keys.store
+        hr_key, _ = await store.create("hr", "Ana")
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://q") as client:
+            as_hr = await client.get("/forgotten", headers={"X-API-Key": hr_key})
+            as_admin = await client.get("/forgotten", headers={"X-API-Key": "admin-key"})
+    assert routes_of(app)["GET /forgotten"] == "admin"
+    assert as_hr.status_code == 403 and as_hr.json()["error"]["code"] == "role_forbidden"
+    assert as_admin.status_code == 200
