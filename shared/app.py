@@ -29,6 +29,7 @@ from shared.auth import (
     uvicorn_bind_host,
 )
 from shared.db import Database
+from shared.docs import install_docs
 from shared.errors import UnexpectedErrorMiddleware, error_response, install_error_handlers
 from shared.keys.store import KeyStore
 from shared.logging import RequestContextMiddleware, configure_logging
@@ -57,7 +58,9 @@ def create_app(
     settings: Settings | None = None,
     extra_lifespan: Extra | None = None,
 ) -> FastAPI:
-    """Build a service. `extra_lifespan` starts and stops what only that service has."""
+    """Build a service. `routers` are the staff API (behind the API key check);
+    `public_routers` are not, and authenticate their callers themselves (the candidate API and
+    page). `extra_lifespan` starts and stops what only that service has."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -86,7 +89,15 @@ def create_app(
             if keys_db is not db:
                 await keys_db.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_docs(app)  # /docs and /redoc from the app's own assets, no CDN
     app.state.settings = settings
     # innermost first: an unexpected error becomes a 500 inside the request id's context
     app.add_middleware(UnexpectedErrorMiddleware)
@@ -168,7 +179,7 @@ def served_routes(app: FastAPI) -> list[ServedRoute]:
             methods = frozenset(context.methods or ())
             found.append(ServedRoute(methods, path, rule, bool(context.include_in_schema)))
         elif isinstance(original, Mount):
-            found.append(ServedRoute(frozenset({"GET"}), f"{path}/{{path}}", OPEN, False))
+            found.append(ServedRoute(frozenset({"GET"}), f"{original.path}/{{path}}", OPEN, False))
         else:
             methods = frozenset(context.methods or {"GET"}) - {"HEAD"}
             found.append(ServedRoute(methods, path, OPEN, False))

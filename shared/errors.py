@@ -56,6 +56,16 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class Gone(AppError):
+    status = 410
+    code = "gone"
+
+
 class Unprocessable(AppError):
     status = 422
     code = "validation_error"
@@ -64,11 +74,6 @@ class Unprocessable(AppError):
 class Unauthorized(AppError):
     status = 401
     code = "unauthorized"
-
-
-class Forbidden(AppError):
-    status = 403
-    code = "forbidden"
 
 
 class UpstreamError(AppError):

@@ -145,6 +145,7 @@ async def test_every_route_answers_every_role_as_the_table_says(
             allowed = table[(service.name, route)]
             for caller in CALLERS:
                 headers = {} if caller == "no key" else {"X-API-Key": keys[caller]}
+                headers["Tus-Resumable"] = "1.0.0"  # what a resumable-upload client sends
                 response = await service.client.request(method, _concrete(path), headers=headers)
                 refused = response.status_code in (401, 403)
                 if refused != _refused_by_the_table(allowed, caller):

@@ -12,6 +12,7 @@ _CODE_ARGUMENT = {
     "error_response": (1,),
     "unsupported_media": (0,),
     "_whole_number": (2, 3),
+    "int_header": (2,),
 }
 # Helpers whose `code=` becomes an answer's code.
 _PASSES_CODE_ON = {"_optional_text", "_as_int"}
@@ -63,7 +64,15 @@ def codes_in_code() -> set[str]:
 
 def _error_classes(tree: ast.Module) -> set[str]:
     """Names of the error classes: AppError and its subclasses, here and in shared.errors."""
-    known = {"AppError", "NotFound", "Conflict", "Unprocessable", "Unauthorized", "Forbidden"}
+    known = {
+        "AppError",
+        "NotFound",
+        "Conflict",
+        "Unprocessable",
+        "Unauthorized",
+        "Forbidden",
+        "Gone",
+    }
     known |= {"UpstreamError"}
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and any(_name(b) in known for b in node.bases):

@@ -1,10 +1,9 @@
 """Analysis results: one answer's merged document, the raw provider answers, the interview
 report, the JSON Schema, and what erasure still has to delete at the providers."""
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import Field
 
 from analysis import service
 from analysis.canonical import AnalysisDocument
@@ -14,7 +13,7 @@ from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
 from shared.auth import Role, require_roles
 from shared.db import SessionDep
-from shared.pagination import MAX_OFFSET, Page
+from shared.pagination import Page200
 
 router = APIRouter(tags=["analyses"])
 
@@ -72,14 +71,6 @@ async def get_schema() -> dict[str, Any]:
 OutboxStatusFilter = Literal["pending", "done", "failed"]
 
 
-class OutboxPage(Page):
-    """`limit` (1-200, default 50) and `offset` of an outbox listing, oldest first."""
-
-    max_limit: ClassVar[int] = 200
-    limit: int = Field(default=50, ge=1, le=200, description="Items per page.")
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Items to skip.")
-
-
 READS_OUTBOX = require_roles(Role.integration)
 
 
@@ -90,7 +81,7 @@ READS_OUTBOX = require_roles(Role.integration)
 )
 async def get_remote_deletions(
     session: SessionDep,
-    page: Annotated[OutboxPage, Query()],
+    page: Annotated[Page200, Query()],
     interview_id: Annotated[str | None, Query(max_length=128)] = None,
     status: OutboxStatusFilter | None = None,
 ) -> dict[str, Any]:
@@ -109,7 +100,7 @@ async def get_remote_deletions(
 )
 async def get_webhook_deliveries(
     session: SessionDep,
-    page: Annotated[OutboxPage, Query()],
+    page: Annotated[Page200, Query()],
     analysis_id: Annotated[str | None, Query(max_length=128)] = None,
     status: OutboxStatusFilter | None = None,
 ) -> dict[str, Any]:

@@ -12,13 +12,13 @@ from interview_api.interviews.schemas import (
     EndInterviewRequest,
     InterviewOut,
     InterviewPage,
-    InterviewPageParams,
     InterviewStatus,
     StartInterviewRequest,
 )
 from interview_api.interviews.service import InterviewService
 from shared.auth import Role, require_roles
 from shared.db import DatabaseDep, SessionDep
+from shared.pagination import Page200
 
 router = APIRouter(tags=["interviews"])
 
@@ -65,7 +65,7 @@ async def end_interview(body: EndInterviewRequest, session: SessionDep) -> Inter
 @router.get("/interviews", summary="List interviews, newest first", dependencies=[READS_INTERVIEWS])
 async def list_interviews(
     session: SessionDep,
-    page: Annotated[InterviewPageParams, Query()],
+    page: Annotated[Page200, Query()],
     candidate_id: Annotated[str | None, Query(max_length=128)] = None,
     status: InterviewStatus | None = None,
 ) -> InterviewPage:

@@ -3,7 +3,7 @@
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
@@ -12,11 +12,21 @@ from interview_api.recordings.models import Recording
 from interview_api.recordings.schemas import RecordingOut
 from shared.errors import invalid
 from shared.ids import is_id
-from shared.pagination import MAX_OFFSET, Page
 
 METADATA_MAX_BYTES = 16 * 1024
 
 InterviewStatus = Literal["active", "ended"]
+
+
+def check_question_set_id(value: str | None) -> str | None:
+    """A question set id safe to put in the question API's URL path, or 422."""
+    if value is not None and not is_id(value):
+        raise invalid(
+            "invalid_question_set_id",
+            "question_set_id must be 1-128 letters, digits or . _ : - characters, starting "
+            "with a letter or digit; use the question_set_id the question API returned.",
+        )
+    return value
 
 
 class ConsentIn(BaseModel):
@@ -48,16 +58,7 @@ class StartInterviewRequest(BaseModel):
         default_factory=dict, description=f"Free JSON object, at most {METADATA_MAX_BYTES} bytes."
     )
 
-    @field_validator("question_set_id")
-    @classmethod
-    def _safe_question_set_id(cls, value: str | None) -> str | None:
-        if value is not None and not is_id(value):
-            raise invalid(
-                "invalid_question_set_id",
-                "question_set_id must be 1-128 letters, digits or . _ : - characters, starting "
-                "with a letter or digit; use the question_set_id the question API returned.",
-            )
-        return value
+    _question_set_id = field_validator("question_set_id")(check_question_set_id)
 
     @field_validator("metadata")
     @classmethod
@@ -126,14 +127,6 @@ class InterviewOut(BaseModel):
             questions=[QuestionOut.model_validate(q) for q in interview.questions],
             recordings=[RecordingOut.of(r, statuses.get(r.id)) for r in recordings],
         )
-
-
-class InterviewPageParams(Page):
-    """`limit` (1-200, default 50) and `offset` of the interview list, newest first."""
-
-    max_limit: ClassVar[int] = 200
-    limit: int = Field(default=50, ge=1, le=200, description="Interviews per page.")
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Interviews to skip.")
 
 
 class InterviewPage(BaseModel):
