@@ -38,6 +38,9 @@ pids+=($!)
     --no-access-log >"$work/interview-api.log" 2>&1 &
 pids+=($!)
 
+# scripts/schemathesis_hooks.py: serialisers for the media types schemathesis lacks
+export PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=schemathesis_hooks
+
 status=0
 for port in "$question_port" "$interview_port"; do
     base="http://127.0.0.1:$port"

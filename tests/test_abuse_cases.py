@@ -251,3 +251,13 @@ async def test_a_consent_that_is_not_true_or_false_is_refused(
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
+
+
+# Found by schemathesis: the resumable-upload routes answered 412 without documenting it.
+def test_every_tus_route_documents_the_412_of_a_missing_tus_version(settings: Settings) -> None:
+    spec = build_interview_app(settings).openapi()
+    for path, operations in spec["paths"].items():
+        if path.startswith("/candidate/uploads"):
+            for method, operation in operations.items():
+                if method != "options":  # discovery is version-free
+                    assert "412" in operation["responses"], f"{method} {path}"
