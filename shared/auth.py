@@ -13,7 +13,6 @@ key is answered as admin, but only when it comes from this machine (loopback), a
 started on any other address refuses to start (`refuse_open_bind`).
 """
 
-import hashlib
 import hmac
 import ipaddress
 import logging
@@ -32,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import BaseRoute
 
 from shared.errors import Forbidden, Unauthorized, UpstreamError
-from shared.keys.store import KeyStore
+from shared.keys.store import KeyStore, key_hash
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -145,17 +144,17 @@ class KeyRing:
 
     def __init__(self, settings: Settings, store: KeyStore) -> None:
         self.store = store
-        self._configured: list[tuple[bytes, Principal]] = [
-            (_digest(key.encode()), Principal(Role.admin, "API_KEYS bootstrap key"))
+        self._configured: list[tuple[str, Principal]] = [
+            (key_hash(key.encode()), Principal(Role.admin, "API_KEYS bootstrap key"))
             for key in settings.api_key_list
         ]
         if settings.service_key:
             principal = Principal(Role.service, "SERVICE_API_KEY (interview API)")
-            self._configured.append((_digest(settings.service_key.encode()), principal))
+            self._configured.append((key_hash(settings.service_key.encode()), principal))
         self._locked = bool(self._configured)
 
     async def principal_for(self, key: bytes) -> Principal | None:
-        digest = _digest(key)
+        digest = key_hash(key)
         found = None
         for known, principal in self._configured:  # no early exit: the same time for every key
             if hmac.compare_digest(known, digest):
@@ -187,10 +186,6 @@ class KeyRing:
             ) from exc
 
 
-def _digest(key: bytes) -> bytes:
-    return hashlib.sha256(key).digest()
-
-
 def keyring(request: Request) -> KeyRing:
     ring: KeyRing = request.app.state.keys
     return ring
@@ -203,7 +198,8 @@ async def authenticate(
 ) -> Principal:
     """The caller, or 401. Cached for the request, so every rule on a route shares one look-up."""
     if key:
-        # Header bytes arrive decoded as Latin-1: encode without loss, never compare str.
+        # Compare bytes, never str: a header with non-ASCII bytes (decoded as Latin-1) is just
+        # a key that matches nothing.
         principal = await ring.principal_for(key.encode("utf-8", "surrogatepass"))
         if principal is None:
             raise Unauthorized(
