@@ -4,7 +4,7 @@ call: never sent to Twelve Labs or Interhuman, never scored."""
 import os
 from pathlib import Path
 
-from analysis.canonical import ProviderName, Speech
+from analysis.canonical import Speech
 from analysis.media import MediaProbe, SpeechAnalysis
 from analysis.providers.local import LocalMediaProvider, unusable_media
 from shared.db import Database
@@ -28,7 +28,7 @@ async def test_valid_webm_head_then_random_bytes_is_refused_before_any_provider(
     make_video(tmp_path / "real.webm", seconds=3.0, width=160, height=120)
     damaged = (tmp_path / "real.webm").read_bytes()[:8192] + os.urandom(512 * 1024)
     analysis_id = await _enqueue_file(db, settings.data_dir, damaged)
-    cloud = [Scripted(ProviderName.TWELVELABS, []), Scripted(ProviderName.INTERHUMAN, [])]
+    cloud = [Scripted("twelvelabs", []), Scripted("interhuman", [])]
     await make_worker(db, settings, [LocalMediaProvider(), *cloud]).run_until_idle()  # type: ignore[list-item]
 
     doc = await document(db, analysis_id)
@@ -50,8 +50,8 @@ async def test_a_complete_recording_still_reaches_the_providers(
     make_video(tmp_path / "real.webm", seconds=3.0, width=160, height=120)
     analysis_id = await _enqueue_file(db, settings.data_dir, (tmp_path / "real.webm").read_bytes())
     cloud = [
-        Scripted(ProviderName.TWELVELABS, [], skip="no key"),
-        Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
+        Scripted("twelvelabs", [], skip="no key"),
+        Scripted("interhuman", [], skip="no key"),
     ]
     await make_worker(db, settings, [LocalMediaProvider(), *cloud]).run_until_idle()  # type: ignore[list-item]
     doc = await document(db, analysis_id)
