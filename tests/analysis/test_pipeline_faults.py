@@ -204,6 +204,11 @@ class NoLocalCopy(LocalStorage):
         yield self.path(key)  # pragma: no cover
 
 
+class NoStorage(NoLocalCopy):
+    async def write_bytes(self, key: str, data: bytes) -> None:
+        raise OSError("storage unreachable")
+
+
 def exhausted_total() -> float:
     return PROCESS_REGISTRY.get_sample_value("analysis_jobs_attempts_exhausted_total") or 0.0
 
@@ -229,6 +234,21 @@ async def test_a_job_failing_outside_its_steps_fails_after_the_claims_allowed(db
     assert "3 times" in doc["providers"]["local"]["error"]["message"]
     assert exhausted_total() == counted + 1
     assert (settings.data_dir / f"results/analysis_{analysis_id}.json").exists()
+
+
+async def test_a_job_is_given_up_on_even_when_its_result_file_cannot_be_written(db, settings):
+    analysis_id = await enqueue(db, settings.data_dir)
+    worker = make_worker(db, settings, cloud(), max_claims=1)
+    worker.storage = NoStorage(settings.data_dir)
+    for _ in range(2):
+        await worker.run_until_idle()
+        async with db.session() as session:
+            await session.execute(update(Analysis).values(lease_expires_at=utcnow()))
+    await worker.run_until_idle()  # nothing left to claim
+
+    doc = await document(db, analysis_id)
+    assert doc["status"] == "failed"
+    assert doc["providers"]["local"]["error"]["code"] == "job_attempts_exhausted"
 
 
 # defect 7: the outbox has its own loop, backs off, gives up, re-delivers after a crash
@@ -427,3 +447,29 @@ async def test_the_erasure_touches_no_file_before_its_rows_are_committed(db, set
     async with db.session() as session:
         items = (await session.scalars(select(OutboxItem))).all()
     assert {(i.kind, i.status) for i in items} >= {("file_deletion", "done")}
+
+
+async def test_a_busy_database_at_a_checkpoint_does_not_fail_the_step(db, settings, monkeypatch):
+    real_update = AnalysisRepository.update_step
+    busy = 2
+
+    async def busy_twice(
+        self: AnalysisRepository, analysis_id: str, provider: str, **values: Any
+    ) -> bool:
+        nonlocal busy
+        if "state" in values and "status" not in values and busy:  # a checkpoint
+            busy -= 1
+            raise OperationalError("UPDATE analysis_provider_steps", {}, Exception("locked"))
+        return await real_update(self, analysis_id, provider, **values)
+
+    monkeypatch.setattr(AnalysisRepository, "update_step", busy_twice)
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
+    analysis_id = await enqueue(db, settings.data_dir)
+
+    await make_worker(db, settings, cloud(tl=twelvelabs)).run_until_idle()
+
+    doc = await document(db, analysis_id)
+    assert busy == 0
+    assert doc["status"] == "succeeded"
+    assert doc["providers"]["twelvelabs"]["remote_ids"]["asset_id"] == "asset-rec-1"
+    assert twelvelabs.uploads == 1
