@@ -200,7 +200,7 @@ def test_the_keys_command_prints_a_key_once_stores_only_its_hash_and_revokes(
     assert created.value.code == 0
     out = capsys.readouterr().out
     (key,) = re.findall(r"^(ibk_\S+)$", out, re.MULTILINE)
-    key_id = re.findall(r"Created key (\w+)", out)[0]
+    key_id = re.findall(r"Created key ([\w-]+)", out)[0]
     if not settings.database_url:  # the SQLite file never holds the key in clear
         assert key.encode() not in (settings.data_dir / "keys.db").read_bytes()
     with pytest.raises(SystemExit):
