@@ -11,6 +11,7 @@ both services accept.
 import argparse
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -98,6 +99,10 @@ def serve(host: str, ports: dict[str, int]) -> int:
             return 2
     # The interview API finds the question API on its port unless QUESTION_API_URL says otherwise.
     env = {**os.environ, **{name: str(port) for name, port in ports.items()}}
+    if get_settings().service_api_key is None:
+        # Both services run here: they share a credential of this run's own for the interview
+        # API's calls to the question API, so staff keys created later need no extra setting.
+        env["SERVICE_API_KEY"] = secrets.token_urlsafe(32)
     procs: list[tuple[Service, subprocess.Popen[bytes]]] = []
     for service, port in chosen:
         cmd = [sys.executable, "-m", "uvicorn", service.app, "--host", host]
