@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.consent import CONSENT
 from tests.videos import make_video
 
 CHUNK = 1024 * 1024
@@ -76,7 +77,7 @@ def stream(path: Path) -> Iterator[bytes]:
 
 
 def upload(client: httpx.Client, base: str, path: Path) -> float:
-    interview = client.post(f"{base}/start-interview").json()["interview_id"]
+    interview = client.post(f"{base}/start-interview", json=CONSENT).json()["interview_id"]
     boundary = "benchmarkboundary"
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.webm"\r\n'

@@ -18,6 +18,8 @@ from analysis.worker import AnalysisWorker
 from interview_api.analyses.hooks import PipelineHooks
 from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.audit.routes import router as audit_router
+from interview_api.consent.routes import router as notices_router
 from interview_api.interviews.routes import router as interviews_router
 from interview_api.invitations.dependencies import refuse_candidate_token
 from interview_api.invitations.routes import candidate_router
@@ -100,8 +102,16 @@ def build_app(
         title="Interview API",
         description="Interview sessions with a snapshot of approved questions, and streamed, "
         "durable recording uploads.",
-        routers=[_staff(interviews_router, recordings_router, analyses_router, invitations_router)],
-        public_routers=[candidate_router, uploads_router, page_router],
+        routers=[
+            _staff(
+                interviews_router,
+                recordings_router,
+                analyses_router,
+                invitations_router,
+                audit_router,
+            )
+        ],
+        public_routers=[candidate_router, uploads_router, page_router, notices_router],
         settings=settings,
         extra_lifespan=lifespan,
     )

@@ -45,6 +45,7 @@ _UPLOAD_FORM: dict[str, Any] = {
     openapi_extra=_UPLOAD_FORM,
     responses={
         200: {"model": RecordingOut, "description": "The same bytes were already stored."},
+        403: {"description": "`consent_required`, `consent_refused`"},
         404: {"description": "`interview_not_found`"},
         413: {"description": "`upload_too_large`"},
         415: {"description": "`unsupported_media`, `multipart_required`"},
@@ -65,7 +66,13 @@ async def upload_recording(
     202 for a new recording; 200 with the existing one when the same bytes were already
     uploaded for the same question, so a retried upload is safe.
     """
-    service = RecordingService(session, storage, hooks, max_upload_bytes=settings.max_upload_bytes)
+    service = RecordingService(
+        session,
+        storage,
+        hooks,
+        max_upload_bytes=settings.max_upload_bytes,
+        consent_required=settings.consent_required,
+    )
     stored = await service.upload(interview, request)
     if stored.created:
         return RecordingOut.of(stored.recording, None)  # its analysis was just queued

@@ -15,6 +15,7 @@ from interview_api.main import build_app
 from shared.db import Database, utcnow
 from shared.settings import Settings
 from shared.storage import LocalStorage
+from tests.consent import CONSENT
 from tests.interview_api.conftest import serve
 
 
@@ -50,7 +51,7 @@ async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
     storage = FlakyFolderDeletes(data_dir, settings)
     monkeypatch.setattr(main, "storage_from_settings", lambda _: storage)
     async with serve(build_app(settings)) as client:
-        interview_id = (await client.post("/start-interview")).json()["interview_id"]
+        interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
         uploaded = await client.post(
             f"/interviews/{interview_id}/recordings",
             files={"file": ("a.webm", webm, "video/webm")},
@@ -90,7 +91,7 @@ async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
 async def test_an_erasure_with_every_file_deleted_answers_204(
     client: httpx.AsyncClient, data_dir: Path, webm: bytes
 ) -> None:
-    interview_id = (await client.post("/start-interview")).json()["interview_id"]
+    interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
     await client.post(
         f"/interviews/{interview_id}/recordings", files={"file": ("a.webm", webm, "video/webm")}
     )
