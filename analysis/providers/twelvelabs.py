@@ -685,7 +685,8 @@ class TwelveLabsProvider:
     # -- erasure ----------------------------------------------------------------------------
 
     async def delete_remote(self, state: State) -> None:
-        """Delete the asset (and one an interrupted upload may have left); 404 = already gone."""
+        """Delete the asset (and one an interrupted upload may have left); 404 = already gone.
+        `force=true`: an asset an indexed video still references is deleted too (else 409)."""
         asset_ids: list[str] = []
         if asset_id := state.get("asset_id"):
             asset_ids.append(str(asset_id))
@@ -698,7 +699,7 @@ class TwelveLabsProvider:
             self._require_key()
             await self._call(
                 "asset deletion",
-                partial(self._send, "DELETE", f"/assets/{asset_id}"),
+                partial(self._send, "DELETE", f"/assets/{asset_id}", params={"force": "true"}),
                 accept=(404,),
             )
             logger.info("twelvelabs asset %s deleted", asset_id)

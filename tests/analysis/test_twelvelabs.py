@@ -804,6 +804,18 @@ async def test_delete_remote_deletes_the_asset(
     assert fake.deleted == [asset_id]
 
 
+async def test_delete_remote_deletes_an_asset_an_indexed_video_still_references(
+    provider: TwelveLabsProvider, fake: FakeTwelveLabs
+) -> None:
+    asset_id = fake.add_asset()
+    fake.referenced.add(asset_id)  # without force=true the API answers 409
+
+    await provider.delete_remote({"asset_id": asset_id})
+
+    assert fake.deleted == [asset_id]
+    assert fake.assets == {}
+
+
 async def test_delete_remote_treats_404_as_already_deleted(
     provider: TwelveLabsProvider, fake: FakeTwelveLabs
 ) -> None:
