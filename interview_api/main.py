@@ -32,7 +32,7 @@ from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.routes import router as recordings_router
 from interview_api.recordings.service import sweep_orphan_files
 from shared.app import create_app
-from shared.metrics import register_queue_probe
+from shared.metrics import register_deletion_probe, register_queue_probe
 from shared.resumable import PartialFiles
 from shared.settings import Settings, get_settings
 from shared.storage import storage_from_settings
@@ -79,6 +79,12 @@ def build_app(
                 return await analysis_service.queue_state(session)
 
         register_queue_probe(app, queue_probe)
+
+        async def deletion_probe() -> datetime | None:
+            async with app.state.db.session() as session:
+                return await analysis_service.oldest_pending_deletion(session)
+
+        register_deletion_probe(app, deletion_probe)
         sweeper = asyncio.create_task(
             run_upload_sweeps(
                 app.state.db, storage, app.state.partial_files, settings.upload_sweep_seconds

@@ -44,6 +44,15 @@ class FlakyFolderDeletes(LocalStorage):
         await super().delete_prefix(prefix)
 
 
+def oldest_pending_age(metrics: httpx.Response) -> float:
+    [line] = [
+        line
+        for line in metrics.text.splitlines()
+        if line.startswith("erasure_oldest_pending_deletion_age_seconds ")
+    ]
+    return float(line.split()[1])
+
+
 async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
     settings: Settings, data_dir: Path, webm: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -71,6 +80,9 @@ async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
         )
         [pending] = [i for i in listed.json()["items"] if i["provider"] == "storage"]
         assert "read-only" in pending["last_error"]
+        assert oldest_pending_age(await client.get("/metrics")) > 0
+        receipt = (await client.get(f"/interviews/{interview_id}/erasure")).json()
+        assert (receipt["status"], receipt["pending"]) == ("erasing", 1)
 
         db = Database(settings.database_url_for("interview_api"))
         async with db.session() as session:  # time passes: the retry is due
@@ -85,6 +97,10 @@ async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
             await asyncio.sleep(0.02)
         assert not folder.exists()
         assert statuses[pending["id"]] == "done"
+        assert oldest_pending_age(await client.get("/metrics")) == 0
+        assert (await client.get(f"/interviews/{interview_id}/erasure")).json()["status"] == (
+            "erased"
+        )
     assert storage.row_committed_at_delete == [True, True]
 
 
