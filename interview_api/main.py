@@ -20,6 +20,7 @@ from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.audit.routes import router as audit_router
 from interview_api.consent.routes import router as notices_router
+from interview_api.interviews.retention import run_retention_sweeps
 from interview_api.interviews.routes import router as interviews_router
 from interview_api.invitations.dependencies import refuse_candidate_token
 from interview_api.invitations.routes import candidate_router
@@ -90,12 +91,27 @@ def build_app(
                 app.state.db, storage, app.state.partial_files, settings.upload_sweep_seconds
             )
         )
+        sweepers = [sweeper]
+        if settings.retention_days is not None:
+            sweepers.append(
+                asyncio.create_task(
+                    run_retention_sweeps(
+                        app.state.db,
+                        storage,
+                        app.state.analysis_hooks,
+                        settings.retention_days,
+                        settings.retention_sweep_seconds,
+                    )
+                )
+            )
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in sweepers:
+                task.cancel()
+            for task in sweepers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if worker is not None:
                 await worker.stop()
             if owned is not None:
