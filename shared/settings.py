@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     interhuman_key_secret: SecretStr | None = None
     interhuman_base_url: str = "https://api.interhuman.ai"
     interhuman_concurrency: int = 2
+    # `eu`: no provider is asked for emotion or affect inference (see analysis/policy.py)
+    analysis_policy: Literal["standard", "eu"] = "standard"
     analysis_webhook_url: str | None = None
     analysis_webhook_secret: SecretStr | None = None
     run_worker_in_api: bool = True

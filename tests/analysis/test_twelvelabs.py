@@ -176,6 +176,7 @@ async def test_a_recording_is_uploaded_once_polled_and_scored(
         "summary": GOOD_ANALYSIS["summary"],
         "model": "pegasus1.6",
         "input": "original",
+        "policy": "standard",
     }
     asset_id = checkpoints[-1]["asset_id"]
     assert result.remote_ids == {"asset_id": asset_id, "analyze_id": "analysis-0002"}
