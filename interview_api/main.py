@@ -101,6 +101,7 @@ def build_app(
                         app.state.analysis_hooks,
                         settings.retention_days,
                         settings.retention_sweep_seconds,
+                        settings.outbox_max_attempts,
                     )
                 )
             )

@@ -157,7 +157,12 @@ async def retention(dry_run: bool) -> int:
             print(f"{len(items)} interviews would be erased (RETENTION_DAYS={days})")
         else:
             erased = await erase_expired(
-                db, storage, PipelineHooks(storage), settings.retention_days, now
+                db,
+                storage,
+                PipelineHooks(storage),
+                settings.retention_days,
+                now,
+                max_attempts=settings.outbox_max_attempts,
             )
             print(f"{len(erased)} interviews erased (RETENTION_DAYS={settings.retention_days})")
     finally:

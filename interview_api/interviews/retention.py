@@ -51,7 +51,13 @@ async def expired(db: Database, days: int, now: datetime, limit: int = BATCH) ->
 
 
 async def erase_expired(
-    db: Database, storage: Storage, hooks: AnalysisHooks, days: int, now: datetime
+    db: Database,
+    storage: Storage,
+    hooks: AnalysisHooks,
+    days: int,
+    now: datetime,
+    *,
+    max_attempts: int | None = None,
 ) -> list[str]:
     """Erase every interview whose retention ran out, a batch per transaction; their files
     are deleted after each commit (what fails stays queued). Returns the erased ids."""
@@ -59,7 +65,9 @@ async def erase_expired(
     while batch := await expired(db, days, now):
         await _erase(db, hooks, [item.interview_id for item in batch])
         for item in batch:
-            await analysis_service.delete_erased_files(db, storage, item.interview_id)
+            await analysis_service.delete_erased_files(
+                db, storage, item.interview_id, max_attempts=max_attempts
+            )
         erased += [item.interview_id for item in batch]
         if len(batch) < BATCH:
             break
@@ -81,13 +89,18 @@ async def _erase(db: Database, hooks: AnalysisHooks, interview_ids: Sequence[str
 
 
 async def run_retention_sweeps(
-    db: Database, storage: Storage, hooks: AnalysisHooks, days: int, period_seconds: float
+    db: Database,
+    storage: Storage,
+    hooks: AnalysisHooks,
+    days: int,
+    period_seconds: float,
+    max_attempts: int | None = None,
 ) -> None:
     """`erase_expired` now and every `period_seconds`, until cancelled; a failed sweep is
     logged and tried again next time."""
     while True:
         try:
-            await erase_expired(db, storage, hooks, days, utcnow())
+            await erase_expired(db, storage, hooks, days, utcnow(), max_attempts=max_attempts)
         except Exception:
             logger.exception("retention sweep failed; trying again later")
         await anyio.sleep(period_seconds)

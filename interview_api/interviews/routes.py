@@ -102,6 +102,7 @@ async def delete_interview(
     db: DatabaseDep,
     hooks: AnalysisHooksDep,
     storage: StorageDep,
+    settings: SettingsDep,
     actor: StaffActor,
 ) -> Response:
     """Erase the interview: its rows and analyses at once, then every copy: its recordings' and
@@ -111,15 +112,19 @@ async def delete_interview(
     and its state, also once the interview is gone."""
     await erasure.erase_interview(session, interview, hooks, reason="request", by=actor.role)
     await audit.record(session, actor, "erased", interview_id=interview.id)
-    return await erased_response(session, db, storage, interview.id)
+    return await erased_response(
+        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    )
 
 
 async def erased_response(
-    session: AsyncSession, db: Database, storage: Storage, interview_id: str
+    session: AsyncSession, db: Database, storage: Storage, interview_id: str, *, max_attempts: int
 ) -> Response:
     """Commit the erasure, delete its stored files now, and say whether any is left."""
     await session.commit()  # the rows go first; no storage call runs inside the transaction
-    left = await analysis_service.delete_erased_files(db, storage, interview_id)
+    left = await analysis_service.delete_erased_files(
+        db, storage, interview_id, max_attempts=max_attempts
+    )
     if left:
         return JSONResponse(
             {
@@ -161,10 +166,13 @@ async def withdraw_consent(
     db: DatabaseDep,
     hooks: AnalysisHooksDep,
     storage: StorageDep,
+    settings: SettingsDep,
     actor: StaffActor,
 ) -> Response:
     """On the candidate's request: their consent is withdrawn, the interview's recordings and
     analyses are erased with every copy, and nothing is recorded for it again (403
     `consent_refused`). The interview row stays, without recordings."""
     await withdraw(session, interview, hooks, actor)
-    return await erased_response(session, db, storage, interview.id)
+    return await erased_response(
+        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    )

@@ -171,6 +171,7 @@ async def candidate_withdraw(
     db: DatabaseDep,
     hooks: AnalysisHooksDep,
     storage: StorageDep,
+    settings: SettingsDep,
 ) -> Response:
     """The candidate takes their consent back: their recordings and analyses are erased with
     every copy (here and at the providers) and nothing more is recorded. The link keeps
@@ -179,7 +180,9 @@ async def candidate_withdraw(
     if interview is None:
         raise token_invalid()
     await withdraw(session, interview, hooks, CANDIDATE)
-    return await erased_response(session, db, storage, interview.id)
+    return await erased_response(
+        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    )
 
 
 @candidate_router.delete(
@@ -197,6 +200,7 @@ async def candidate_delete(
     db: DatabaseDep,
     hooks: AnalysisHooksDep,
     storage: StorageDep,
+    settings: SettingsDep,
 ) -> Response:
     """Erase the whole interview: recordings, analyses, every copy at the providers, and the
     invitation (the link stops working: 401 afterwards). Only a receipt without personal data
@@ -208,4 +212,6 @@ async def candidate_delete(
         session, interview, hooks, reason="candidate_request", by=CANDIDATE.role
     )
     await audit.record(session, CANDIDATE, "erased", interview_id=interview.id)
-    return await erased_response(session, db, storage, interview.id)
+    return await erased_response(
+        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    )
