@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from interview_api.audit import service
+from shared.auth import require_roles
 from shared.db import SessionDep
 
 router = APIRouter(tags=["audit"])
@@ -29,7 +30,9 @@ class AuditPage(BaseModel):
     offset: int
 
 
-@router.get("/audit", summary="The audit trail, newest first")
+@router.get(
+    "/audit", summary="The audit trail, newest first", dependencies=[require_roles()]
+)  # admins only
 async def audit_log(
     session: SessionDep,
     action: Annotated[service.Action | None, Query()] = None,

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from interview_api.consent.service import find_notice
 from interview_api.invitations.schemas import Notice
 from shared.app import SettingsDep
+from shared.auth import open_access
 from shared.db import SessionDep
 
 router = APIRouter(tags=["consent"])
@@ -14,6 +15,7 @@ router = APIRouter(tags=["consent"])
     "/notices/{version}",
     summary="A notice version",
     responses={404: {"description": "`notice_not_found`"}},
+    dependencies=[open_access()],
 )
 async def get_notice(version: str, session: SessionDep, settings: SettingsDep) -> Notice:
     """The current notice (NOTICE_VERSION) or any earlier version a consent named, word for

@@ -10,6 +10,7 @@ from interview_api.interviews.dependencies import UploadInterview
 from interview_api.recordings.schemas import RecordingOut
 from interview_api.recordings.service import RecordingService
 from shared.app import SettingsDep
+from shared.auth import Role, require_roles
 from shared.db import SessionDep
 
 router = APIRouter(tags=["recordings"])
@@ -43,10 +44,12 @@ _UPLOAD_FORM: dict[str, Any] = {
     status_code=202,
     summary="Upload a recording",
     openapi_extra=_UPLOAD_FORM,
+    dependencies=[require_roles(Role.hr)],
     responses={
         200: {"model": RecordingOut, "description": "The same bytes were already stored."},
         403: {"description": "`consent_required`, `consent_refused`"},
         404: {"description": "`interview_not_found`"},
+        408: {"description": "`upload_idle_timeout`: the body stopped arriving"},
         413: {"description": "`upload_too_large`"},
         415: {"description": "`unsupported_media`, `multipart_required`"},
         422: {"description": "`file_missing`, `empty_file`, `unknown_question`, ..."},
@@ -72,6 +75,7 @@ async def upload_recording(
         hooks,
         max_upload_bytes=settings.max_upload_bytes,
         consent_required=settings.consent_required,
+        idle_timeout=settings.upload_idle_timeout_seconds,
     )
     stored = await service.upload(interview, request)
     if stored.created:

@@ -186,7 +186,7 @@ async def test_api_keys_are_required_when_configured(settings: Settings) -> None
     async with serve(app) as client:
         refused = await client.post("/start-interview", json=CONSENT)
         assert refused.status_code == 401
-        assert refused.json()["error"]["code"] == "invalid_api_key"
+        assert refused.json()["error"]["code"] == "api_key_missing"
         accepted = await client.post(
             "/start-interview", json=CONSENT, headers={"X-API-Key": "secret-1"}
         )
