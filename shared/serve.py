@@ -145,6 +145,47 @@ async def migrate() -> None:
         print(f"{service}: schema up to date", flush=True)
 
 
+async def retention(dry_run: bool) -> int:
+    """List (with `dry_run`) or erase the interviews whose RETENTION_DAYS ran out."""
+    # the interview API's code, imported only for this command
+    from interview_api.analyses.hooks import PipelineHooks
+    from interview_api.interviews.retention import erase_expired, expired
+    from shared.db import utcnow
+    from shared.storage import storage_from_settings
+
+    settings = get_settings()
+    if settings.retention_days is None:
+        print("RETENTION_DAYS is not set: interviews are kept until erased.", file=sys.stderr)
+        return 2
+    db = Database(settings.database_url_for("interview_api"))
+    storage = storage_from_settings(settings)
+    try:
+        now = utcnow()
+        if dry_run:
+            items = await expired(db, settings.retention_days, now, limit=1_000_000)
+            for item in items:
+                print(
+                    f"{item.interview_id}\tended {item.ended_at.isoformat()}\t"
+                    f"due {item.due_at.isoformat()}"
+                )
+            days = settings.retention_days
+            print(f"{len(items)} interviews would be erased (RETENTION_DAYS={days})")
+        else:
+            erased = await erase_expired(
+                db,
+                storage,
+                PipelineHooks(storage),
+                settings.retention_days,
+                now,
+                max_attempts=settings.outbox_max_attempts,
+            )
+            print(f"{len(erased)} interviews erased (RETENTION_DAYS={settings.retention_days})")
+    finally:
+        await storage.aclose()
+        await db.dispose()
+    return 0
+
+
 async def _open_mode(settings: Settings) -> bool:
     async with _key_store(settings) as store:
         return await KeyRing(settings, store).open_mode()
@@ -230,6 +271,8 @@ def main(argv: list[str] | None = None) -> None:
             f"now {defaults[service.port_setting]})",
         )
     sub.add_parser("migrate", help="apply database migrations for every service")
+    keep = sub.add_parser("retention", help="erase interviews RETENTION_DAYS after they ended")
+    keep.add_argument("--dry-run", action="store_true", help="only list what would be erased")
     keys_parser = sub.add_parser("keys", help="create, list and revoke staff API keys")
     keys_sub = keys_parser.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key (printed once)")
@@ -244,6 +287,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(
             serve(args.host, {s.port_setting: getattr(args, s.port_setting) for s in SERVICES})
         )
+    if args.command == "retention":
+        sys.exit(asyncio.run(retention(args.dry_run)))
     if args.command == "keys":
         sys.exit(asyncio.run(keys(args)))
     asyncio.run(migrate())
