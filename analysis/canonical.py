@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
+from analysis.policy import PolicyReport
+
 SCHEMA_VERSION = "1.0"
 
 
@@ -94,6 +96,7 @@ class Assessment(_Section):
     summary: str | None = None
     model: str
     input: Literal["original", "proxy"] = "original"
+    policy: Literal["standard", "eu"] | None = None  # ANALYSIS_POLICY it was asked under
 
 
 Probability = Literal["low", "medium", "high"]
@@ -188,6 +191,7 @@ class AnalysisDocument(_Section):
     behavior: Behavior | None
     speech: Speech | None
     providers: dict[str, ProviderReport]
+    policy: PolicyReport | None = None  # ANALYSIS_POLICY, and what it withheld and why
 
     @classmethod
     def section_names(cls) -> list[str]:
@@ -197,6 +201,7 @@ class AnalysisDocument(_Section):
 
 _ENVELOPE = frozenset(
     {
+        "policy",
         "schema_version",
         "analysis_id",
         "interview_id",

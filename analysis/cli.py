@@ -1,6 +1,7 @@
 """`interview-analysis`: analyse a local video file, or run the analysis worker on its own.
 
 interview-analysis analyze answer.webm --question "Tell me about a hard bug you fixed."
+    (the copies uploaded to providers are deleted afterwards; --keep-remote leaves them)
 interview-analysis worker
 """
 
@@ -10,12 +11,14 @@ import hashlib
 import json
 import signal
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from analysis.merge import StoredAnalysis, StoredStep, merge
-from analysis.providers.base import VideoInput
-from analysis.registry import build_providers
+from analysis.providers.base import AnalysisProvider, ProviderFailure, VideoInput
+from analysis.registry import build_providers, keeps_copies, remote_ids_of
 from analysis.runner import MemoryStepStore, run_providers
 from analysis.service import sweep_orphan_results
 from analysis.worker import AnalysisWorker
@@ -35,8 +38,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-async def analyze_file(path: Path, question: str | None, settings: Settings) -> dict[str, object]:
-    """Run every configured provider on `path` and return the merged document (as JSON data)."""
+async def analyze_file(
+    path: Path,
+    question: str | None,
+    settings: Settings,
+    *,
+    keep_remote: bool = False,
+    providers: Sequence[AnalysisProvider] | None = None,
+    report: TextIO = sys.stderr,
+) -> dict[str, object]:
+    """Run every configured provider on `path` and return the merged document (as JSON data).
+    What a provider keeps (a Twelve Labs asset) is deleted afterwards unless `keep_remote`;
+    `report` says what was deleted and what was left at the providers."""
     created_at = datetime.now(UTC)
     analysis_id = new_id()
     stat = await asyncio.to_thread(path.stat)
@@ -49,13 +62,16 @@ async def analyze_file(path: Path, question: str | None, settings: Settings) -> 
         recording_id=path.name,
         question_text=question,
     )
-    providers = build_providers(settings)
+    providers = list(providers if providers is not None else build_providers(settings))
     store = MemoryStepStore()
     try:
         await run_providers(video, providers, store)
     finally:
-        for provider in providers:
-            await provider.aclose()
+        try:
+            await clean_up_remote(providers, store, keep=keep_remote, report=report)
+        finally:
+            for provider in providers:
+                await provider.aclose()
     steps = [
         StoredStep(
             provider=name,
@@ -80,6 +96,28 @@ async def analyze_file(path: Path, question: str | None, settings: Settings) -> 
         started=True,
     )
     return merge(stored, steps).model_dump(mode="json")
+
+
+async def clean_up_remote(
+    providers: Sequence[AnalysisProvider], store: MemoryStepStore, *, keep: bool, report: TextIO
+) -> None:
+    """Delete what each provider kept of the file, or say what was left and where."""
+    for provider in providers:
+        name = provider.spec.name
+        snapshot = store.snapshots.get(name)
+        if snapshot is None or not snapshot.state or not keeps_copies(name):
+            continue
+        held = remote_ids_of(name, snapshot.state) or dict(snapshot.state)
+        described = ", ".join(f"{key} {value}" for key, value in held.items())
+        if keep:
+            report.write(f"left at {name} (--keep-remote): {described}\n")
+            continue
+        try:
+            await provider.delete_remote(snapshot.state)
+        except ProviderFailure as exc:
+            report.write(f"left at {name}, deletion failed ({exc.code}): {described}\n")
+        else:
+            report.write(f"deleted at {name}: {described}\n")
 
 
 async def run_worker(settings: Settings) -> None:
@@ -118,6 +156,11 @@ def main(argv: list[str] | None = None) -> None:
     analyze = sub.add_parser("analyze", help="analyse a local video file and print the JSON")
     analyze.add_argument("file", type=Path)
     analyze.add_argument("--question", help="the interview question the video answers")
+    analyze.add_argument(
+        "--keep-remote",
+        action="store_true",
+        help="leave the uploaded copies at the providers (they are deleted by default)",
+    )
     sub.add_parser("worker", help="run the analysis worker (SIGTERM stops it gracefully)")
     args = parser.parse_args(argv)
     settings = get_settings()
@@ -125,7 +168,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "analyze":
         if not args.file.is_file():
             parser.error(f"no such file: {args.file}")
-        document = asyncio.run(analyze_file(args.file, args.question, settings))
+        document = asyncio.run(
+            analyze_file(args.file, args.question, settings, keep_remote=args.keep_remote)
+        )
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
         sys.exit(0 if document["status"] in ("succeeded", "partial") else 1)

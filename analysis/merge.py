@@ -13,11 +13,14 @@ from analysis.canonical import (
     STORED,
     AnalysisDocument,
     AnalysisStatus,
+    Assessment,
     ProviderError,
     ProviderReport,
     ProviderStatus,
     QuestionRef,
 )
+from analysis.policy import INTERHUMAN_OFF, PolicyName
+from analysis.policy import report as policy_report
 from analysis.registry import SPECS
 
 FINAL = frozenset({ProviderStatus.SUCCEEDED, ProviderStatus.FAILED, ProviderStatus.SKIPPED})
@@ -70,6 +73,7 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
         # every step is done, but the job is still being finished (result file, webhook): a
         # final status is only shown once the analysis itself has completed
         status = AnalysisStatus.RUNNING
+    sections = _sections(by_provider)
     has_question = analysis.question_id is not None or analysis.question_text is not None
     return AnalysisDocument(
         analysis_id=analysis.analysis_id,
@@ -82,8 +86,19 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
         created_at=analysis.created_at,
         completed_at=None if status in _UNFINISHED else analysis.completed_at,
         providers={name: _report(step) for name, step in sorted(by_provider.items())},
-        **_sections(by_provider),
+        policy=policy_report(_policy_of(by_provider, sections)),
+        **sections,
     )
+
+
+def _policy_of(by_provider: Mapping[str, StoredStep], sections: Mapping[str, Any]) -> PolicyName:
+    """The policy the providers were asked under, as their stored steps say it."""
+    assessment = sections.get("assessment")
+    if isinstance(assessment, Assessment) and assessment.policy is not None:
+        return assessment.policy
+    if any(step.error_message == INTERHUMAN_OFF for step in by_provider.values()):
+        return "eu"
+    return "standard"
 
 
 def _sections(by_provider: Mapping[str, StoredStep]) -> dict[str, Any]:

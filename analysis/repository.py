@@ -188,6 +188,13 @@ class AnalysisRepository:
 
     # the outbox
 
+    async def oldest_pending_outbox(self, kinds: Sequence[str]) -> datetime | None:
+        return await self.session.scalar(
+            select(func.min(OutboxItem.created_at)).where(
+                OutboxItem.kind.in_(kinds), OutboxItem.status == OutboxStatus.PENDING.value
+            )
+        )
+
     async def add_outbox(self, item: OutboxItem) -> OutboxItem:
         item.id = item.id or new_id()
         self.session.add(item)

@@ -182,6 +182,13 @@ async def queue_state(session: AsyncSession) -> tuple[dict[str, int], datetime |
     return await repo.count_by_status(), await repo.oldest_queued_at()
 
 
+async def oldest_pending_deletion(session: AsyncSession) -> datetime | None:
+    """When the oldest erasure deletion not yet done was queued (for /metrics)."""
+    return await AnalysisRepository(session).oldest_pending_outbox(
+        [OutboxKind.REMOTE_DELETION.value, OutboxKind.FILE_DELETION.value]
+    )
+
+
 Page = dict[str, Any]
 
 

@@ -29,6 +29,7 @@ import httpx
 from shared.settings import Settings
 from tests.analysis.fakes.interhuman import FakeInterhuman
 from tests.analysis.fakes.twelvelabs import FakeTwelveLabs
+from tests.consent import CONSENT
 from tests.multiprocess.processes import free_port
 from tests.multiprocess.standins import serve_standin
 from tests.videos import make_video
@@ -110,7 +111,7 @@ class TimedInterhuman:
 
 async def one_analysis(client: httpx.AsyncClient, recording: Path) -> tuple[float, float]:
     """Seconds from the upload's answer to a final status, and until the job left the queue."""
-    interview = (await client.post("/start-interview")).json()["interview_id"]
+    interview = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
     with recording.open("rb") as handle:
         answer = await client.post(
             f"/interviews/{interview}/recordings", files={"file": ("a.webm", handle, "video/webm")}

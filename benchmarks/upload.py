@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from tests.consent import CONSENT
 from tests.videos import make_video
 
 CHUNK = 1024 * 1024
@@ -79,7 +80,7 @@ def stream(path: Path) -> Iterator[bytes]:
 
 
 def upload(client: httpx.Client, base: str, path: Path) -> float:
-    interview = client.post(f"{base}/start-interview").json()["interview_id"]
+    interview = client.post(f"{base}/start-interview", json=CONSENT).json()["interview_id"]
     boundary = "benchmarkboundary"
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.webm"\r\n'

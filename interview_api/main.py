@@ -18,6 +18,9 @@ from analysis.worker import AnalysisWorker
 from interview_api.analyses.hooks import PipelineHooks
 from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.audit.routes import router as audit_router
+from interview_api.consent.routes import router as notices_router
+from interview_api.interviews.retention import run_retention_sweeps
 from interview_api.interviews.routes import router as interviews_router
 from interview_api.invitations.dependencies import refuse_candidate_token
 from interview_api.invitations.routes import candidate_router
@@ -30,7 +33,7 @@ from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.routes import router as recordings_router
 from interview_api.recordings.service import sweep_orphan_files, sweep_periodically
 from shared.app import create_app
-from shared.metrics import register_queue_probe
+from shared.metrics import register_deletion_probe, register_queue_probe
 from shared.resumable import PartialFiles
 from shared.settings import Settings, get_settings
 from shared.storage import storage_from_settings
@@ -77,6 +80,12 @@ def build_app(
                 return await analysis_service.queue_state(session)
 
         register_queue_probe(app, queue_probe)
+
+        async def deletion_probe() -> datetime | None:
+            async with app.state.db.session() as session:
+                return await analysis_service.oldest_pending_deletion(session)
+
+        register_deletion_probe(app, deletion_probe)
         sweepers = [
             asyncio.create_task(
                 sweep_periodically(
@@ -92,6 +101,19 @@ def build_app(
                 )
             ),
         ]
+        if settings.retention_days is not None:
+            sweepers.append(
+                asyncio.create_task(
+                    run_retention_sweeps(
+                        app.state.db,
+                        storage,
+                        app.state.analysis_hooks,
+                        settings.retention_days,
+                        settings.retention_sweep_seconds,
+                        settings.outbox_max_attempts,
+                    )
+                )
+            )
         try:
             yield
         finally:
@@ -111,8 +133,16 @@ def build_app(
         title="Interview API",
         description="Interview sessions with a snapshot of approved questions, and streamed, "
         "durable recording uploads.",
-        routers=[_staff(interviews_router, recordings_router, analyses_router, invitations_router)],
-        public_routers=[candidate_router, uploads_router, page_router],
+        routers=[
+            _staff(
+                interviews_router,
+                recordings_router,
+                analyses_router,
+                invitations_router,
+                audit_router,
+            )
+        ],
+        public_routers=[candidate_router, uploads_router, page_router, notices_router],
         settings=settings,
         extra_lifespan=lifespan,
     )

@@ -151,7 +151,8 @@ class KeyRing:
         if settings.service_key:
             principal = Principal(Role.service, "SERVICE_API_KEY (interview API)")
             self._configured.append((key_hash(settings.service_key.encode()), principal))
-        self._locked = bool(self._configured)
+        # The service credential is not a staff key: alone, it leaves open mode as it is.
+        self._locked = bool(settings.api_key_list)
 
     async def principal_for(self, key: bytes) -> Principal | None:
         digest = key_hash(key)

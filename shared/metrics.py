@@ -10,6 +10,9 @@ Per service (one registry per app, so two apps in one process never share a seri
 - `analysis_queue_oldest_age_seconds` (gauge): age of the oldest queued job; 0 when none waits.
 - `analysis_queue_probe_up` (gauge): 1 when this scrape could read the queue, 0 when it could
   not (the two queue gauges are then left out rather than shown stale).
+- `erasure_oldest_pending_deletion_age_seconds` (gauge): age of the oldest deletion an erasure
+  queued (a stored file or a provider-side copy) that is not done yet; 0 when none is pending.
+  Read at scrape time from the probe the interview API registers with `register_deletion_probe`.
 - `service_info{service}` (gauge, always 1): which service answered.
 
 Per process (module-level registry; a worker process has no app, so these cannot live in one):
@@ -75,6 +78,7 @@ PROVIDER_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.
 QueueSnapshot = tuple[Mapping[str, int], datetime | None]
 """Jobs by status, and when the oldest queued job was created (None when none is queued)."""
 QueueProbe = Callable[[], Awaitable[QueueSnapshot]]
+DeletionProbe = Callable[[], Awaitable[datetime | None]]
 
 # `*_created` series double the output and no dashboard of ours reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -197,6 +201,30 @@ class ServiceMetrics:
             registry=None,
         )
         self._queue = _QueueState()
+        self.deletion_oldest_age = Gauge(
+            "erasure_oldest_pending_deletion_age_seconds",
+            "Age of the oldest pending erasure deletion (file or provider copy); 0 when none.",
+            registry=None,
+        )
+        self._deletion_probe: DeletionProbe | None = None
+
+    def set_deletion_probe(self, probe: DeletionProbe) -> None:
+        if self._deletion_probe is None:
+            self.registry.register(self.deletion_oldest_age)
+        self._deletion_probe = probe
+
+    async def refresh_deletions(self) -> None:
+        """Read the oldest pending deletion through its probe (a failed read is logged and
+        leaves the last value)."""
+        if self._deletion_probe is None:
+            return
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
+                oldest = await self._deletion_probe()
+        except Exception:
+            logger.warning("pending deletions could not be read for /metrics", exc_info=True)
+            return
+        self.deletion_oldest_age.set(_age_seconds(oldest))
 
     def set_queue_probe(self, probe: QueueProbe) -> None:
         if self._queue.probe is None:
@@ -302,6 +330,7 @@ def install_metrics(app: FastAPI, service: str) -> ServiceMetrics:
     async def metrics_endpoint(request: Request) -> Response:
         check_metrics_token(request)
         await metrics.refresh_queue()
+        await metrics.refresh_deletions()
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     app.add_api_route(
@@ -339,3 +368,9 @@ def register_queue_probe(app: FastAPI, probe: QueueProbe) -> None:
     """
     metrics: ServiceMetrics = app.state.metrics
     metrics.set_queue_probe(probe)
+
+
+def register_deletion_probe(app: FastAPI, probe: DeletionProbe) -> None:
+    """Have `/metrics` report the oldest pending erasure deletion, read by `probe`."""
+    metrics: ServiceMetrics = app.state.metrics
+    metrics.set_deletion_probe(probe)

@@ -11,6 +11,7 @@ both services accept.
 import argparse
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -98,6 +99,10 @@ def serve(host: str, ports: dict[str, int]) -> int:
             return 2
     # The interview API finds the question API on its port unless QUESTION_API_URL says otherwise.
     env = {**os.environ, **{name: str(port) for name, port in ports.items()}}
+    if get_settings().service_api_key is None:
+        # Both services run here: they share a credential of this run's own for the interview
+        # API's calls to the question API, so staff keys created later need no extra setting.
+        env["SERVICE_API_KEY"] = secrets.token_urlsafe(32)
     procs: list[tuple[Service, subprocess.Popen[bytes]]] = []
     for service, port in chosen:
         cmd = [sys.executable, "-m", "uvicorn", service.app, "--host", host]
@@ -138,6 +143,47 @@ async def migrate() -> None:
         finally:
             await db.dispose()
         print(f"{service}: schema up to date", flush=True)
+
+
+async def retention(dry_run: bool) -> int:
+    """List (with `dry_run`) or erase the interviews whose RETENTION_DAYS ran out."""
+    # the interview API's code, imported only for this command
+    from interview_api.analyses.hooks import PipelineHooks
+    from interview_api.interviews.retention import erase_expired, expired
+    from shared.db import utcnow
+    from shared.storage import storage_from_settings
+
+    settings = get_settings()
+    if settings.retention_days is None:
+        print("RETENTION_DAYS is not set: interviews are kept until erased.", file=sys.stderr)
+        return 2
+    db = Database(settings.database_url_for("interview_api"))
+    storage = storage_from_settings(settings)
+    try:
+        now = utcnow()
+        if dry_run:
+            items = await expired(db, settings.retention_days, now, limit=1_000_000)
+            for item in items:
+                print(
+                    f"{item.interview_id}\tended {item.ended_at.isoformat()}\t"
+                    f"due {item.due_at.isoformat()}"
+                )
+            days = settings.retention_days
+            print(f"{len(items)} interviews would be erased (RETENTION_DAYS={days})")
+        else:
+            erased = await erase_expired(
+                db,
+                storage,
+                PipelineHooks(storage),
+                settings.retention_days,
+                now,
+                max_attempts=settings.outbox_max_attempts,
+            )
+            print(f"{len(erased)} interviews erased (RETENTION_DAYS={settings.retention_days})")
+    finally:
+        await storage.aclose()
+        await db.dispose()
+    return 0
 
 
 async def _open_mode(settings: Settings) -> bool:
@@ -225,6 +271,8 @@ def main(argv: list[str] | None = None) -> None:
             f"now {defaults[service.port_setting]})",
         )
     sub.add_parser("migrate", help="apply database migrations for every service")
+    keep = sub.add_parser("retention", help="erase interviews RETENTION_DAYS after they ended")
+    keep.add_argument("--dry-run", action="store_true", help="only list what would be erased")
     keys_parser = sub.add_parser("keys", help="create, list and revoke staff API keys")
     keys_sub = keys_parser.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key (printed once)")
@@ -239,6 +287,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(
             serve(args.host, {s.port_setting: getattr(args, s.port_setting) for s in SERVICES})
         )
+    if args.command == "retention":
+        sys.exit(asyncio.run(retention(args.dry_run)))
     if args.command == "keys":
         sys.exit(asyncio.run(keys(args)))
     asyncio.run(migrate())

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     invitation_days: int = Field(default=7, ge=1, le=90)  # default validity of an invitation
     notice_version: str = Field(default="2026-01", min_length=1, max_length=64)
     notice_text: str = Field(default=DEFAULT_NOTICE, min_length=1)
+    # No recording is stored or analysed without a given consent for a notice version.
+    consent_required: bool = True
+    # Interviews are erased this many days after they ended (unset: kept until erased).
+    retention_days: int | None = Field(default=None, ge=1, le=3650)
+    retention_sweep_seconds: float = Field(default=3600, gt=0)  # how often the worker checks
     upload_expiry_seconds: float = Field(default=24 * 3600, gt=0)  # an unfinished upload's life
     upload_sweep_seconds: float = Field(default=600, gt=0)  # how often expired ones are removed
 
@@ -86,6 +91,8 @@ class Settings(BaseSettings):
     interhuman_key_secret: SecretStr | None = None
     interhuman_base_url: str = "https://api.interhuman.ai"
     interhuman_concurrency: int = 2
+    # `eu`: no provider is asked for emotion or affect inference (see analysis/policy.py)
+    analysis_policy: Literal["standard", "eu"] = "standard"
     analysis_webhook_url: str | None = None
     analysis_webhook_secret: SecretStr | None = None
     run_worker_in_api: bool = True

@@ -20,6 +20,7 @@ from shared.db import Database
 from shared.http import RetryPolicy
 from shared.settings import Settings
 from shared.storage import LocalStorage
+from tests.consent import CONSENT
 from tests.interview_api.conftest import multipart, stored_files
 
 KEY = "admin-key-1"
@@ -140,7 +141,7 @@ async def test_5_a_stalled_upload_is_closed_after_the_idle_timeout_leaving_nothi
         await never.wait()  # the client stops sending; the server must not wait for it
 
     async for client in _client(app):
-        started = await client.post("/start-interview", headers=ADMIN)
+        started = await client.post("/start-interview", json=CONSENT, headers=ADMIN)
         interview_id = started.json()["interview_id"]
         response = await client.post(
             f"/interviews/{interview_id}/recordings",

@@ -24,6 +24,7 @@ from shared.logging import JsonFormatter
 from shared.settings import Settings
 from tests.analysis.fakes import interhuman as ih
 from tests.analysis.fakes import twelvelabs as tl
+from tests.consent import CONSENT
 from tests.interview_api.conftest import serve
 from tests.question_api.conftest import OpenAIStandIn, questions_answer
 from tests.question_api.test_openai_generation import GOOD_QUESTIONS, JOB
@@ -104,7 +105,7 @@ async def test_a_run_with_every_key_set_logs_ids_and_no_secret(
         assert generated.status_code == 201, generated.text
         refused = await ui.post("/start-interview", headers={"X-API-Key": "wrong"})
         assert refused.status_code == 401
-        interview = (await ui.post("/start-interview", headers=headers)).json()
+        interview = (await ui.post("/start-interview", json=CONSENT, headers=headers)).json()
         uploaded = await ui.post(
             f"/interviews/{interview['interview_id']}/recordings",
             files={"file": ("a.webm", video, "video/webm")},

@@ -102,3 +102,49 @@ def test_the_readme_walkthrough_runs_as_written(running_system: dict[str, str]) 
     ]
     # The approved questions were served one per line, the edit among them.
     assert "How would you find N+1 queries in a Django view?\n" in done.stdout
+
+
+def test_staff_keys_created_while_the_system_runs_work_across_both_services(
+    running_system: dict[str, str],
+) -> None:
+    """`make run`, then `keys create`: the interview API still reaches the question API (with
+    the run's own service credential), and the hr key invites a candidate to an approved set."""
+    env = {k: v for k, v in running_system.items() if k != "WORK"}
+    created = subprocess.run(
+        [str(SERVE), "keys", "create", "--role", "hr", "--name", "Ana"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    key = created.stdout.strip().splitlines()[-1]
+    question_api = f"http://127.0.0.1:{env['QUESTION_API_PORT']}"
+    interview_api = f"http://127.0.0.1:{env['INTERVIEW_API_PORT']}"
+    headers = {"X-API-Key": key}
+    description = "Python developer with Django and PostgreSQL, building REST APIs for payments."
+
+    assert httpx.get(f"{interview_api}/interviews", timeout=10).status_code == 401
+    generated = httpx.post(
+        f"{question_api}/generate",
+        json={"job_description": description},
+        headers=headers,
+        timeout=60,
+    )
+    assert generated.status_code == 201, generated.text
+    set_id = generated.json()["question_set_id"]
+    approved = httpx.post(
+        f"{question_api}/question-sets/{set_id}/approve",
+        json={"reviewer": "ana"},
+        headers=headers,
+        timeout=10,
+    )
+    assert approved.status_code == 200, approved.text
+    invited = httpx.post(
+        f"{interview_api}/invitations",
+        json={"question_set_id": set_id, "candidate": {"name": "Ada"}},
+        headers=headers,
+        timeout=30,
+    )
+    assert invited.status_code == 201, invited.text
+    assert invited.json()["question_count"] == 5

@@ -23,7 +23,7 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -33,6 +33,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from analysis.canonical import SCORE_FIELDS, Assessment
+from analysis.policy import PolicyName, asked_scores
 from analysis.providers.base import (
     Checkpoint,
     MediaLimits,
@@ -127,23 +128,28 @@ RUBRIC: dict[str, tuple[str, str, str]] = {
 # -- the request: prompt and response schema ------------------------------------------------
 
 
-def assessment_schema() -> dict[str, Any]:
-    """The `response_format` JSON schema, within what Pegasus accepts.
+def assessment_schema(scores: Sequence[str] = SCORE_FIELDS) -> dict[str, Any]:
+    """The `response_format` JSON schema, within what Pegasus accepts, for these `scores`.
 
     Integer `minimum`/`maximum` and `anyOf` work; `additionalProperties`, `minLength`,
     `maxLength`, `maxItems` and `uniqueItems` are rejected with 422, so none appear here.
     """
     properties: dict[str, Any] = {
         name: {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 10}, {"type": "null"}]}
-        for name in SCORE_FIELDS
+        for name in scores
     }
     properties["key_points"] = {"type": "array", "items": {"type": "string"}}
     properties["summary"] = {"type": "string"}
     return {"type": "object", "properties": properties, "required": list(properties)}
 
 
-def build_prompt(question_text: str | None) -> str:
-    """The analysis prompt: role, objective, the question, an anchored rubric, the output."""
+_NEEDS_FACE = ("eye_contact", "body_language")
+_NEEDS_SPEECH = ("confidence", "clarity", "speech_rate", "voice_tone", "relevance_to_question")
+
+
+def build_prompt(question_text: str | None, scores: Sequence[str] = SCORE_FIELDS) -> str:
+    """The analysis prompt: role, objective, the question, an anchored rubric for `scores`,
+    the output. A score not in `scores` is not mentioned at all (ANALYSIS_POLICY=eu)."""
     question = (question_text or "").strip()
     if question:
         if len(question) > MAX_QUESTION_CHARS:
@@ -158,13 +164,32 @@ def build_prompt(question_text: str | None) -> str:
             "relevance_to_question to null."
         )
     rubric = "\n".join(
-        f"- {name}: 2 = {low}; 5 = {mid}; 9 = {high}." for name, (low, mid, high) in RUBRIC.items()
+        f"- {name}: 2 = {low}; 5 = {mid}; 9 = {high}."
+        for name, (low, mid, high) in RUBRIC.items()
+        if name in scores
     )
+    judges_delivery = any(name in scores for name in _NEEDS_FACE)
+    objective = (
+        "both what the candidate says and how they say it, using only what can be seen and "
+        "heard in the video"
+        if judges_delivery
+        else "what the candidate says and how clearly and at what pace they say it, using "
+        "only the words and the speech in the video"
+    )
+    summary_of = (
+        "the content and the delivery of the answer"
+        if judges_delivery
+        else "the content of the answer and how clearly it is put"
+    )
+    unobservable = []
+    if face := [name for name in _NEEDS_FACE if name in scores]:
+        unobservable.append(f"with no face visible, {' and '.join(face)} are null")
+    if speech := [name for name in _NEEDS_SPEECH if name in scores]:
+        unobservable.append(f"with no speech, {', '.join(speech)} are null")
     return (
         "You are an experienced interviewer reviewing a candidate's recorded video answer in a "
         "job interview.\n"
-        "Objective: assess this answer to an interview question, both what the candidate says "
-        "and how they say it, using only what can be seen and heard in the video.\n\n"
+        f"Objective: assess this answer to an interview question, {objective}.\n\n"
         f"{question_part}\n\n"
         "Score each of the following as an integer from 1 (worst) to 10 (best). Anchors: what "
         "2, 5 and 9 mean; use the numbers in between for answers in between.\n"
@@ -172,10 +197,9 @@ def build_prompt(question_text: str | None) -> str:
         "Also give:\n"
         "- key_points: the main points the candidate makes, as short phrases (at most six), in "
         "the order they are made; an empty list when nothing is said.\n"
-        "- summary: 2-3 sentences on the content and the delivery of the answer.\n\n"
-        "Use null rather than guess when something cannot be seen or heard: with no face "
-        "visible, eye_contact and body_language are null; with no speech, confidence, clarity, "
-        "speech_rate, voice_tone and relevance_to_question are null. Never give a low score "
+        f"- summary: 2-3 sentences on {summary_of}.\n\n"
+        "Use null rather than guess when something cannot be seen or heard: "
+        f"{'; '.join(unobservable)}. Never give a low score "
         "only because something could not be observed.\n"
         "Answer with the JSON object only."
     )
@@ -191,12 +215,13 @@ class _PegasusAnswer(BaseModel):
 
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    confidence: _Score
+    # the four an ANALYSIS_POLICY=eu request does not ask for may be absent
+    confidence: _Score = None
     clarity: _Score
     speech_rate: _Score
-    eye_contact: _Score
-    body_language: _Score
-    voice_tone: _Score
+    eye_contact: _Score = None
+    body_language: _Score = None
+    voice_tone: _Score = None
     relevance_to_question: _Score
     key_points: list[str]
     summary: str
@@ -327,7 +352,10 @@ class TwelveLabsProvider:
         upload_from_url: bool = False,
         proxy_timeout: float = 30 * 60.0,
         work_dir: Path | None = None,
+        analysis_policy: PolicyName = "standard",
     ) -> None:
+        self._analysis_policy: PolicyName = analysis_policy
+        self._scores = asked_scores(analysis_policy, SCORE_FIELDS)
         if isinstance(api_key, str):
             api_key = SecretStr(api_key) if api_key.strip() else None
         self._api_key = api_key
@@ -369,6 +397,7 @@ class TwelveLabsProvider:
             "concurrency": settings.twelvelabs_concurrency,
             "poll_interval": settings.twelvelabs_poll_seconds,
             "upload_from_url": settings.twelvelabs_upload_from_url,
+            "analysis_policy": settings.analysis_policy,
         }
         values.update(overrides)
         return cls(**values)
@@ -393,11 +422,13 @@ class TwelveLabsProvider:
         answers: list[Any] = []
         parsed, analyze_id = await self._analyze(asset_id, video, answers, notes)
         section = Assessment(
-            **{name: getattr(parsed, name) for name in SCORE_FIELDS},
+            # a score not asked for is never kept, even if the model volunteers it
+            **{name: getattr(parsed, name) for name in self._scores},
             key_points=[point.strip() for point in parsed.key_points if point.strip()],
             summary=parsed.summary.strip() or None,
             model=self._model,
             input=input_kind,
+            policy=self._analysis_policy,
         )
         remote_ids = {"asset_id": asset_id}
         if analyze_id:
@@ -648,11 +679,14 @@ class TwelveLabsProvider:
         return {
             "model_name": self._model,
             "video": {"type": "asset_id", "asset_id": asset_id},
-            "prompt": build_prompt(question_text),
+            "prompt": build_prompt(question_text, self._scores),
             "temperature": self._temperature,
             "max_tokens": max_tokens,
             "stream": False,
-            "response_format": {"type": "json_schema", "json_schema": assessment_schema()},
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": assessment_schema(self._scores),
+            },
         }
 
     async def _analyze(
@@ -684,7 +718,8 @@ class TwelveLabsProvider:
     # -- erasure ----------------------------------------------------------------------------
 
     async def delete_remote(self, state: State) -> None:
-        """Delete the asset (and one an interrupted upload may have left); 404 = already gone."""
+        """Delete the asset (and one an interrupted upload may have left); 404 = already gone.
+        `force=true`: an asset an indexed video still references is deleted too (else 409)."""
         asset_ids: list[str] = []
         if asset_id := state.get("asset_id"):
             asset_ids.append(str(asset_id))
@@ -697,7 +732,7 @@ class TwelveLabsProvider:
             self._require_key()
             await self._call(
                 "asset deletion",
-                partial(self._send, "DELETE", f"/assets/{asset_id}"),
+                partial(self._send, "DELETE", f"/assets/{asset_id}", params={"force": "true"}),
                 accept=(404,),
             )
             logger.info("twelvelabs asset %s deleted", asset_id)

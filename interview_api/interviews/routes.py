@@ -4,9 +4,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis import service as analysis_service
+from interview_api.audit import service as audit
+from interview_api.audit.actor import StaffActor
+from interview_api.consent.withdrawal import withdraw
 from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
+from interview_api.interviews import erasure
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.schemas import (
     EndInterviewRequest,
@@ -15,11 +20,12 @@ from interview_api.interviews.schemas import (
     InterviewStatus,
     StartInterviewRequest,
 )
-from interview_api.interviews.service import InterviewService
+from interview_api.interviews.service import InterviewService, interview_not_found
 from shared.app import SettingsDep
 from shared.auth import Role, require_roles
-from shared.db import DatabaseDep, SessionDep
+from shared.db import Database, DatabaseDep, SessionDep
 from shared.pagination import Page200
+from shared.storage import Storage
 
 router = APIRouter(tags=["interviews"])
 
@@ -27,6 +33,7 @@ router = APIRouter(tags=["interviews"])
 RUNS_INTERVIEWS = require_roles(Role.hr)
 READS_INTERVIEWS = require_roles(Role.hr, Role.reviewer, Role.integration)
 ERASES = require_roles()  # admins only
+HANDLES_CONSENT = require_roles(Role.hr)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "`interview_not_found`"}}
 
@@ -37,19 +44,28 @@ _ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "`interview_not
     summary="Start an interview",
     dependencies=[RUNS_INTERVIEWS],
     responses={
+        403: {"description": "`consent_required`, `consent_refused`"},
         404: {"description": "`question_set_not_found`"},
-        409: {"description": "`no_approved_questions`"},
+        409: {"description": "`no_approved_questions`, `notice_outdated`"},
         503: {"description": "`question_api_unavailable`"},
     },
 )
 async def start_interview(
     session: SessionDep,
     questions: QuestionClientDep,
+    settings: SettingsDep,
+    actor: StaffActor,
     body: Annotated[StartInterviewRequest | None, Body()] = None,
 ) -> InterviewOut:
-    """Start an active interview. With `question_set_id`, its approved questions are fetched
-    from the question API and kept as a snapshot."""
-    return await InterviewService(session).start(body or StartInterviewRequest(), questions)
+    """Start an active interview. It needs the candidate's consent (`consent: {"given": true,
+    "notice_version"}` for the current notice) unless CONSENT_REQUIRED is off. With
+    `question_set_id`, its approved questions are fetched from the question API and kept as a
+    snapshot."""
+    request = body or StartInterviewRequest()
+    started = await InterviewService(session).start(request, questions, settings)
+    if started.consent is not None:
+        await audit.record(session, actor, "consent_given", interview_id=started.interview_id)
+    return started
 
 
 @router.post(
@@ -81,8 +97,11 @@ async def list_interviews(
     responses=_ERRORS,
     dependencies=[READS_INTERVIEWS],
 )
-async def get_interview(interview: ValidInterview, session: SessionDep) -> InterviewOut:
-    """The interview with its questions and recordings."""
+async def get_interview(
+    interview: ValidInterview, session: SessionDep, actor: StaffActor
+) -> InterviewOut:
+    """The interview with its questions and recordings (recorded in the audit trail)."""
+    await audit.record(session, actor, "viewed", interview_id=interview.id)
     return await InterviewService(session).describe(interview)
 
 
@@ -103,26 +122,78 @@ async def delete_interview(
     hooks: AnalysisHooksDep,
     storage: StorageDep,
     settings: SettingsDep,
+    actor: StaffActor,
 ) -> Response:
-    """Erase the interview: its rows and analyses at once, then its recordings' and results'
-    files. 204 when the files are gone too; 202 when a file could not be deleted yet (it is
-    retried with backoff; `GET /remote-deletions?interview_id=` shows it). The copies kept by
-    analysis providers (Twelve Labs assets) are always deleted in the background, retried
-    until they are gone, and listed there too."""
-    await InterviewService(session).erase(interview, hooks)
+    """Erase the interview: its rows and analyses at once, then every copy: its recordings' and
+    results' files, and the copies kept by analysis providers (Twelve Labs assets), deleted in
+    the background and retried until they are gone. 204 when the stored files are gone too;
+    202 when a file could not be deleted yet. `GET /interviews/{id}/erasure` lists every copy
+    and its state, also once the interview is gone."""
+    await erasure.erase_interview(session, interview, hooks, reason="request", by=actor.role)
+    await audit.record(session, actor, "erased", interview_id=interview.id)
+    return await erased_response(
+        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    )
+
+
+async def erased_response(
+    session: AsyncSession, db: Database, storage: Storage, interview_id: str, *, max_attempts: int
+) -> Response:
+    """Commit the erasure, delete its stored files now, and say whether any is left."""
     await session.commit()  # the rows go first; no storage call runs inside the transaction
     left = await analysis_service.delete_erased_files(
-        db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+        db, storage, interview_id, max_attempts=max_attempts
     )
     if left:
         return JSONResponse(
             {
-                "interview_id": interview.id,
+                "interview_id": interview_id,
                 "status": "erasing",
                 "pending_objects": left,
                 "message": "The interview is erased; some of its stored files could not be "
-                "deleted yet and are retried. GET /remote-deletions?interview_id= shows them.",
+                "deleted yet and are retried. GET /interviews/{id}/erasure shows them.",
             },
             status_code=202,
         )
     return Response(status_code=204)
+
+
+@router.get(
+    "/interviews/{interview_id}/erasure",
+    summary="What an erasure deleted and is still deleting",
+    dependencies=[HANDLES_CONSENT],
+    responses=_ERRORS,
+)
+async def erasure_status(interview_id: str, session: SessionDep) -> dict[str, Any]:
+    """Every copy of the interview being deleted (stored files, result files, each provider's
+    copy), its state and attempts, until all are `done`; also after the interview is gone
+    (the receipt holds no personal data). `status`: `not_erased`, `erasing`, `erased` or
+    `failed` (a copy ran out of attempts: an operator must look)."""
+    found = await erasure.status(session, interview_id)
+    if found is None:
+        raise interview_not_found(interview_id)
+    return found
+
+
+@router.post(
+    "/interviews/{interview_id}/consent/withdraw",
+    summary="Withdraw the candidate's consent",
+    dependencies=[HANDLES_CONSENT],
+    responses={**_ERRORS, 202: {"description": "Some stored files are still being deleted"}},
+)
+async def withdraw_consent(
+    interview: ValidInterview,
+    session: SessionDep,
+    db: DatabaseDep,
+    hooks: AnalysisHooksDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+    actor: StaffActor,
+) -> Response:
+    """On the candidate's request: their consent is withdrawn, the interview's recordings and
+    analyses are erased with every copy, and nothing is recorded for it again (403
+    `consent_refused`). The interview row stays, without recordings."""
+    await withdraw(session, interview, hooks, actor)
+    return await erased_response(
+        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    )

@@ -1,4 +1,4 @@
-"""Interview sessions: start (with a snapshot of approved questions), end, look up, erase."""
+"""Interview sessions: start (with a snapshot of approved questions), end, look up."""
 
 import logging
 from typing import Any
@@ -6,16 +6,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis import service as analysis_service
-from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.consent.service import check_start_consent, remember_notice
 from interview_api.interviews.models import ACTIVE, Interview
 from interview_api.interviews.repository import InterviewRepository
 from interview_api.interviews.schemas import InterviewOut, InterviewPage, StartInterviewRequest
 from interview_api.question_client import QuestionApiClient, QuestionSet
 from interview_api.recordings.repository import RecordingRepository
-from interview_api.recordings.storage import folder_of, interview_prefix
 from shared.db import new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.logging import log_context
+from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +58,19 @@ class InterviewService:
         self.session = session
 
     async def start(
-        self, request: StartInterviewRequest, questions: QuestionApiClient
+        self, request: StartInterviewRequest, questions: QuestionApiClient, settings: Settings
     ) -> InterviewOut:
-        """Create an active interview; with a question set, snapshot its approved questions."""
+        """Create an active interview; with a question set, snapshot its approved questions.
+        Without a given consent for the current notice nothing is created (403 or 409)."""
+        check_start_consent(request.consent, settings)
         snapshot: list[dict[str, Any]] = []
         if request.question_set_id is not None:
             question_set = await questions.fetch_question_set(request.question_set_id)
             snapshot = approved_snapshot(question_set)
         now = utcnow()
         consent = request.consent
+        if consent is not None:
+            await remember_notice(self.session, settings)
         interview = Interview(
             id=new_id(),
             status=ACTIVE,
@@ -112,20 +116,3 @@ class InterviewService:
             limit=limit,
             offset=offset,
         )
-
-    async def erase(self, interview: Interview, hooks: AnalysisHooks) -> None:
-        """Erase the interview's rows and its analyses (through the pipeline's hook), and queue
-        the deletion of its files in the durable outbox, all in this unit of work: no storage
-        call is made while its transaction is open. Once it has committed,
-        `analysis_service.delete_erased_files` deletes the files (what fails stays queued)."""
-        with log_context(interview_id=interview.id):
-            # recordings stored before ids were hyphenated stay in the folder named then
-            stored = await self.recordings.paths_for_interview(interview.id)
-            folders = {interview_prefix(interview.id)} | {folder_of(path) for path in stored}
-            await hooks.erase(self.session, interview.id)
-            await self.recordings.delete_for_interview(interview.id)
-            await self.interviews.delete(interview.id)
-            await analysis_service.queue_interview_files_deletion(
-                self.session, interview.id, sorted(folders)
-            )
-            logger.info("interview erased")

@@ -23,6 +23,11 @@ class InvitationRepository:
             select(Invitation).where(Invitation.token_hash == token_hash)
         )
 
+    async def for_interview(self, interview_id: str) -> Invitation | None:
+        return await self.session.scalar(
+            select(Invitation).where(Invitation.interview_id == interview_id)
+        )
+
     async def add(self, invitation: Invitation) -> Invitation:
         self.session.add(invitation)
         await self.session.flush()

@@ -3,9 +3,15 @@ invitation token)."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from interview_api.dependencies import QuestionClientDep
+from interview_api.audit import service as audit
+from interview_api.audit.actor import CANDIDATE, StaffActor
+from interview_api.consent.withdrawal import withdraw
+from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
+from interview_api.interviews import erasure
+from interview_api.interviews.repository import InterviewRepository
+from interview_api.interviews.routes import erased_response
 from interview_api.invitations.dependencies import CandidateInvitation, ValidInvitation
 from interview_api.invitations.schemas import (
     CandidateInterview,
@@ -15,10 +21,10 @@ from interview_api.invitations.schemas import (
     InvitationPage,
     InvitationStatus,
 )
-from interview_api.invitations.service import InvitationService
+from interview_api.invitations.service import InvitationService, token_invalid
 from shared.app import SettingsDep
 from shared.auth import Role, require_roles
-from shared.db import SessionDep
+from shared.db import DatabaseDep, SessionDep
 from shared.pagination import Page200
 
 router = APIRouter(tags=["invitations"])
@@ -54,12 +60,18 @@ async def create_invitation(
     session: SessionDep,
     questions: QuestionClientDep,
     settings: SettingsDep,
+    actor: StaffActor,
 ) -> InvitationOut:
     """A link for one candidate to take one interview in the browser. The set's approved
     questions are snapshotted now. The answer's `url` carries the token: send it to the
     candidate; it is not shown again (only its hash is stored)."""
     base_url = (settings.public_base_url or str(request.base_url)).rstrip("/")
-    return await InvitationService(session, settings).create(body, questions, base_url)
+    created = await InvitationService(session, settings).create(body, questions, base_url)
+    await audit.record(
+        session, actor, "invited", interview_id=created.interview_id,
+        subject_id=created.invitation_id,
+    )  # fmt: skip
+    return created
 
 
 @router.get(
@@ -160,3 +172,63 @@ async def candidate_end(
 ) -> CandidateInterview:
     """The interview is ended (status `completed`). Repeating it changes nothing."""
     return await InvitationService(session, settings).end(invitation)
+
+
+@candidate_router.post(
+    "/consent/withdraw",
+    summary="Withdraw my consent",
+    responses={
+        **_CANDIDATE_ERRORS,
+        202: {"description": "Some stored files are still being deleted"},
+    },
+)
+async def candidate_withdraw(
+    invitation: CandidateInvitation,
+    session: SessionDep,
+    db: DatabaseDep,
+    hooks: AnalysisHooksDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+) -> Response:
+    """The candidate takes their consent back: their recordings and analyses are erased with
+    every copy (here and at the providers) and nothing more is recorded. The link keeps
+    working to show that (status `declined`)."""
+    interview = await InterviewRepository(session).get(invitation.interview_id)
+    if interview is None:
+        raise token_invalid()
+    await withdraw(session, interview, hooks, CANDIDATE)
+    return await erased_response(
+        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    )
+
+
+@candidate_router.delete(
+    "/interview",
+    status_code=204,
+    summary="Delete my interview",
+    responses={
+        **_CANDIDATE_ERRORS,
+        202: {"description": "Some stored files are still being deleted"},
+    },
+)
+async def candidate_delete(
+    invitation: CandidateInvitation,
+    session: SessionDep,
+    db: DatabaseDep,
+    hooks: AnalysisHooksDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+) -> Response:
+    """Erase the whole interview: recordings, analyses, every copy at the providers, and the
+    invitation (the link stops working: 401 afterwards). Only a receipt without personal data
+    stays, shown to staff at `GET /interviews/{id}/erasure`."""
+    interview = await InterviewRepository(session).get(invitation.interview_id)
+    if interview is None:
+        raise token_invalid()
+    await erasure.erase_interview(
+        session, interview, hooks, reason="candidate_request", by=CANDIDATE.role
+    )
+    await audit.record(session, CANDIDATE, "erased", interview_id=interview.id)
+    return await erased_response(
+        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    )

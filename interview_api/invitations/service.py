@@ -6,6 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from interview_api.audit import service as audit
+from interview_api.audit.actor import CANDIDATE
+from interview_api.consent.service import remember_notice
 from interview_api.interviews.models import ACTIVE, Interview
 from interview_api.interviews.repository import InterviewRepository
 from interview_api.interviews.service import approved_snapshot
@@ -234,7 +237,7 @@ class InvitationService:
         if status in (IN_PROGRESS, COMPLETED):
             raise Conflict(
                 "The interview has already started with your consent. To have your recordings "
-                "deleted, ask the person who invited you.",
+                "deleted, withdraw your consent (POST /candidate/consent/withdraw).",
                 code="interview_already_started",
             )
         if request.notice_version != self.settings.notice_version:
@@ -244,6 +247,7 @@ class InvitationService:
                 code="notice_outdated",
             )
         now = utcnow()
+        await remember_notice(self.session, self.settings)
         invitation.status = CONSENTED if request.given else DECLINED
         invitation.consent_given = request.given
         invitation.notice_version = self.settings.notice_version
@@ -256,6 +260,8 @@ class InvitationService:
         await self.invitations.save()
         if not request.given:
             await self.interviews.end(interview, now)
+        action: audit.Action = "consent_given" if request.given else "consent_refused"
+        await audit.record(self.session, CANDIDATE, action, interview_id=interview.id)
         with log_context(interview_id=interview.id):
             logger.info("consent %s", "given" if request.given else "refused")
         return await self.candidate_view(invitation)

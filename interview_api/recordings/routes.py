@@ -47,6 +47,7 @@ _UPLOAD_FORM: dict[str, Any] = {
     dependencies=[require_roles(Role.hr)],
     responses={
         200: {"model": RecordingOut, "description": "The same bytes were already stored."},
+        403: {"description": "`consent_required`, `consent_refused`"},
         404: {"description": "`interview_not_found`"},
         408: {"description": "`upload_idle_timeout`: the body stopped arriving"},
         413: {"description": "`upload_too_large`"},
@@ -73,6 +74,7 @@ async def upload_recording(
         storage,
         hooks,
         max_upload_bytes=settings.max_upload_bytes,
+        consent_required=settings.consent_required,
         idle_timeout=settings.upload_idle_timeout_seconds,
     )
     stored = await service.upload(interview, request)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.consent.service import refuse_without_consent
 from interview_api.interviews.models import Interview
 from interview_api.interviews.repository import InterviewRepository
 from interview_api.interviews.service import interview_not_found
@@ -35,7 +36,7 @@ from interview_api.recordings.streaming import (
     too_large_by_header,
 )
 from shared.db import Database, new_id, utcnow
-from shared.errors import AppError, Unprocessable
+from shared.errors import Unprocessable
 from shared.logging import log_context
 from shared.storage import Storage, StoredObject, UploadSink
 
@@ -58,8 +59,10 @@ class RecordingService:
         hooks: AnalysisHooks,
         *,
         max_upload_bytes: int,
+        consent_required: bool = True,
         idle_timeout: float = 30.0,
     ) -> None:
+        self.consent_required = consent_required
         self.recordings = RecordingRepository(session)
         self.session = session
         self.storage = storage
@@ -75,7 +78,7 @@ class RecordingService:
         multipart upload completed), and only then is the row written; the request's unit of
         work commits it. Whatever a crash leaves without a row is removed by the start-up sweep.
         """
-        refuse_without_consent(interview)
+        refuse_without_consent(interview, required=self.consent_required)
         if too_large_by_header(request.headers.get("content-length"), self.max_upload_bytes):
             raise UploadTooLarge(self.max_upload_bytes)
         recording_id = new_id()
@@ -104,7 +107,7 @@ class RecordingService:
         upload of the same bytes: the same checks (consent, size cap, container sniffed from
         the bytes, question), the same sink, hash, de-duplication and queued analysis. The
         file is read in bounded chunks and left in place."""
-        refuse_without_consent(interview)
+        refuse_without_consent(interview, required=self.consent_required)
         head, size = await anyio.to_thread.run_sync(_head_and_size, source)
         if size > self.max_upload_bytes:
             raise UploadTooLarge(self.max_upload_bytes)
@@ -150,7 +153,7 @@ class RecordingService:
         de-duplication and queued analysis as an upload; the sink is aborted when it is not
         kept."""
         try:
-            refuse_without_consent(interview)
+            refuse_without_consent(interview, required=self.consent_required)
             if sink.bytes_written > self.max_upload_bytes:
                 raise UploadTooLarge(self.max_upload_bytes)
         except BaseException:
@@ -238,17 +241,6 @@ class RecordingService:
             raise interview_not_found(recording.interview_id)
         logger.info("duplicate upload of recording %s", existing.id)
         return Stored(existing, created=False)
-
-
-def refuse_without_consent(interview: Interview) -> None:
-    """403 `consent_refused` when the candidate refused: nothing of theirs is stored."""
-    if interview.consent_given is False:
-        raise AppError(
-            "The candidate refused consent for this interview, so its answers are not "
-            "recorded or analysed. Start a new interview once consent is given.",
-            code="consent_refused",
-            status=403,
-        )
 
 
 def _head_and_size(source: Path) -> tuple[bytes, int]:

@@ -1,12 +1,18 @@
 """`interview-analysis analyze FILE`: a team recording interviews with a local script gets the
 merged JSON for a file, without running the APIs."""
 
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
-from analysis.cli import main
+from analysis.cli import analyze_file, main
+from shared.http import RetryPolicy
+from shared.settings import Settings
+from tests.analysis.fakes.twelvelabs import FakeTwelveLabs
 from tests.videos import make_video
 
 
@@ -53,3 +59,46 @@ def test_analyze_exits_non_zero_when_nothing_could_be_measured(
     assert document["status"] == "failed"
     assert document["media"] is None
     assert document["providers"]["local"]["error"]["code"] == "unreadable_media"
+
+
+# issue 13: the command line leaves nothing behind at the providers
+
+
+def _twelvelabs(settings: Settings, fake: FakeTwelveLabs, policy: RetryPolicy) -> Any:
+    from analysis.providers.twelvelabs import TwelveLabsProvider
+    from tests.analysis.test_twelvelabs import FakeTime
+
+    time = FakeTime()
+    configured = settings.model_copy(
+        update={"twelvelabs_api_key": SecretStr(fake.api_key), "twelvelabs_base_url": fake.base_url}
+    )
+    return TwelveLabsProvider.from_settings(
+        configured, http_client=fake.client(), policy=policy, sleep=time.sleep, clock=time.clock
+    )
+
+
+@pytest.mark.parametrize("keep", [False, True])
+async def test_analyze_deletes_what_it_uploaded_unless_asked_to_keep_it(
+    tmp_path: Path, settings: Settings, fast_policy: RetryPolicy, keep: bool
+):
+    video = make_video(tmp_path / "answer.mp4", seconds=4.0, speech=[(0.5, 3.5)])
+    fake = FakeTwelveLabs()
+    report = io.StringIO()
+
+    document = await analyze_file(
+        video,
+        None,
+        settings,
+        keep_remote=keep,
+        providers=[_twelvelabs(settings, fake, fast_policy)],
+        report=report,
+    )
+
+    assert document["providers"]["twelvelabs"]["status"] == "succeeded"  # type: ignore[index]
+    [asset_id] = [*fake.deleted, *fake.assets]
+    if keep:
+        assert fake.deleted == [] and list(fake.assets) == [asset_id]
+        assert report.getvalue() == f"left at twelvelabs (--keep-remote): asset_id {asset_id}\n"
+    else:
+        assert fake.deleted == [asset_id] and fake.assets == {}
+        assert report.getvalue() == f"deleted at twelvelabs: asset_id {asset_id}\n"

@@ -176,6 +176,7 @@ async def test_a_recording_is_uploaded_once_polled_and_scored(
         "summary": GOOD_ANALYSIS["summary"],
         "model": "pegasus1.6",
         "input": "original",
+        "policy": "standard",
     }
     asset_id = checkpoints[-1]["asset_id"]
     assert result.remote_ids == {"asset_id": asset_id, "analyze_id": "analysis-0002"}
@@ -802,6 +803,18 @@ async def test_delete_remote_deletes_the_asset(
     await provider.delete_remote({"asset_id": asset_id, "analyze_id": "analysis-9"})
 
     assert fake.deleted == [asset_id]
+
+
+async def test_delete_remote_deletes_an_asset_an_indexed_video_still_references(
+    provider: TwelveLabsProvider, fake: FakeTwelveLabs
+) -> None:
+    asset_id = fake.add_asset()
+    fake.referenced.add(asset_id)  # without force=true the API answers 409
+
+    await provider.delete_remote({"asset_id": asset_id})
+
+    assert fake.deleted == [asset_id]
+    assert fake.assets == {}
 
 
 async def test_delete_remote_treats_404_as_already_deleted(

@@ -13,6 +13,7 @@ from interview_api.main import build_app
 from interview_api.question_client import QuestionApiClient
 from shared.http import RetryPolicy
 from shared.settings import Settings
+from tests.consent import CONSENT
 from tests.videos import make_video
 
 
@@ -37,7 +38,7 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def interview_id(client: httpx.AsyncClient) -> str:
-    response = await client.post("/start-interview", json={"candidate_id": "cand-1"})
+    response = await client.post("/start-interview", json={**CONSENT, "candidate_id": "cand-1"})
     assert response.status_code == 201
     return str(response.json()["interview_id"])
 

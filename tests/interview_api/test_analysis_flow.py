@@ -20,6 +20,7 @@ from shared.http import RetryPolicy
 from shared.settings import Settings
 from tests.analysis.fakes import interhuman as ih
 from tests.analysis.fakes import twelvelabs as tl
+from tests.consent import CONSENT
 from tests.interview_api.conftest import serve
 from tests.interview_api.test_question_api_in_process import JOB
 from tests.videos import make_video
@@ -83,7 +84,7 @@ async def api(settings: Settings) -> AsyncIterator[StartApi]:
 async def upload(
     client: httpx.AsyncClient, video: bytes, question_id: str | None = None
 ) -> dict[str, Any]:
-    started = await client.post("/start-interview", json={"candidate_id": "c-1"})
+    started = await client.post("/start-interview", json={**CONSENT, "candidate_id": "c-1"})
     interview_id = started.json()["interview_id"]
     data = {"question_id": question_id} if question_id else {}
     response = await client.post(
@@ -227,7 +228,8 @@ async def test_the_interview_question_reaches_the_twelve_labs_prompt(
         )
         async with serve(app) as client:
             started = await client.post(
-                "/start-interview", json={"question_set_id": generated["question_set_id"]}
+                "/start-interview",
+                json={**CONSENT, "question_set_id": generated["question_set_id"]},
             )
             interview = started.json()
             snapshot_id = interview["questions"][0]["id"]

@@ -10,6 +10,7 @@ from interview_api.main import build_app
 from interview_api.recordings.models import Recording
 from interview_api.recordings.repository import RecordingRepository
 from shared.settings import Settings
+from tests.consent import CONSENT
 from tests.interview_api.conftest import serve, stored_files
 
 
@@ -23,7 +24,7 @@ async def test_a_crash_before_the_commit_leaves_nothing_after_a_restart(
     settings: Settings, data_dir: Path, webm: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with serve(build_app(settings), raise_app_exceptions=False) as client:
-        interview_id = (await client.post("/start-interview")).json()["interview_id"]
+        interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
         kept = (await upload(client, interview_id, webm)).json()
 
         real_add, real_commit = RecordingRepository.add, AsyncSession.commit
@@ -61,7 +62,7 @@ async def test_a_failed_row_write_removes_the_file_at_once(
         raise RuntimeError("database went away")
 
     async with serve(build_app(settings), raise_app_exceptions=False) as client:
-        interview_id = (await client.post("/start-interview")).json()["interview_id"]
+        interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
         monkeypatch.setattr(RecordingRepository, "add", failing_add)
         response = await upload(client, interview_id, webm)
         assert response.status_code == 500
@@ -74,7 +75,7 @@ async def test_start_up_sweeps_temp_files_and_dirs_of_unknown_interviews(
     settings: Settings, data_dir: Path, webm: bytes
 ) -> None:
     async with serve(build_app(settings)) as client:
-        interview_id = (await client.post("/start-interview")).json()["interview_id"]
+        interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
         kept = (await upload(client, interview_id, webm)).json()
     interview_dir = data_dir / "recordings" / f"interview_{interview_id}"
     (interview_dir / ".upload-abc.part").write_bytes(b"half an upload")
@@ -93,7 +94,7 @@ async def test_start_up_leaves_young_files_alone_they_may_be_another_replicas_up
     settings: Settings, data_dir: Path, webm: bytes
 ) -> None:
     async with serve(build_app(settings)) as client:
-        interview_id = (await client.post("/start-interview")).json()["interview_id"]
+        interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
         kept = (await upload(client, interview_id, webm)).json()
     in_flight = data_dir / "recordings" / f"interview_{interview_id}" / ".upload-abc.part"
     in_flight.write_bytes(b"half an upload, still streaming in elsewhere")
@@ -122,7 +123,7 @@ class RecordingHooks:
 async def test_each_new_recording_is_enqueued_once(settings: Settings, webm: bytes) -> None:
     hooks = RecordingHooks()
     async with serve(build_app(settings, analysis_hooks=hooks)) as client:
-        interview_id = (await client.post("/start-interview")).json()["interview_id"]
+        interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
         first = await upload(client, interview_id, webm)
         again = await upload(client, interview_id, webm)
     recording_id = first.json()["recording_id"]
@@ -138,8 +139,8 @@ async def test_delete_erases_files_rows_and_analyses(
 ) -> None:
     hooks = RecordingHooks()
     async with serve(build_app(settings, analysis_hooks=hooks)) as client:
-        interview_id = (await client.post("/start-interview")).json()["interview_id"]
-        other_id = (await client.post("/start-interview")).json()["interview_id"]
+        interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
+        other_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
         await upload(client, interview_id, webm)
         await upload(client, interview_id, mp4)
         other = (await upload(client, other_id, webm)).json()

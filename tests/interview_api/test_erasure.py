@@ -15,6 +15,7 @@ from interview_api.main import build_app
 from shared.db import Database, utcnow
 from shared.settings import Settings
 from shared.storage import LocalStorage
+from tests.consent import CONSENT
 from tests.interview_api.conftest import serve
 
 
@@ -43,6 +44,15 @@ class FlakyFolderDeletes(LocalStorage):
         await super().delete_prefix(prefix)
 
 
+def oldest_pending_age(metrics: httpx.Response) -> float:
+    [line] = [
+        line
+        for line in metrics.text.splitlines()
+        if line.startswith("erasure_oldest_pending_deletion_age_seconds ")
+    ]
+    return float(line.split()[1])
+
+
 async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
     settings: Settings, data_dir: Path, webm: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -50,7 +60,7 @@ async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
     storage = FlakyFolderDeletes(data_dir, settings)
     monkeypatch.setattr(main, "storage_from_settings", lambda _: storage)
     async with serve(build_app(settings)) as client:
-        interview_id = (await client.post("/start-interview")).json()["interview_id"]
+        interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
         uploaded = await client.post(
             f"/interviews/{interview_id}/recordings",
             files={"file": ("a.webm", webm, "video/webm")},
@@ -70,6 +80,9 @@ async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
         )
         [pending] = [i for i in listed.json()["items"] if i["provider"] == "storage"]
         assert "read-only" in pending["last_error"]
+        assert oldest_pending_age(await client.get("/metrics")) > 0
+        receipt = (await client.get(f"/interviews/{interview_id}/erasure")).json()
+        assert (receipt["status"], receipt["pending"]) == ("erasing", 1)
 
         db = Database(settings.database_url_for("interview_api"))
         async with db.session() as session:  # time passes: the retry is due
@@ -84,13 +97,17 @@ async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
             await asyncio.sleep(0.02)
         assert not folder.exists()
         assert statuses[pending["id"]] == "done"
+        assert oldest_pending_age(await client.get("/metrics")) == 0
+        assert (await client.get(f"/interviews/{interview_id}/erasure")).json()["status"] == (
+            "erased"
+        )
     assert storage.row_committed_at_delete == [True, True]
 
 
 async def test_an_erasure_with_every_file_deleted_answers_204(
     client: httpx.AsyncClient, data_dir: Path, webm: bytes
 ) -> None:
-    interview_id = (await client.post("/start-interview")).json()["interview_id"]
+    interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
     await client.post(
         f"/interviews/{interview_id}/recordings", files={"file": ("a.webm", webm, "video/webm")}
     )

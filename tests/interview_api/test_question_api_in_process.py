@@ -14,6 +14,7 @@ from interview_api.question_client import QuestionApiClient
 from question_api.main import build_app as build_question_app
 from shared.http import RetryPolicy
 from shared.settings import Settings
+from tests.consent import CONSENT
 from tests.interview_api.conftest import serve
 
 JOB = "Python developer with Django, PostgreSQL and DSA skills, working in a small team."
@@ -52,7 +53,7 @@ async def generate(hr: httpx.AsyncClient) -> dict[str, Any]:
 
 async def start(apis: Apis, question_set_id: str) -> httpx.Response:
     return await apis.interviews.post(
-        "/start-interview", json={"question_set_id": question_set_id}, headers=KEY
+        "/start-interview", json={**CONSENT, "question_set_id": question_set_id}, headers=KEY
     )
 
 

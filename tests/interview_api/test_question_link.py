@@ -16,6 +16,7 @@ from interview_api.question_client import QuestionApiClient
 from shared.http import RetryPolicy
 from shared.settings import Settings
 from tests.conftest import RecordedSleeps
+from tests.consent import CONSENT
 from tests.interview_api.conftest import QuestionSets, serve
 
 
@@ -24,7 +25,7 @@ async def test_the_interview_keeps_a_snapshot_of_the_approved_questions(
 ) -> None:
     client = client_with_questions
     response = await client.post(
-        "/start-interview", json={"question_set_id": "set-1", "candidate_id": "c"}
+        "/start-interview", json={**CONSENT, "question_set_id": "set-1", "candidate_id": "c"}
     )
     assert response.status_code == 201
     started = response.json()
@@ -45,14 +46,16 @@ async def test_the_interview_keeps_a_snapshot_of_the_approved_questions(
     question_sets.sets["set-1"][1]["status"] = "approved"
     fetched = (await client.get(f"/interviews/{started['interview_id']}")).json()
     assert fetched["questions"] == started["questions"]
-    later = (await client.post("/start-interview", json={"question_set_id": "set-1"})).json()
+    later = (
+        await client.post("/start-interview", json={**CONSENT, "question_set_id": "set-1"})
+    ).json()
     assert len(later["questions"]) == 4
     assert later["questions"][0]["text"] == "An edited question?"
 
 
 async def test_an_unknown_question_set_is_404(client_with_questions: httpx.AsyncClient) -> None:
     response = await client_with_questions.post(
-        "/start-interview", json={"question_set_id": "missing"}
+        "/start-interview", json={**CONSENT, "question_set_id": "missing"}
     )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "question_set_not_found"
@@ -63,7 +66,7 @@ async def test_a_set_without_approved_questions_is_409(
 ) -> None:
     question_sets.add("draft", ["pending", "rejected", "pending", "pending", "pending"])
     response = await client_with_questions.post(
-        "/start-interview", json={"question_set_id": "draft"}
+        "/start-interview", json={**CONSENT, "question_set_id": "draft"}
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "no_approved_questions"
@@ -82,7 +85,9 @@ async def test_the_service_credential_is_sent_never_an_admin_key(
     )
     async with serve(build_app(settings, question_client=questions)) as client:
         response = await client.post(
-            "/start-interview", json={"question_set_id": "set-1"}, headers={"X-API-Key": "key-two"}
+            "/start-interview",
+            json={**CONSENT, "question_set_id": "set-1"},
+            headers={"X-API-Key": "key-two"},
         )
     await questions.aclose()
     assert response.status_code == 201
@@ -113,7 +118,9 @@ async def test_a_question_api_that_is_down_gives_503_after_bounded_retries(
 ) -> None:
     settings = settings.model_copy(update={"question_api_url": f"http://127.0.0.1:{closed_port()}"})
     async with interview_api_with(settings, fast_policy) as client:
-        response = await client.post("/start-interview", json={"question_set_id": "set-1"})
+        response = await client.post(
+            "/start-interview", json={**CONSENT, "question_set_id": "set-1"}
+        )
         listed = (await client.get("/interviews")).json()
     assert response.status_code == 503
     error = response.json()["error"]
@@ -145,7 +152,9 @@ async def test_a_failing_or_slow_question_api_gives_503(
         sleeps.clear()
         transport = answering(handler)
         async with interview_api_with(settings, fast_policy, transport) as client:
-            response = await client.post("/start-interview", json={"question_set_id": "set-1"})
+            response = await client.post(
+                "/start-interview", json={**CONSENT, "question_set_id": "set-1"}
+            )
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "question_api_unavailable"
         assert len(transport.calls) == fast_policy.max_attempts  # type: ignore[attr-defined]
@@ -163,7 +172,9 @@ async def test_a_url_that_is_not_the_question_api_gives_502(
     for answer in cases:
         transport = answering(lambda _, answer=answer: answer)  # type: ignore[misc]
         async with interview_api_with(settings, fast_policy, transport) as client:
-            response = await client.post("/start-interview", json={"question_set_id": "set-1"})
+            response = await client.post(
+                "/start-interview", json={**CONSENT, "question_set_id": "set-1"}
+            )
         assert response.status_code == 502, answer
         assert response.json()["error"]["code"] == "question_api_bad_response"
         assert "QUESTION_API_URL" in response.json()["error"]["message"]

@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from interview_api.main import build_app
 from shared.settings import Settings
+from tests.consent import CONSENT
 from tests.interview_api.conftest import serve
 from tests.videos import make_video
 
@@ -44,7 +45,7 @@ def bucket_keys(settings: Settings) -> list[str]:
 async def test_recordings_and_results_live_in_the_bucket(s3_settings: Settings, tmp_path):
     video = make_video(tmp_path / "a.webm", seconds=3.0, width=320, height=240).read_bytes()
     async with serve(build_app(s3_settings)) as client:
-        interview = (await client.post("/start-interview")).json()["interview_id"]
+        interview = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
         uploaded = await client.post(
             f"/interviews/{interview}/recordings",
             files={"file": ("a.webm", video, "video/webm")},

@@ -4,23 +4,56 @@ import httpx
 
 from interview_api.main import build_app
 from shared.settings import Settings
+from tests.consent import CONSENT
 from tests.interview_api.conftest import serve
 
 
-async def test_start_without_a_body_gives_an_active_interview(client: httpx.AsyncClient) -> None:
+async def test_start_without_consent_is_refused_and_creates_nothing(
+    client: httpx.AsyncClient,
+) -> None:
     for response in (
         await client.post("/start-interview"),
         await client.post("/start-interview", json={}),
         await client.post("/start-interview", json=None),
+        await client.post("/start-interview", json={"candidate_id": "c"}),
     ):
-        assert response.status_code == 201
-        body = response.json()
-        assert body["status"] == "active"
-        assert body["interview_id"]
-        assert body["started_at"].endswith("Z")
-        assert body["questions"] == []
-        assert body["metadata"] == {}
-        assert body["consent"] is None
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "consent_required"
+    assert (await client.get("/interviews")).json()["total"] == 0
+
+
+async def test_start_with_consent_for_an_old_notice_is_409(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/start-interview", json={"consent": {"given": True, "notice_version": "2019-01"}}
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "notice_outdated"
+
+
+async def test_start_with_only_a_consent_gives_an_active_interview(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/start-interview", json=CONSENT)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "active"
+    assert body["interview_id"]
+    assert body["started_at"].endswith("Z")
+    assert body["questions"] == []
+    assert body["metadata"] == {}
+    assert body["consent"]["given"] is True
+    assert body["consent"]["notice_version"] == "2026-01"
+    assert body["consent"]["recorded_at"].endswith("Z")
+
+
+async def test_without_consent_required_an_interview_starts_without_one(
+    settings: Settings,
+) -> None:
+    app = build_app(settings.model_copy(update={"consent_required": False}))
+    async with serve(app) as client:
+        response = await client.post("/start-interview", json={})
+    assert response.status_code == 201
+    assert response.json()["consent"] is None
 
 
 async def test_start_keeps_candidate_consent_and_metadata(client: httpx.AsyncClient) -> None:
@@ -28,7 +61,7 @@ async def test_start_keeps_candidate_consent_and_metadata(client: httpx.AsyncCli
         "/start-interview",
         json={
             "candidate_id": "cand-7",
-            "consent": {"given": True, "notice_version": "2024-05"},
+            "consent": {"given": True, "notice_version": "2026-01"},
             "metadata": {"job": "backend", "round": 2},
         },
     )
@@ -36,7 +69,7 @@ async def test_start_keeps_candidate_consent_and_metadata(client: httpx.AsyncCli
     started = response.json()
     assert started["candidate_id"] == "cand-7"
     assert started["consent"]["given"] is True
-    assert started["consent"]["notice_version"] == "2024-05"
+    assert started["consent"]["notice_version"] == "2026-01"
     assert started["consent"]["recorded_at"]
     assert started["metadata"] == {"job": "backend", "round": 2}
 
@@ -46,15 +79,19 @@ async def test_start_keeps_candidate_consent_and_metadata(client: httpx.AsyncCli
 
 
 async def test_start_refuses_bad_bodies_with_their_own_codes(client: httpx.AsyncClient) -> None:
-    too_big = await client.post("/start-interview", json={"metadata": {"blob": "x" * 20_000}})
+    too_big = await client.post(
+        "/start-interview", json={**CONSENT, "metadata": {"blob": "x" * 20_000}}
+    )
     assert too_big.status_code == 422
     assert too_big.json()["error"]["code"] == "metadata_too_large"
 
-    misspelt = await client.post("/start-interview", json={"questionSetId": "abc"})
+    misspelt = await client.post("/start-interview", json={**CONSENT, "questionSetId": "abc"})
     assert misspelt.status_code == 422
     assert misspelt.json()["error"]["code"] == "validation_error"
 
-    traversal = await client.post("/start-interview", json={"question_set_id": "../generate"})
+    traversal = await client.post(
+        "/start-interview", json={**CONSENT, "question_set_id": "../generate"}
+    )
     assert traversal.status_code == 422
     assert traversal.json()["error"]["code"] == "invalid_question_set_id"
 
@@ -103,7 +140,9 @@ async def test_get_unknown_interview_is_404(client: httpx.AsyncClient) -> None:
 async def test_list_is_newest_first_filtered_and_paged(client: httpx.AsyncClient) -> None:
     ids = []
     for candidate in ("alice", "bob", "alice", "alice"):
-        response = await client.post("/start-interview", json={"candidate_id": candidate})
+        response = await client.post(
+            "/start-interview", json={**CONSENT, "candidate_id": candidate}
+        )
         ids.append(response.json()["interview_id"])
     await client.post("/end-interview", json={"interview_id": ids[2]})
 
@@ -134,7 +173,9 @@ async def test_list_is_newest_first_filtered_and_paged(client: httpx.AsyncClient
 
 async def test_interviews_survive_a_restart(settings: Settings) -> None:
     async with serve(build_app(settings)) as client:
-        started = (await client.post("/start-interview", json={"candidate_id": "c"})).json()
+        started = (
+            await client.post("/start-interview", json={**CONSENT, "candidate_id": "c"})
+        ).json()
     async with serve(build_app(settings)) as client:
         fetched = await client.get(f"/interviews/{started['interview_id']}")
     assert fetched.json() == started
@@ -143,8 +184,10 @@ async def test_interviews_survive_a_restart(settings: Settings) -> None:
 async def test_api_keys_are_required_when_configured(settings: Settings) -> None:
     app = build_app(settings.model_copy(update={"api_keys": "secret-1"}))
     async with serve(app) as client:
-        refused = await client.post("/start-interview")
+        refused = await client.post("/start-interview", json=CONSENT)
         assert refused.status_code == 401
         assert refused.json()["error"]["code"] == "api_key_missing"
-        accepted = await client.post("/start-interview", headers={"X-API-Key": "secret-1"})
+        accepted = await client.post(
+            "/start-interview", json=CONSENT, headers={"X-API-Key": "secret-1"}
+        )
         assert accepted.status_code == 201

@@ -13,6 +13,7 @@ import pytest
 from interview_api.main import build_app
 from interview_api.recordings.streaming import BATCH_BYTES
 from shared.settings import Settings
+from tests.consent import CONSENT
 from tests.interview_api.conftest import (
     BOUNDARY,
     chunked,
@@ -92,7 +93,9 @@ async def test_question_id_before_or_after_the_file_part(
     client_with_questions: httpx.AsyncClient, webm: bytes
 ) -> None:
     client = client_with_questions
-    started = (await client.post("/start-interview", json={"question_set_id": "set-1"})).json()
+    started = (
+        await client.post("/start-interview", json={**CONSENT, "question_set_id": "set-1"})
+    ).json()
     first, second = started["questions"][0], started["questions"][1]
     url = upload_url(started["interview_id"])
 
@@ -111,7 +114,9 @@ async def test_an_unknown_question_is_refused(
     client_with_questions: httpx.AsyncClient, webm: bytes, data_dir: Path
 ) -> None:
     client = client_with_questions
-    started = (await client.post("/start-interview", json={"question_set_id": "set-1"})).json()
+    started = (
+        await client.post("/start-interview", json={**CONSENT, "question_set_id": "set-1"})
+    ).json()
     response = await upload(client, started["interview_id"], webm, question_id="set-1-q2")
     assert response.status_code == 422  # q2 was rejected: not in the interview
     assert response.json()["error"]["code"] == "unknown_question"
@@ -146,7 +151,7 @@ async def test_an_upload_over_the_limit_gets_413_and_leaves_no_file(
     small_cap_client: httpx.AsyncClient, data_dir: Path, webm: bytes
 ) -> None:
     client = small_cap_client
-    interview_id = (await client.post("/start-interview")).json()["interview_id"]
+    interview_id = (await client.post("/start-interview", json=CONSENT)).json()["interview_id"]
     big = webm * (1 + 200_000 // len(webm))
     declared = await upload(client, interview_id, big)  # refused from Content-Length alone
     assert declared.status_code == 413
@@ -270,7 +275,9 @@ async def test_the_same_bytes_again_return_the_same_recording(
     client_with_questions: httpx.AsyncClient, data_dir: Path, webm: bytes
 ) -> None:
     client = client_with_questions
-    started = (await client.post("/start-interview", json={"question_set_id": "set-1"})).json()
+    started = (
+        await client.post("/start-interview", json={**CONSENT, "question_set_id": "set-1"})
+    ).json()
     interview_id, question = started["interview_id"], started["questions"][0]["id"]
 
     first = await upload(client, interview_id, webm, question_id=question)
@@ -373,18 +380,14 @@ async def test_a_big_upload_streams_with_bounded_memory(
     assert stored.stat().st_size == size
 
 
-async def test_an_interview_whose_candidate_refused_consent_takes_no_recording(
-    client: httpx.AsyncClient, webm: bytes, data_dir: Path
+async def test_an_interview_whose_candidate_refused_consent_is_not_started(
+    client: httpx.AsyncClient, data_dir: Path
 ) -> None:
     started = await client.post(
         "/start-interview", json={"consent": {"given": False, "notice_version": "2026-01"}}
     )
-    interview_id = started.json()["interview_id"]
 
-    response = await client.post(
-        f"/interviews/{interview_id}/recordings", files={"file": ("a.webm", webm, "video/webm")}
-    )
-
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "consent_refused"
+    assert started.status_code == 403
+    assert started.json()["error"]["code"] == "consent_refused"
+    assert (await client.get("/interviews")).json()["total"] == 0
     assert not (data_dir / "recordings").exists() or not any((data_dir / "recordings").rglob("*"))

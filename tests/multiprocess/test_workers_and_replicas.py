@@ -43,6 +43,7 @@ from analysis.registry import SPECS
 from shared.settings import Settings
 from tests.analysis.fakes.interhuman import FakeInterhuman
 from tests.analysis.fakes.twelvelabs import FakeTwelveLabs
+from tests.consent import CONSENT
 from tests.multiprocess.processes import Child, Children, free_port
 from tests.multiprocess.standins import serve_standin
 from tests.videos import make_video
@@ -302,7 +303,9 @@ class Uploaded:
 
 
 async def _upload(api: httpx.AsyncClient, video: bytes, number: int) -> Uploaded:
-    started = await api.post("/start-interview", json={"candidate_id": f"candidate-{number}"})
+    started = await api.post(
+        "/start-interview", json={**CONSENT, "candidate_id": f"candidate-{number}"}
+    )
     assert started.status_code == 201, started.text
     interview_id = started.json()["interview_id"]
     response = await api.post(

@@ -6,7 +6,7 @@ state) are kept as they are: they name where the bytes already are, so every fil
 reachable; erasure and the orphan sweep also look in the folder named by an id's hex digits.
 
 Revision ID: e5b7c3d9a2f4
-Revises: a560d513d4c7
+Revises: e7a1c3f50b92
 Create Date: 2026-12-01 08:40:00.000000
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 revision: str = "e5b7c3d9a2f4"
-down_revision: str | None = "a560d513d4c7"
+down_revision: str | None = "e7a1c3f50b92"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -32,17 +32,21 @@ NARROW_ID_COLUMNS = {
     "recordings": ("id", "interview_id"),
     "invitations": ("id", "interview_id"),
     "resumable_uploads": ("id", "invitation_id", "interview_id", "recording_id"),
+    "erasure_receipts": ("id", "interview_id"),
+    "audit_log": ("id", "interview_id"),
 }
 # Id columns already 36 wide that hold the ids above.
 WIDE_ID_COLUMNS = {
     "analyses": ("interview_id", "recording_id"),
     "analysis_outbox": ("interview_id",),
+    "audit_log": ("subject_id",),  # a recording, an invitation...
 }
 # (table, primary key, JSON column): documents that name those ids under the keys below.
 JSON_COLUMNS = (
     ("analyses", "id", "document"),  # the merged analysis
     ("analysis_outbox", "id", "payload"),  # a webhook's copy of the document
     ("resumable_uploads", "id", "multipart"),  # the recording an S3 upload becomes
+    ("audit_log", "id", "details"),
 )
 ID_KEYS = frozenset({"interview_id", "recording_id", "invitation_id", "upload_id"})
 # The foreign keys between the narrow columns: (name, table, column, referred table).
@@ -92,13 +96,12 @@ def upgrade() -> None:
     else:
         # parents and children change in one transaction; checked when it commits
         op.execute("PRAGMA defer_foreign_keys = ON")
-    for table, columns in {**NARROW_ID_COLUMNS, **WIDE_ID_COLUMNS}.items():
-        for column in columns:
-            op.execute(
-                # names from this module's constants, no outside input
-                f"UPDATE {table} SET {column} = {_hyphenated_sql(column)} "  # noqa: S608
-                f"WHERE length({column}) = 32"
-            )
+    for table, column in _id_columns():
+        op.execute(
+            # names from this module's constants, no outside input
+            f"UPDATE {table} SET {column} = {_hyphenated_sql(column)} "  # noqa: S608
+            f"WHERE length({column}) = 32"
+        )
     _rewrite_documents(connection, _hyphenated)
     if postgres:
         _create_foreign_keys()
@@ -113,16 +116,24 @@ def downgrade() -> None:
         _drop_foreign_keys()
     else:
         op.execute("PRAGMA defer_foreign_keys = ON")
-    for table, columns in {**NARROW_ID_COLUMNS, **WIDE_ID_COLUMNS}.items():
-        for column in columns:
-            op.execute(
-                f"UPDATE {table} SET {column} = replace({column}, '-', '') "  # noqa: S608
-                f"WHERE length({column}) = 36"
-            )
+    for table, column in _id_columns():
+        op.execute(
+            f"UPDATE {table} SET {column} = replace({column}, '-', '') "  # noqa: S608
+            f"WHERE length({column}) = 36"
+        )
     _rewrite_documents(connection, _hex)
     _set_width(connection, 36, 32)
     if postgres:
         _create_foreign_keys()
+
+
+def _id_columns() -> list[tuple[str, str]]:
+    return [
+        (table, column)
+        for tables in (NARROW_ID_COLUMNS, WIDE_ID_COLUMNS)
+        for table, columns in tables.items()
+        for column in columns
+    ]
 
 
 def _rewrite_documents(connection: Connection, spell: Callable[[str], str]) -> None:

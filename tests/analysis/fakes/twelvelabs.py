@@ -115,6 +115,8 @@ class FakeTwelveLabs:
         self.polls = 0
         self.analyze_calls = 0
         self.deleted: list[str] = []
+        # assets an indexed video still references: DELETE answers 409 unless `force=true`
+        self.referenced: set[str] = set()
         self.upload_forms: list[dict[str, Any]] = []
         self.analyze_bodies: list[dict[str, Any]] = []
         self.requests: list[httpx.Request] = []
@@ -263,7 +265,7 @@ class FakeTwelveLabs:
         if route == "poll":
             return self._retrieve_asset(asset_id or "")
         if route == "delete":
-            return self._delete_asset(asset_id or "")
+            return self._delete_asset(asset_id or "", request.url.params.get("force") == "true")
         return self._analyze(request, fault)
 
     def _create_asset(self, request: httpx.Request) -> httpx.Response:
@@ -326,7 +328,9 @@ class FakeTwelveLabs:
             asset.polls_left -= 1
         return httpx.Response(200, json=_public(record))
 
-    def _delete_asset(self, asset_id: str) -> httpx.Response:
+    def _delete_asset(self, asset_id: str, force: bool) -> httpx.Response:
+        if asset_id in self.referenced and not force:
+            return _error(409, "asset_in_use", f"Asset {asset_id} is used by an indexed video.")
         if self.assets.pop(asset_id, None) is None:
             return _error(404, "resource_not_exist", f"There is no asset with id {asset_id}.")
         self.deleted.append(asset_id)

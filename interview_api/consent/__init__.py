@@ -1,0 +1,1 @@
+"""Consent: the versioned notice, the gate before any recording, withdrawal."""
