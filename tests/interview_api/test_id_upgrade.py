@@ -14,6 +14,8 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from analysis.models import Analysis, OutboxItem
+from interview_api.audit.models import AuditEntry
+from interview_api.consent.models import ErasureReceipt
 from interview_api.interviews.models import Interview
 from interview_api.invitations.models import Invitation, ResumableUpload
 from interview_api.invitations.tokens import hash_token
@@ -24,7 +26,7 @@ from shared.migrations import alembic_config
 from shared.settings import Settings
 from tests.interview_api.conftest import serve
 
-BEFORE = "a560d513d4c7"  # the last revision with hex ids
+BEFORE = "e7a1c3f50b92"  # the last revision with hex ids
 TOKEN = "old-link-token"
 QUESTION = {
     "id": "q1",
@@ -48,6 +50,7 @@ class OldRows:
         self.interview, self.recording, self.invitation, self.upload, self.finished_upload = (
             uuid.uuid4().hex for _ in range(5)
         )
+        self.receipt, self.entry = uuid.uuid4().hex, uuid.uuid4().hex
         self.analysis = str(uuid.uuid4())  # analysis ids were hyphenated already
         self.key = f"recordings/interview_{self.interview}/{self.recording}.webm"
 
@@ -88,6 +91,17 @@ class OldRows:
                 },
             ),
             (
+                "INSERT INTO erasure_receipts (id, interview_id, reason, requested_by, erased_at)"
+                " VALUES (:receipt, :interview, 'consent_withdrawn', 'admin', :now)",
+                {"now": now},
+            ),
+            (
+                "INSERT INTO audit_log (id, at, action, actor_name, actor_role, interview_id,"
+                " subject_id, details) VALUES (:entry, :now, 'recording_uploaded', 'Ana', 'hr',"
+                " :interview, :recording, :details)",
+                {"now": now, "details": json.dumps({"recording_id": self.recording})},
+            ),
+            (
                 "INSERT INTO invitations (id, interview_id, token_hash, status, question_set_id,"
                 " candidate_name, answer_seconds, think_seconds, retakes, practice,"
                 " question_count, expires_at, created_at) VALUES (:invitation, :interview,"
@@ -121,6 +135,8 @@ class OldRows:
             "upload": self.upload,
             "finished_upload": self.finished_upload,
             "analysis": self.analysis,
+            "receipt": self.receipt,
+            "entry": self.entry,
             "key": self.key,
         }
 
@@ -173,6 +189,8 @@ async def test_every_hex_id_becomes_a_hyphenated_uuid_in_every_table_and_documen
             uploads = (await session.scalars(select(ResumableUpload))).all()
             [analysis] = (await session.scalars(select(Analysis))).all()
             [webhook] = (await session.scalars(select(OutboxItem))).all()
+            [receipt] = (await session.scalars(select(ErasureReceipt))).all()
+            [entry] = (await session.scalars(select(AuditEntry))).all()
     finally:
         await db.dispose()
     assert (stored.id, stored.interview_id, stored.path) == (recording, interview, old.key)
@@ -194,6 +212,13 @@ async def test_every_hex_id_becomes_a_hyphenated_uuid_in_every_table_and_documen
     # a provider's own id that happens to be 32 hex digits is left as the provider wrote it
     assert analysis.document["providers"]["local"]["asset_id"] == "a" * 32
     assert webhook.interview_id == interview
+    assert (receipt.id, receipt.interview_id) == (_hyphenated(old.receipt), interview)
+    assert (entry.id, entry.interview_id, entry.subject_id, entry.details) == (
+        _hyphenated(old.entry),
+        interview,
+        recording,
+        {"recording_id": recording},
+    )
     assert {k: webhook.payload["document"][k] for k in expected} == expected
 
 
