@@ -43,10 +43,13 @@ class OpenAITranscriber:
         language: str | None = None,
         prompt: str | None = FILLER_PROMPT,
         timeout_seconds: float = 300.0,
+        max_chunk_seconds: float = 600.0,
         policy: RetryPolicy | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.model = model
+        # gpt-4o-transcribe takes at most 1500 s a request; shorter pieces also retry cheaper
+        self.max_chunk_seconds = max_chunk_seconds
         self._api_key = api_key
         self._url = f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/audio/transcriptions"
         self._language = language
