@@ -4,21 +4,24 @@
 (so memory stays bounded whatever the length), measures the level of every 30 ms frame, and cuts
 the audio into chunks no longer than `max_chunk_seconds` and no larger than `max_chunk_bytes`.
 Pieces are of about equal length, and each cut falls at the quietest moment (a pause) near its
-planned place, never inside a word when there is a pause to be had. Each chunk is encoded (Ogg Opus, or MP3) and remembers where
-it starts, so the timestamps an engine gives for it are shifted back onto the whole answer.
+planned place, never inside a word when there is a pause to be had. Each chunk is encoded (Ogg
+Opus, or MP3) and remembers where it starts, so the timestamps an engine gives for it are shifted
+back onto the whole answer.
 
 Blocking work: callers run it in a worker thread.
 """
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import av
 import av.error
 import numpy as np
 import numpy.typing as npt
+from av.audio.stream import AudioStream
 
 from analysis.media import MediaError
 
@@ -85,7 +88,7 @@ def prepare_audio(
         by_size = max_chunk_bytes * 8 / bitrate * _CHUNK_SIZE_MARGIN
         cuts = cut_points(levels, min(max_chunk_seconds, by_size))
         chunks = []
-        for index, (start, end) in enumerate(zip(cuts, cuts[1:], strict=False)):
+        for index, (start, end) in enumerate(itertools.pairwise(cuts)):
             if cancel_check is not None:
                 cancel_check()
             path = workdir / f"chunk_{index:03d}.{audio_format}"
@@ -184,9 +187,13 @@ def _decode_to_pcm(source: Path, dest: Path, cancel_check: Callable[[], None] | 
     return samples
 
 
-def _encode(pcm: npt.NDArray[np.int16], dest: Path, audio_format: AudioFormat, bitrate: int) -> None:
+def _encode(
+    pcm: npt.NDArray[np.int16], dest: Path, audio_format: AudioFormat, bitrate: int
+) -> None:
     with av.open(str(dest), mode="w", format=audio_format) as out:
-        stream = out.add_stream(_CODECS[audio_format], rate=SAMPLE_RATE, layout="mono")
+        stream = cast(
+            AudioStream, out.add_stream(_CODECS[audio_format], rate=SAMPLE_RATE, layout="mono")
+        )
         stream.bit_rate = bitrate
         if audio_format == "ogg":
             stream.options = {"compression_level": "5"}  # of 10: a quarter of the time, same size

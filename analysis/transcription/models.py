@@ -74,7 +74,7 @@ class ChunkTranscript:
     @classmethod
     def from_state(cls, state: dict[str, object]) -> "ChunkTranscript":
         def parts(value: object) -> list[tuple[str, float, float]]:
-            return [(str(t), float(s), float(e)) for t, s, e in value]  # type: ignore[attr-defined, misc]
+            return [(str(t), float(s), float(e)) for t, s, e in value]  # type: ignore[attr-defined]
 
         words = state.get("words")
         return cls(

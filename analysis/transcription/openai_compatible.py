@@ -12,6 +12,8 @@ from disk and re-sent whole on a retry.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
@@ -82,7 +84,7 @@ class OpenAITranscriber:
             response_format = "json"
             response = await self._post(chunk, response_format)
         if not response.is_success:
-            raise _http_failure(response)
+            raise http_failure(response, TRANSCRIPTION_SERVER)
         body = json_object(
             response,
             code="provider_invalid_response",
@@ -93,7 +95,10 @@ class OpenAITranscriber:
     async def _post(self, chunk: AudioChunk, response_format: ResponseFormat) -> httpx.Response:
         fields = [("model", self.model), ("response_format", response_format)]
         if response_format == "verbose_json":
-            fields += [("timestamp_granularities[]", "word"), ("timestamp_granularities[]", "segment")]
+            fields += [
+                ("timestamp_granularities[]", "word"),
+                ("timestamp_granularities[]", "segment"),
+            ]
         if self._language:
             fields.append(("language", self._language))
         if self._prompt:
@@ -109,20 +114,7 @@ class OpenAITranscriber:
                 timeout=self._timeout,
             )
 
-        try:
-            return await send_with_retry(send, self._policy, what="transcription")
-        except httpx.TimeoutException as exc:
-            raise ProviderFailure(
-                "provider_timeout",
-                "The transcription server did not answer in time; try again later.",
-                retryable=True,
-            ) from exc
-        except httpx.TransportError as exc:
-            raise ProviderFailure(
-                "provider_unavailable",
-                f"The transcription server could not be reached ({type(exc).__name__}).",
-                retryable=True,
-            ) from exc
+        return await send_retrying(send, self._policy, TRANSCRIPTION_SERVER)
 
 
 def _error(response: httpx.Response) -> dict[str, Any]:
@@ -147,41 +139,77 @@ def _refuses_verbose(response: httpx.Response) -> bool:
     return any(word in about for word in ("response_format", "verbose_json", "timestamp"))
 
 
-def _http_failure(response: httpx.Response) -> ProviderFailure:
+@dataclass(frozen=True)
+class Server:
+    """An OpenAI-compatible server as error messages name it: what it is, the key setting."""
+
+    what: str
+    key_setting: str
+    code_prefix: str
+
+
+TRANSCRIPTION_SERVER = Server(
+    "transcription server",
+    "TRANSCRIPTION_API_KEY, or OPENAI_API_KEY when that is unset",
+    "transcription",
+)
+
+
+async def send_retrying(
+    send: Callable[[], Awaitable[httpx.Response]], policy: RetryPolicy, server: Server
+) -> httpx.Response:
+    """`send` under the retry policy; a network failure that outlasts it is a retryable
+    `ProviderFailure` (`provider_timeout`, `provider_unavailable`)."""
+    try:
+        return await send_with_retry(send, policy, what=server.what)
+    except httpx.TimeoutException as exc:
+        raise ProviderFailure(
+            "provider_timeout",
+            f"The {server.what} did not answer in time; try again later.",
+            retryable=True,
+        ) from exc
+    except httpx.TransportError as exc:
+        raise ProviderFailure(
+            "provider_unavailable",
+            f"The {server.what} could not be reached ({type(exc).__name__}).",
+            retryable=True,
+        ) from exc
+
+
+def http_failure(response: httpx.Response, server: Server) -> ProviderFailure:
+    """A final error answer of an OpenAI-compatible server as a `ProviderFailure`."""
     status = response.status_code
     message = str(_error(response).get("message") or "")[:500]
     raw = {"status": status, "body": response.text[:2000]}
     if status in (401, 403):
         return ProviderFailure(
-            "transcription_auth",
-            "The transcription server refused the key (TRANSCRIPTION_API_KEY, or OPENAI_API_KEY "
-            f"when that is unset): HTTP {status}.",
+            f"{server.code_prefix}_auth",
+            f"The {server.what} refused the key ({server.key_setting}): HTTP {status}.",
             raw=raw,
         )
     if status == 413:
         return ProviderFailure(
-            "transcription_too_large",
-            f"The transcription server refused a piece of audio as too large: {message}. "
-            "Lower TRANSCRIPTION_CHUNK_SECONDS.",
+            f"{server.code_prefix}_too_large",
+            f"The {server.what} refused the request as too large: {message}",
             raw=raw,
         )
     if status == 429:
         return ProviderFailure(
             "provider_rate_limited",
-            f"The transcription server is rate limiting or out of quota: {message}",
+            f"The {server.what} is rate limiting or out of quota: {message}",
             retryable=True,
             raw=raw,
         )
     if status >= 500 or status == 408:
         return ProviderFailure(
             "provider_unavailable",
-            f"The transcription server failed (HTTP {status}); try again later.",
+            f"The {server.what} failed (HTTP {status}); try again later.",
             retryable=True,
             raw=raw,
         )
     return ProviderFailure(
-        "transcription_rejected",
-        f"The transcription server refused the audio (HTTP {status}): {message or 'no message'}",
+        f"{server.code_prefix}_rejected",
+        f"The {server.what} refused the request (HTTP {status}): {message or 'no message'}",
         raw=raw,
     )
 

@@ -66,13 +66,13 @@ class FakeTranscriptionAPI:
         fields, files = _parse_multipart(request.headers.get("content-type", ""), body)
         self.requests.append({"fields": fields, "files": files, "headers": request.headers})
         if request.headers.get("authorization") != f"Bearer {API_KEY}":
-            return _error(401, "Incorrect API key provided.", "invalid_request_error",
-                          code="invalid_api_key")
+            return _error(
+                401, "Incorrect API key provided.", "invalid_request_error", code="invalid_api_key"
+            )
         if len(body) > self.size_limit:
             return _error(
                 413,
-                f"Maximum content size limit ({self.size_limit}) exceeded ({len(body)} bytes "
-                "read)",
+                f"Maximum content size limit ({self.size_limit}) exceeded ({len(body)} bytes read)",
                 "server_error",
             )
         fault = self.faults.pop(0) if self.faults else None
@@ -80,14 +80,20 @@ class FakeTranscriptionAPI:
             if fault is Fault.TIMEOUT:
                 raise httpx.ReadTimeout("timed out", request=request)
             if fault is Fault.RATE_LIMITED:
-                return _error(429, "Rate limit reached for requests", "requests",
-                              code="rate_limit_exceeded",
-                              headers={"retry-after": str(self.retry_after)})
+                return _error(
+                    429,
+                    "Rate limit reached for requests",
+                    "requests",
+                    code="rate_limit_exceeded",
+                    headers={"retry-after": str(self.retry_after)},
+                )
             if fault is Fault.SERVER_ERROR:
-                return _error(500, "The server had an error processing your request.",
-                              "server_error")
-            return httpx.Response(200, text="<html>502 Bad Gateway</html>",
-                                  headers={"content-type": "text/html"})
+                return _error(
+                    500, "The server had an error processing your request.", "server_error"
+                )
+            return httpx.Response(
+                200, text="<html>502 Bad Gateway</html>", headers={"content-type": "text/html"}
+            )
         model = _one(fields, "model")
         response_format = _one(fields, "response_format") or "json"
         if response_format == "verbose_json" and model in self.json_only_models:
@@ -128,17 +134,27 @@ def _verbose(text: str, duration: float, granularities: list[str]) -> dict[str, 
         ]
     if "segment" in granularities:
         answer["segments"] = [
-            {"id": 0, "seek": 0, "start": 0.0, "end": round(duration, 2), "text": f" {text}",
-             "tokens": [], "temperature": 0.0, "avg_logprob": -0.2, "compression_ratio": 1.2,
-             "no_speech_prob": 0.01}
+            {
+                "id": 0,
+                "seek": 0,
+                "start": 0.0,
+                "end": round(duration, 2),
+                "text": f" {text}",
+                "tokens": [],
+                "temperature": 0.0,
+                "avg_logprob": -0.2,
+                "compression_ratio": 1.2,
+                "no_speech_prob": 0.01,
+            }
         ]
     return answer
 
 
 def _duration(data: bytes) -> float:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.audio[0]
-        return sum(f.samples for f in container.decode(stream)) / stream.rate
+        samples: int = sum(f.samples for f in container.decode(stream))
+        return samples / stream.rate
 
 
 def _error(
