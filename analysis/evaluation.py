@@ -12,17 +12,17 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from analysis.canonical import Coverage, Evaluation, PointJudgement
 from analysis.providers.base import ProviderFailure, json_object
 from analysis.transcription.openai_compatible import Server, http_failure, send_retrying
 from shared.http import RetryPolicy
 
 PROMPT_VERSION = "evaluation-2026-12-01"
-Coverage = Literal["covered", "partly", "missing"]
 EVALUATION_SERVER = Server("evaluation model", "OPENAI_API_KEY", "evaluation")
 
 SYSTEM_PROMPT = """You review one answer from a job interview for a hiring team.
@@ -42,34 +42,6 @@ give no quotes.
 Then write a two-sentence summary of how well the answer meets the question, the answer's
 strengths and its gaps (short phrases). Judge only what was said: not the accent, the grammar
 of speech, the voice or the person. Answer only with JSON that matches the schema."""
-
-
-class PointJudgement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    point: str = Field(description="The expected point, as the question states it.")
-    status: Coverage = Field(description="`covered`, `partly` or `missing`.")
-    quotes: list[str] = Field(description="Verbatim quotes from the transcript (checked).")
-    note: str | None = Field(default=None, description="Why the judgement was changed, if it was.")
-
-
-class Evaluation(BaseModel):
-    """An advisory judgement of the answer's words against the question's expected points."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    advisory: Literal[True] = Field(
-        default=True, description="Always true: a model's opinion for a reviewer, not a decision."
-    )
-    points: list[PointJudgement]
-    covered: int = Field(description="Points judged covered.")
-    partly: int = Field(description="Points judged partly covered.")
-    missing: int = Field(description="Points judged missing.")
-    summary: str
-    strengths: list[str]
-    gaps: list[str]
-    model: str = Field(description="The chat model that judged.")
-    prompt_version: str = Field(description="The version of the instructions it was given.")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from statistics import fmean
 from typing import Any
 
-from analysis.canonical import SCORE_FIELDS, AnalysisDocument
+from analysis.canonical import SCHEMA_VERSION, SCORE_FIELDS, AnalysisDocument
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -56,7 +56,7 @@ def interview_report(
         key = document.question.id if document.question else None
         by_question.setdefault(key, []).append(document)
     return {
-        "schema_version": "1.0",
+        "schema_version": SCHEMA_VERSION,
         "interview": interview,
         "summary": summarize(documents),
         "answers": [

@@ -11,36 +11,13 @@ clean them up), so the count is a lower bound.
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from analysis.transcription.models import Transcript
+from analysis.canonical import FillerWords, Transcript, WordsPerMinute
 
 FILLERS = ("um", "uh", "er", "you know", "like")
 _SPELLINGS = {"um": "um", "umm": "um", "uh": "uh", "uhh": "uh", "er": "er", "erm": "er"}
 _TOKEN = re.compile(r"[a-z']+|[,.;:!?\u2014\u2013-]+")
 _NOT_FILLER_BEFORE_YOU_KNOW = {"do", "did", "does", "don't", "if", "what", "whether", "as"}
 _CLAUSE_END = {".", "!", "?", ";", ":"}
-
-
-class WordsPerMinute(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    speaking: float | None = Field(
-        description="Words per minute of speaking time (pauses left out); null when unknown."
-    )
-    overall: float | None = Field(
-        description="Words per minute over the whole answer, pauses included; null when unknown."
-    )
-    word_count: int = Field(description="Words in the transcript.")
-
-
-class FillerWords(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    count: int = Field(description="Filler words and phrases in the transcript, in all.")
-    by_word: dict[str, int] = Field(
-        description='How many of each: "um", "uh", "er", "you know", "like" (only those found).'
-    )
 
 
 def count_words(text: str) -> int:

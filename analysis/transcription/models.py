@@ -1,51 +1,12 @@
-"""What a transcript is, whichever engine made it, and how chunk transcripts are joined."""
+"""An engine's transcript of one chunk of audio, and how chunks are joined into the answer's
+`Transcript` (see `analysis.canonical`)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from analysis.canonical import TimestampKind, Transcript, TranscriptSegment, TranscriptWord
 
-TimestampKind = Literal["word", "segment", "none"]
 _KINDS: tuple[TimestampKind, ...] = ("none", "segment", "word")  # weakest first
-
-
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(description="The words as the engine wrote them.")
-    start_seconds: float = Field(description="Start, in seconds from the start of the answer.")
-    end_seconds: float = Field(description="End, in seconds from the start of the answer.")
-
-
-class TranscriptWord(_Part):
-    """One word and when it was said."""
-
-
-class TranscriptSegment(_Part):
-    """A stretch of speech (about a sentence) and when it was said."""
-
-
-class Transcript(BaseModel):
-    """What was said in the answer, as a speech-to-text engine heard it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(description="The whole answer's text, pieces joined in order.")
-    language: str | None = Field(
-        description="The language the engine detected or was told, as the engine names it."
-    )
-    words: list[TranscriptWord] | None = Field(
-        description="Every word with its time, when the engine gives word timestamps; else null."
-    )
-    segments: list[TranscriptSegment] = Field(
-        default_factory=list, description="Stretches of speech with their times (may be empty)."
-    )
-    provider: str = Field(description="The engine: `openai` (compatible API) or `pocketsphinx`.")
-    model: str = Field(description="The engine's model, as configured.")
-    timestamps: TimestampKind = Field(
-        description="How finely times are known: `word`, `segment` or `none`."
-    )
 
 
 @dataclass
