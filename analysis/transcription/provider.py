@@ -17,11 +17,12 @@ from typing import Any, Protocol
 import anyio
 import anyio.to_thread
 
+from analysis.canonical import Transcript
 from analysis.media import MediaError
 from analysis.providers.base import Checkpoint, ProviderFailure, ProviderResult, State, VideoInput
 from analysis.providers.local import _in_thread as in_thread
 from analysis.transcription.audio import AudioChunk, AudioFormat, PreparedAudio, prepare_audio
-from analysis.transcription.models import ChunkTranscript, Transcript, join_chunks
+from analysis.transcription.models import ChunkTranscript, join_chunks
 
 logger = logging.getLogger(__name__)
 

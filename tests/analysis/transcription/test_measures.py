@@ -1,7 +1,7 @@
 import pytest
 
+from analysis.canonical import Transcript, TranscriptWord
 from analysis.transcription.measures import filler_words, words_per_minute
-from analysis.transcription.models import Transcript, TranscriptWord
 
 
 def transcript(text: str, words: list[tuple[str, float, float]] | None = None) -> Transcript:

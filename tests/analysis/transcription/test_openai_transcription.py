@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from analysis.canonical import Transcript
 from analysis.providers.base import ProviderFailure, VideoInput
 from analysis.transcription.audio import AudioChunk, prepare_audio
-from analysis.transcription.models import Transcript
 from analysis.transcription.openai_compatible import OpenAITranscriber
 from analysis.transcription.provider import TranscriptionProvider
 from shared.http import RetryPolicy
