@@ -239,13 +239,13 @@ class Evaluation(_Section):
     advisory: Literal[True] = Field(
         default=True, description="Always true: a model's opinion for a reviewer, not a decision."
     )
-    points: list[PointJudgement]
+    points: list[PointJudgement] = Field(description="One judgement per expected point, in order.")
     covered: int = Field(description="Points judged covered.")
     partly: int = Field(description="Points judged partly covered.")
     missing: int = Field(description="Points judged missing.")
-    summary: str
-    strengths: list[str]
-    gaps: list[str]
+    summary: str = Field(description="How well the answer meets the question, in short.")
+    strengths: list[str] = Field(description="What the answer does well.")
+    gaps: list[str] = Field(description="What a strong answer has that this one lacks.")
     model: str = Field(description="The chat model that judged.")
     prompt_version: str = Field(description="The version of the instructions it was given.")
 

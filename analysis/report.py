@@ -62,6 +62,8 @@ def interview_report(
         "answers": [
             {
                 "question": document.question.model_dump() if document.question else None,
+                "transcript": document.transcript.text if document.transcript else None,
+                "coverage": _coverage(document),
                 "analysis": document.model_dump(mode="json"),
             }
             for document in documents
@@ -69,4 +71,18 @@ def interview_report(
         "unanswered_questions": [
             q for q in interview.get("questions", []) if q.get("id") not in by_question
         ],
+    }
+
+
+def _coverage(document: AnalysisDocument) -> dict[str, Any] | None:
+    """The evaluation in short (advisory): how many expected points were covered, and each."""
+    evaluation = document.evaluation
+    if evaluation is None:
+        return None
+    return {
+        "advisory": True,
+        "covered": evaluation.covered,
+        "partly": evaluation.partly,
+        "missing": evaluation.missing,
+        "points": [{"point": p.point, "status": p.status} for p in evaluation.points],
     }

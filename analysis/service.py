@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analysis import transcripts
 from analysis.canonical import AnalysisDocument, ProviderName, ProviderStatus
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, ProviderStep
@@ -36,6 +37,7 @@ async def enqueue(
     container: str,
     question_id: str | None = None,
     question_text: str | None = None,
+    question_details: dict[str, Any] | None = None,
 ) -> str:
     """Queue the analysis of a stored recording; returns the analysis id (one per recording)."""
     repo = AnalysisRepository(session)
@@ -47,6 +49,7 @@ async def enqueue(
         recording_id=recording_id,
         question_id=question_id,
         question_text=question_text,
+        question_details=question_details,
         recording_key=recording_key,
         size_bytes=size_bytes,
         sha256=sha256,
@@ -119,6 +122,43 @@ async def for_interview(session: AsyncSession, interview_id: str) -> list[Analys
     return [document_of(a) for a in analyses]
 
 
+async def interview_answers(session: AsyncSession, interview_id: str) -> list[transcripts.Answer]:
+    """The interview's answers, in question order, with their transcripts."""
+    analyses = await AnalysisRepository(session).for_interview(interview_id)
+    details = {a.id: a.question_details for a in analyses}
+    return transcripts.answers([document_of(a) for a in analyses], details)
+
+
+async def captions(session: AsyncSession, recording_id: str) -> str:
+    """The recording's transcript as WebVTT (a header only while there is none)."""
+    analysis = await AnalysisRepository(session).get_by_recording(recording_id)
+    if analysis is None:
+        raise NotFound(f"No analysis of recording {recording_id}.", code="recording_not_found")
+    document = document_of(analysis)
+    duration = document.media.duration_seconds if document.media else None
+    return transcripts.webvtt(document.transcript, duration)
+
+
+async def write_transcripts(session: AsyncSession, storage: Storage, analysis_id: str) -> None:
+    """Bring the answer's and the interview's transcript files up to date (after an answer's
+    analysis ended). Reads in `session`; the caller should hold no transaction open long."""
+    analysis = await AnalysisRepository(session).get(analysis_id)
+    if analysis is None:
+        return
+    document = document_of(analysis)
+    if document.transcript is not None:
+        await storage.write_bytes(
+            transcripts.answer_key(analysis.recording_id),
+            transcripts.answer_text(document.transcript).encode(),
+        )
+    answers = await interview_answers(session, analysis.interview_id)
+    if any(answer.transcript is not None for answer in answers):
+        await storage.write_bytes(
+            transcripts.interview_key(analysis.interview_id),
+            transcripts.interview_text(answers).encode(),
+        )
+
+
 async def erase_interview(session: AsyncSession, storage: Storage, interview_id: str) -> int:
     """Delete an interview's analyses and result files; queue the provider-side copies for
     deletion (the worker deletes them and retries what fails). Returns how many were queued."""
@@ -131,6 +171,8 @@ async def erase_interview(session: AsyncSession, storage: Storage, interview_id:
                     interview_id, step.provider, dict(step.state)
                 )
         await storage.delete(result_key(analysis.id))
+        await storage.delete(transcripts.answer_key(analysis.recording_id))
+    await storage.delete(transcripts.interview_key(interview_id))
     return queued
 
 

@@ -29,7 +29,13 @@ from analysis.models import WebhookDelivery
 from analysis.providers.base import AnalysisProvider, ProviderFailure, VideoInput
 from analysis.repository import AnalysisRepository
 from analysis.runner import FINAL, StepOutcome, StepPolicy, StepSnapshot, run_providers
-from analysis.service import KEEPS_COPIES, result_key, stored_analysis, stored_steps
+from analysis.service import (
+    KEEPS_COPIES,
+    result_key,
+    stored_analysis,
+    stored_steps,
+    write_transcripts,
+)
 from analysis.webhook import deliver
 from shared.db import Database, utcnow
 from shared.http import RetryPolicy
@@ -296,6 +302,8 @@ class AnalysisWorker:
             document = merge(stored, stored_steps(analysis.steps)).model_dump(mode="json")
         body = json.dumps(document, indent=2).encode()
         await self.storage.write_bytes(result_key(analysis_id), body)
+        async with self.db.session() as session:
+            await write_transcripts(session, self.storage, analysis_id)
         async with self.db.session() as session:
             status = AnalysisStatus(document["status"])
             if not await AnalysisRepository(session).finish(

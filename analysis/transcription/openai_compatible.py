@@ -11,6 +11,7 @@ timeouts, `Retry-After` honoured, no retry on other 4xx, one deadline. The audio
 from disk and re-sent whole on a retry.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class OpenAITranscriber:
         prompt: str | None = FILLER_PROMPT,
         timeout_seconds: float = 300.0,
         max_chunk_seconds: float = 600.0,
+        max_concurrent: int = 2,
         policy: RetryPolicy | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -60,6 +62,7 @@ class OpenAITranscriber:
         self._policy = policy or RetryPolicy(max_attempts=4, deadline=900)
         self._client = client or httpx.AsyncClient()
         self._owns_client = client is None
+        self._slots = asyncio.Semaphore(max_concurrent)  # requests in flight, every answer
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -107,12 +110,13 @@ class OpenAITranscriber:
 
         async def send() -> httpx.Response:
             body = MultipartBody(fields, file)
-            return await self._client.post(
-                self._url,
-                content=body.stream(),
-                headers={**body.headers, "Authorization": f"Bearer {self._api_key}"},
-                timeout=self._timeout,
-            )
+            async with self._slots:
+                return await self._client.post(
+                    self._url,
+                    content=body.stream(),
+                    headers={**body.headers, "Authorization": f"Bearer {self._api_key}"},
+                    timeout=self._timeout,
+                )
 
         return await send_retrying(send, self._policy, TRANSCRIPTION_SERVER)
 
