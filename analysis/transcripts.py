@@ -7,7 +7,7 @@ order (`Q1: ...` / `A1: ...`). Both are rewritten whenever an answer's analysis 
 by erasure.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ class Answer:
 
 
 def answers(
-    documents: Sequence[AnalysisDocument], details: dict[str, dict[str, Any] | None]
+    documents: Sequence[AnalysisDocument], details: Mapping[str, Mapping[str, Any] | None]
 ) -> list[Answer]:
     """The interview's answers in question order (answers to no known question last, by
     upload). `details` maps an analysis id to its question details (position...)."""
