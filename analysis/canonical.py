@@ -17,6 +17,8 @@ class ProviderName(StrEnum):
     TWELVELABS = "twelvelabs"
     INTERHUMAN = "interhuman"
     LOCAL = "local"
+    TRANSCRIPTION = "transcription"
+    EVALUATION = "evaluation"
 
 
 class ProviderStatus(StrEnum):

@@ -10,17 +10,25 @@ the voice or the video. The result is advisory: a reviewer decides.
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from analysis.canonical import Coverage, Evaluation, PointJudgement
-from analysis.providers.base import ProviderFailure, json_object
+from analysis.canonical import Coverage, Evaluation, PointJudgement, ProviderName, Transcript
+from analysis.providers.base import (
+    Checkpoint,
+    ProviderFailure,
+    ProviderResult,
+    State,
+    VideoInput,
+    json_object,
+)
 from analysis.transcription.openai_compatible import Server, http_failure, send_retrying
 from shared.http import RetryPolicy
+from shared.settings import Settings
 
 PROMPT_VERSION = "evaluation-2026-12-01"
 EVALUATION_SERVER = Server("evaluation model", "OPENAI_API_KEY", "evaluation")
@@ -248,3 +256,69 @@ def _structured(reply: dict[str, Any]) -> dict[str, Any]:
             retryable=True,
             raw=reply,
         ) from exc
+
+
+class EvaluationProvider:
+    """The evaluation step: runs after the transcription step, on its transcript.
+
+    `not_ready` says why a given answer cannot be evaluated (no transcript, no expected points):
+    the runner records that step as skipped, never as a failure or an invented judgement.
+    """
+
+    name = ProviderName.EVALUATION
+    after = ProviderName.TRANSCRIPTION  # the step whose section this one reads
+
+    def __init__(self, evaluator: AnswerEvaluator | None, *, not_configured: str = "") -> None:
+        self.evaluator = evaluator
+        self._not_configured = not_configured
+
+    def skip_reason(self) -> str | None:
+        return None if self.evaluator is not None else self._not_configured
+
+    @staticmethod
+    def not_ready(transcript: Transcript | None, details: Mapping[str, Any] | None) -> str | None:
+        if transcript is None:
+            return "The answer has no transcript, so there is nothing to evaluate."
+        if not transcript.text.strip():
+            return "Nobody speaks in the answer, so there is nothing to evaluate."
+        if not details or not details.get("expected_points"):
+            return "The question has no expected points to judge the answer against."
+        return None
+
+    async def run(self, video: VideoInput, state: State, checkpoint: Checkpoint) -> ProviderResult:
+        transcript, details = video.transcript, video.question_details
+        if self.evaluator is None:
+            raise ProviderFailure("not_configured", self._not_configured)
+        if (reason := self.not_ready(transcript, details)) is not None:
+            raise ProviderFailure("not_evaluable", reason)
+        assert transcript is not None and details is not None
+        question = QuestionContext(
+            text=video.question_text or "(the question was not recorded)",
+            competency=details.get("competency"),
+            expected_points=[str(p) for p in details.get("expected_points") or []],
+        )
+        evaluation, raw = await self.evaluator.evaluate(question, transcript.text)
+        notes = [p.note for p in evaluation.points if p.note]
+        return ProviderResult(section=evaluation, raw=raw, notes=notes)
+
+    async def delete_remote(self, state: State) -> None:
+        return None  # a chat completion keeps nothing to delete here
+
+    async def aclose(self) -> None:
+        if self.evaluator is not None:
+            await self.evaluator.aclose()
+
+
+NOT_CONFIGURED = "No OpenAI key is configured (OPENAI_API_KEY), so answers are not evaluated."
+
+
+def from_settings(settings: Settings) -> EvaluationProvider:
+    evaluator = None
+    if settings.openai_api_key is not None:
+        evaluator = AnswerEvaluator(
+            api_key=settings.openai_api_key.get_secret_value(),
+            model=settings.evaluation_model or settings.openai_model,
+            base_url=settings.openai_base_url,
+            timeout_seconds=settings.evaluation_timeout_seconds,
+        )
+    return EvaluationProvider(evaluator, not_configured=NOT_CONFIGURED)

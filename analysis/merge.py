@@ -14,6 +14,7 @@ from analysis.canonical import (
     AnalysisStatus,
     Assessment,
     Behavior,
+    Evaluation,
     Media,
     ProviderError,
     ProviderName,
@@ -21,10 +22,12 @@ from analysis.canonical import (
     ProviderStatus,
     QuestionRef,
     Speech,
+    Transcript,
 )
+from analysis.transcription.measures import filler_words, words_per_minute
 
 FINAL = frozenset({ProviderStatus.SUCCEEDED, ProviderStatus.FAILED, ProviderStatus.SKIPPED})
-PROVIDERS = (ProviderName.TWELVELABS, ProviderName.INTERHUMAN, ProviderName.LOCAL)
+PROVIDERS = tuple(ProviderName)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,11 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
     local = section(ProviderName.LOCAL)
     assessment = section(ProviderName.TWELVELABS)
     behavior = section(ProviderName.INTERHUMAN)
+    transcript = section(ProviderName.TRANSCRIPTION)
+    evaluation = section(ProviderName.EVALUATION)
+    media = Media.model_validate(local["media"]) if local else None
+    speech = Speech.model_validate(local["speech"]) if local and local.get("speech") else None
+    said = Transcript.model_validate(transcript) if transcript else None
     status = overall_status({k: v.status for k, v in by_provider.items()}, analysis.started)
     if analysis.completed_at is None and status not in _UNFINISHED:
         # every step is done, but the job is still being finished (result file, webhook): a
@@ -93,8 +101,10 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
         status=status,
         created_at=analysis.created_at,
         completed_at=None if status in _UNFINISHED else analysis.completed_at,
-        media=Media.model_validate(local["media"]) if local else None,
-        speech=Speech.model_validate(local["speech"]) if local and local.get("speech") else None,
+        media=media,
+        speech=with_words(speech, said, media),
+        transcript=said,
+        evaluation=Evaluation.model_validate(evaluation) if evaluation else None,
         assessment=Assessment.model_validate(assessment) if assessment else None,
         behavior=Behavior.model_validate(behavior) if behavior else None,
         providers={name: _report(step) for name, step in sorted(by_provider.items())},
@@ -102,6 +112,24 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
 
 
 _UNFINISHED = frozenset({AnalysisStatus.QUEUED, AnalysisStatus.RUNNING})
+
+
+def with_words(
+    speech: Speech | None, transcript: Transcript | None, media: Media | None
+) -> Speech | None:
+    """The local speech measurement with the speech rate and filler words of the transcript."""
+    if speech is None or transcript is None:
+        return speech
+    return speech.model_copy(
+        update={
+            "words_per_minute": words_per_minute(
+                transcript,
+                speaking_seconds=speech.speaking_seconds or None,
+                answer_seconds=media.duration_seconds if media else None,
+            ),
+            "filler_words": filler_words(transcript.text),
+        }
+    )
 
 
 def _report(step: StoredStep) -> ProviderReport:

@@ -1,9 +1,11 @@
 """The providers the settings ask for: local always, the cloud ones (skipped without keys)."""
 
+from analysis import evaluation
 from analysis.providers.base import AnalysisProvider
 from analysis.providers.interhuman import InterhumanProvider
 from analysis.providers.local import LocalMediaProvider
 from analysis.providers.twelvelabs import TwelveLabsProvider
+from analysis.transcription import provider as transcription
 from shared.settings import Settings
 
 
@@ -12,4 +14,6 @@ def build_providers(settings: Settings) -> list[AnalysisProvider]:
         LocalMediaProvider(),
         TwelveLabsProvider.from_settings(settings),
         InterhumanProvider.from_settings(settings),
+        transcription.from_settings(settings),
+        evaluation.from_settings(settings),
     ]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from analysis.canonical import Media, ProviderName, ProviderStatus
+from analysis.canonical import Media, ProviderName, ProviderStatus, Transcript
 from analysis.providers.base import AnalysisProvider, ProviderFailure, ProviderResult, VideoInput
 from shared.http import RetryPolicy
 from shared.metrics import observe_provider_call
@@ -88,13 +88,37 @@ async def run_providers(
     """Bring every provider's step to a final status, resuming what was started."""
     policy = policy or StepPolicy()
     local = [p for p in providers if p.name is ProviderName.LOCAL]
-    cloud = [p for p in providers if p.name is not ProviderName.LOCAL]
+    later = [p for p in providers if getattr(p, "after", None) is not None]
+    cloud = [p for p in providers if p.name is not ProviderName.LOCAL and p not in later]
     for provider in local:
         await run_step(provider, video, store, policy)
     media = await _probed_media(store)
     if media is not None:
         video = replace(video, media=media)
     await asyncio.gather(*(run_step(p, video, store, policy) for p in cloud))
+    for provider in later:  # steps that read another step's section (the evaluation)
+        await _run_after(provider, video, store, policy)
+
+
+async def _run_after(
+    provider: AnalysisProvider, video: VideoInput, store: StepStore, policy: StepPolicy
+) -> None:
+    """Run a step on the transcript of the transcription step; skipped (never failed, never
+    faked) when there is no usable transcript or nothing to judge it against."""
+    snapshot = await store.load(ProviderName.TRANSCRIPTION.value)
+    transcript = None
+    if snapshot.status is ProviderStatus.SUCCEEDED and snapshot.section:
+        transcript = Transcript.model_validate(snapshot.section)
+    name = provider.name.value
+    not_ready = getattr(provider, "not_ready", None)
+    reason = not_ready(transcript, video.question_details) if not_ready else None
+    if reason and not provider.skip_reason() and (await store.load(name)).status not in FINAL:
+        await store.finish(
+            name,
+            StepOutcome(ProviderStatus.SKIPPED, error_code="not_evaluable", error_message=reason),
+        )
+        return
+    await run_step(provider, replace(video, transcript=transcript), store, policy)
 
 
 async def _probed_media(store: StepStore) -> Media | None:

@@ -6,7 +6,7 @@ commit progress; after a crash, `run` is called again with the saved state and c
 of uploading the same video twice.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,7 +14,15 @@ from typing import Any, Protocol
 import anyio.to_thread
 import httpx
 
-from analysis.canonical import Assessment, Behavior, Media, ProviderName, Speech
+from analysis.canonical import (
+    Assessment,
+    Behavior,
+    Evaluation,
+    Media,
+    ProviderName,
+    Speech,
+    Transcript,
+)
 
 State = dict[str, Any]
 
@@ -50,13 +58,16 @@ class VideoInput:
     question_text: str | None = None
     media: Media | None = None  # the local probe, when it has run
     url: str | None = None  # a presigned link to the recording, when the storage can make one
+    # the question's position, competency and expected points (interview snapshot), if known
+    question_details: Mapping[str, Any] | None = None
+    transcript: Transcript | None = None  # for steps that run after the transcription
 
 
 @dataclass
 class ProviderResult:
     """A provider's normalised section plus its untouched answer(s)."""
 
-    section: Assessment | Behavior | tuple[Media, Speech | None]
+    section: Assessment | Behavior | Transcript | Evaluation | tuple[Media, Speech | None]
     raw: Any
     remote_ids: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

@@ -17,16 +17,17 @@ from typing import Any, Protocol
 import anyio
 import anyio.to_thread
 
-from analysis.canonical import Transcript
+from analysis.canonical import ProviderName, Transcript
 from analysis.media import MediaError
 from analysis.providers.base import Checkpoint, ProviderFailure, ProviderResult, State, VideoInput
 from analysis.providers.local import _in_thread as in_thread
 from analysis.transcription.audio import AudioChunk, AudioFormat, PreparedAudio, prepare_audio
 from analysis.transcription.models import ChunkTranscript, join_chunks
+from analysis.transcription.openai_compatible import OpenAITranscriber
+from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-NAME = "transcription"
 _MB = 1024 * 1024
 
 
@@ -48,7 +49,7 @@ class SpeechEngine(Protocol):
 class TranscriptionProvider:
     """The answer's transcript, from whichever engine is configured (or skipped)."""
 
-    name = NAME
+    name = ProviderName.TRANSCRIPTION
 
     def __init__(
         self,
@@ -103,7 +104,7 @@ class TranscriptionProvider:
             model=engine.model,
         )
         return ProviderResult(
-            section=transcript,  # type: ignore[arg-type]
+            section=transcript,
             raw={"audio_seconds": prepared.duration_seconds, **state},
             notes=_notes(prepared, transcript),
         )
@@ -150,3 +151,33 @@ def _notes(prepared: PreparedAudio, transcript: Transcript) -> list[str]:
             "rate over speaking time uses the local speech measurement."
         )
     return notes
+
+
+NOT_CONFIGURED = (
+    "No transcription engine is configured: set TRANSCRIPTION_API_KEY (or OPENAI_API_KEY) for "
+    "an OpenAI-compatible endpoint, or TRANSCRIPTION_OFFLINE=true for the offline engine (see "
+    "the README for why it is off by default)."
+)
+
+
+def from_settings(settings: Settings) -> TranscriptionProvider:
+    """The OpenAI-compatible engine when a key is set, else the offline one when it is on,
+    else none (the step is skipped)."""
+    engine: SpeechEngine | None = None
+    if (key := settings.transcription_key) is not None:
+        engine = OpenAITranscriber(
+            api_key=key.get_secret_value(),
+            model=settings.transcription_model,
+            base_url=settings.transcription_url,
+            language=settings.transcription_language,
+            timeout_seconds=settings.transcription_timeout_seconds,
+            max_chunk_seconds=settings.transcription_chunk_seconds,
+            max_concurrent=settings.transcription_concurrency,
+        )
+    elif settings.transcription_offline:
+        from analysis.transcription.offline import PocketSphinxTranscriber
+
+        engine = PocketSphinxTranscriber(max_concurrent=settings.transcription_concurrency)
+    return TranscriptionProvider(
+        engine, not_configured=NOT_CONFIGURED, audio_format=settings.transcription_audio_format
+    )

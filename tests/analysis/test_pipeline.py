@@ -139,6 +139,10 @@ def make_worker(
     no_wait = RetryPolicy(sleep=_no_sleep)
     kwargs.setdefault("step_policy", StepPolicy(attempts=3, backoff=no_wait))
     kwargs.setdefault("webhook_policy", RetryPolicy(max_attempts=3, sleep=_no_sleep))
+    named = {p.name for p in providers}  # the steps a test does not script are not configured
+    providers = providers + [
+        Scripted(name, [], skip="not configured") for name in ProviderName if name not in named
+    ]
     return AnalysisWorker(db, settings, providers, LocalStorage(settings.data_dir), **kwargs)
 
 
@@ -453,6 +457,8 @@ def test_a_job_whose_steps_are_done_is_running_until_it_is_finished():
         StoredStep(ProviderName.LOCAL.value, ProviderStatus.SUCCEEDED, section=LOCAL_SECTION),
         StoredStep(ProviderName.TWELVELABS.value, ProviderStatus.SKIPPED),
         StoredStep(ProviderName.INTERHUMAN.value, ProviderStatus.SKIPPED),
+        StoredStep(ProviderName.TRANSCRIPTION.value, ProviderStatus.SKIPPED),
+        StoredStep(ProviderName.EVALUATION.value, ProviderStatus.SKIPPED),
     ]
     analysis = StoredAnalysis(
         analysis_id="a",
