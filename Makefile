@@ -1,5 +1,6 @@
 # The two commands: `make run` (the whole system on its embedded defaults) and `make test`.
 # Only python3 (3.11+) and make are needed; everything else is installed into .venv.
+# Ports: `make run QUESTION_API_PORT=9001 INTERVIEW_API_PORT=9002` (or set them in .env).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

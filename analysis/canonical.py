@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 SCHEMA_VERSION: Literal["1.1"] = "1.1"
 
@@ -37,8 +37,27 @@ class AnalysisStatus(StrEnum):
     FAILED = "failed"
 
 
+STORED: dict[str, Any] = {"stored": True}
+"""Validation context for reading what was stored (`Model.model_validate(data, context=STORED)`)."""
+
+
 class _Section(BaseModel):
+    """Strict on what is built now (an unknown field is a bug), lenient on what was stored: a
+    stored document or section is read with the fields this code knows, so a field a later
+    version removes or renames never turns an old analysis into an error. Fields are only ever
+    added with defaults (schema 1.x is additive)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields_of_stored(cls, data: Any, info: ValidationInfo) -> Any:
+        if not (info.context or {}).get("stored") or not isinstance(data, dict):
+            return data
+        if cls.model_config.get("extra") == "allow":
+            return data
+        known = {field.alias or name for name, field in cls.model_fields.items()}
+        return {key: value for key, value in data.items() if key in known}
 
 
 class Media(_Section):
@@ -328,11 +347,39 @@ class AnalysisDocument(_Section):
         description="Each step's status, error and remote copies."
     )
 
+    @classmethod
+    def section_names(cls) -> list[str]:
+        """The fields that providers fill (every field that is not the document's own)."""
+        return [name for name in cls.model_fields if name not in _ENVELOPE]
 
-def analysis_json_schema() -> dict[str, Any]:
-    """The JSON Schema of the merged document, published for the database team."""
+
+_ENVELOPE = frozenset(
+    {
+        "schema_version",
+        "analysis_id",
+        "interview_id",
+        "recording_id",
+        "question",
+        "status",
+        "created_at",
+        "completed_at",
+        "providers",
+    }
+)
+
+
+def document_json_schema(section_sources: dict[str, str], providers: list[str]) -> dict[str, Any]:
+    """The JSON Schema of the merged document; `section_sources` names the provider of each
+    section, `providers` the keys `providers` may have (see `analysis.registry`)."""
     schema = AnalysisDocument.model_json_schema(mode="serialization")
     schema["$id"] = "analysis-v1.json"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["required"] = ["schema_version", *schema["required"]]  # a 1.0 document has it too
+    properties = schema["properties"]
+    for section, source in section_sources.items():
+        properties[section]["description"] = (
+            f"From {source}; null when {source} did not succeed or was not configured."
+        )
+    properties["providers"]["propertyNames"] = {"enum": providers}
+    properties["providers"]["description"] = "Each provider's status, error and remote copies."
     return schema

@@ -18,6 +18,7 @@ from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.providers.base import VideoInput
 from analysis.registry import build_providers
 from analysis.runner import MemoryStepStore, run_providers
+from analysis.service import sweep_orphan_results
 from analysis.worker import AnalysisWorker
 from shared.db import Database
 from shared.logging import configure_logging
@@ -87,6 +88,7 @@ async def run_worker(settings: Settings) -> None:
     if settings.auto_migrate:
         await upgrade(db, "interview_api")  # the worker shares the interview API's database
     storage = storage_from_settings(settings)
+    await sweep_orphan_results(db, storage, settings.orphan_grace_seconds)
     worker = AnalysisWorker.from_settings(db, settings, build_providers(settings), storage)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -22,16 +22,19 @@ from analysis.providers.base import (
     Checkpoint,
     ProviderFailure,
     ProviderResult,
+    ProviderSpec,
+    RemoteCopies,
     State,
+    StepSkipped,
     VideoInput,
-    json_object,
 )
-from analysis.transcription.openai_compatible import Server, http_failure, send_retrying
+from analysis.providers.http import ProviderClient
+from analysis.transcription.openai_compatible import openai_client
 from shared.http import RetryPolicy
 from shared.settings import Settings
 
 PROMPT_VERSION = "evaluation-2026-12-01"
-EVALUATION_SERVER = Server("evaluation model", "OPENAI_API_KEY", "evaluation")
+STEP = "evaluation"
 
 SYSTEM_PROMPT = """You review one answer from a job interview for a hiring team.
 
@@ -171,15 +174,17 @@ class AnswerEvaluator:
     ) -> None:
         self.model = model
         self._api_key = api_key
-        self._url = f"{(base_url or 'https://api.openai.com/v1').rstrip('/')}/chat/completions"
-        self._timeout = httpx.Timeout(timeout_seconds, connect=15.0)
-        self._policy = policy or RetryPolicy(max_attempts=3, deadline=180)
-        self._client = client or httpx.AsyncClient()
-        self._owns_client = client is None
+        self._http = openai_client(
+            "The evaluation endpoint",
+            base_url,
+            key_setting="OPENAI_API_KEY",
+            timeout_seconds=timeout_seconds,
+            policy=policy or RetryPolicy(max_attempts=3, deadline=180),
+            client=client,
+        )
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._http.aclose()
 
     async def evaluate(self, question: QuestionContext, transcript: str) -> tuple[Evaluation, Any]:
         """The verified evaluation and the model's untouched answer."""
@@ -198,22 +203,12 @@ class AnswerEvaluator:
         }
 
         async def send() -> httpx.Response:
-            return await self._client.post(
-                self._url,
-                json=body,
-                headers={"Authorization": f"Bearer {self._api_key}"},
-                timeout=self._timeout,
-            )
+            headers = {"Authorization": f"Bearer {self._api_key}"}
+            return await self._http.request("POST", "/chat/completions", json=body, headers=headers)
 
-        response = await send_retrying(send, self._policy, EVALUATION_SERVER)
-        if not response.is_success:
-            raise http_failure(response, EVALUATION_SERVER)
-        reply = json_object(
-            response,
-            code="provider_invalid_response",
-            message="The evaluation model answered with something that is not a JSON object.",
-        )
-        answer = _structured(reply)
+        response = await self._http.call(STEP, send)
+        reply = self._http.json_object(response, STEP)
+        answer = _structured(reply, self._http)
         return verify(answer, question, transcript, model=self.model), reply
 
 
@@ -229,7 +224,7 @@ class _Answer(BaseModel):
     gaps: list[str]
 
 
-def _structured(reply: dict[str, Any]) -> dict[str, Any]:
+def _structured(reply: dict[str, Any], http: ProviderClient) -> dict[str, Any]:
     """The JSON the model wrote, checked against the schema; a refusal or a broken answer is a
     `ProviderFailure` (a broken one may be asked again)."""
     try:
@@ -237,12 +232,7 @@ def _structured(reply: dict[str, Any]) -> dict[str, Any]:
     except (KeyError, IndexError, TypeError):
         message = None
     if not isinstance(message, dict):
-        raise ProviderFailure(
-            "provider_invalid_response",
-            "The evaluation model's answer has no message.",
-            retryable=True,
-            raw=reply,
-        )
+        raise http.invalid_response(STEP, "has no message", raw=reply)
     if message.get("refusal"):
         raise ProviderFailure(
             "evaluation_refused", f"The model refused: {str(message['refusal'])[:300]}", raw=reply
@@ -258,15 +248,22 @@ def _structured(reply: dict[str, Any]) -> dict[str, Any]:
         ) from exc
 
 
-class EvaluationProvider:
-    """The evaluation step: runs after the transcription step, on its transcript.
+SPEC = ProviderSpec(
+    name=ProviderName.EVALUATION.value,
+    title="answer evaluation",
+    sections={"evaluation": Evaluation},
+    remote_copies=RemoteCopies(kept=False),  # only the words are sent; nothing is kept
+    needs_transcript=True,
+)
 
-    `not_ready` says why a given answer cannot be evaluated (no transcript, no expected points):
-    the runner records that step as skipped, never as a failure or an invented judgement.
-    """
+
+class EvaluationProvider:
+    """The evaluation step: runs after the transcription step, on its transcript. An answer
+    that cannot be evaluated (no transcript, no expected points) is skipped, never failed and
+    never given an invented judgement."""
 
     name = ProviderName.EVALUATION
-    after = ProviderName.TRANSCRIPTION  # the step whose section this one reads
+    spec = SPEC
 
     def __init__(self, evaluator: AnswerEvaluator | None, *, not_configured: str = "") -> None:
         self.evaluator = evaluator
@@ -290,7 +287,7 @@ class EvaluationProvider:
         if self.evaluator is None:
             raise ProviderFailure("not_configured", self._not_configured)
         if (reason := self.not_ready(transcript, details)) is not None:
-            raise ProviderFailure("not_evaluable", reason)
+            raise StepSkipped(reason)
         assert transcript is not None and details is not None
         question = QuestionContext(
             text=video.question_text or "(the question was not recorded)",
@@ -299,7 +296,7 @@ class EvaluationProvider:
         )
         evaluation, raw = await self.evaluator.evaluate(question, transcript.text)
         notes = [p.note for p in evaluation.points if p.note]
-        return ProviderResult(section=evaluation, raw=raw, notes=notes)
+        return ProviderResult(sections={"evaluation": evaluation}, raw=raw, notes=notes)
 
     async def delete_remote(self, state: State) -> None:
         return None  # a chat completion keeps nothing to delete here

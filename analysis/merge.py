@@ -10,24 +10,21 @@ from datetime import datetime
 from typing import Any
 
 from analysis.canonical import (
+    STORED,
     AnalysisDocument,
     AnalysisStatus,
-    Assessment,
-    Behavior,
-    Evaluation,
     Media,
     ProviderError,
-    ProviderName,
     ProviderReport,
     ProviderStatus,
     QuestionRef,
     Speech,
     Transcript,
 )
+from analysis.registry import SPECS
 from analysis.transcription.measures import filler_words, words_per_minute
 
 FINAL = frozenset({ProviderStatus.SUCCEEDED, ProviderStatus.FAILED, ProviderStatus.SKIPPED})
-PROVIDERS = tuple(ProviderName)
 
 
 @dataclass(frozen=True)
@@ -70,27 +67,18 @@ def overall_status(statuses: Mapping[str, ProviderStatus], started: bool) -> Ana
 
 def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocument:
     by_provider = {step.provider: step for step in steps}
-    for name in PROVIDERS:
-        by_provider.setdefault(name.value, StoredStep(name.value, ProviderStatus.PENDING))
-
-    def section(name: ProviderName) -> Mapping[str, Any] | None:
-        step = by_provider[name.value]
-        return step.section if step.status is ProviderStatus.SUCCEEDED else None
-
-    local = section(ProviderName.LOCAL)
-    assessment = section(ProviderName.TWELVELABS)
-    behavior = section(ProviderName.INTERHUMAN)
-    transcript = section(ProviderName.TRANSCRIPTION)
-    evaluation = section(ProviderName.EVALUATION)
-    media = Media.model_validate(local["media"]) if local else None
-    speech = Speech.model_validate(local["speech"]) if local and local.get("speech") else None
-    said = Transcript.model_validate(transcript) if transcript else None
+    for name in SPECS:
+        by_provider.setdefault(name, StoredStep(name, ProviderStatus.PENDING))
     status = overall_status({k: v.status for k, v in by_provider.items()}, analysis.started)
     if analysis.completed_at is None and status not in _UNFINISHED:
         # every step is done, but the job is still being finished (result file, webhook): a
         # final status is only shown once the analysis itself has completed
         status = AnalysisStatus.RUNNING
     has_question = analysis.question_id is not None or analysis.question_text is not None
+    sections = _sections(by_provider)
+    sections["speech"] = with_words(
+        sections.get("speech"), sections.get("transcript"), sections.get("media")
+    )
     return AnalysisDocument(
         analysis_id=analysis.analysis_id,
         interview_id=analysis.interview_id,
@@ -101,14 +89,22 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
         status=status,
         created_at=analysis.created_at,
         completed_at=None if status in _UNFINISHED else analysis.completed_at,
-        media=media,
-        speech=with_words(speech, said, media),
-        transcript=said,
-        evaluation=Evaluation.model_validate(evaluation) if evaluation else None,
-        assessment=Assessment.model_validate(assessment) if assessment else None,
-        behavior=Behavior.model_validate(behavior) if behavior else None,
         providers={name: _report(step) for name, step in sorted(by_provider.items())},
+        **sections,
     )
+
+
+def _sections(by_provider: Mapping[str, StoredStep]) -> dict[str, Any]:
+    """Every declared section, from its provider's stored step: `None` (never zeros or
+    defaults) unless that provider succeeded and stored it."""
+    sections: dict[str, Any] = {}
+    for name, spec in SPECS.items():
+        step = by_provider[name]
+        stored = spec.split_section(step.section) if step.status is ProviderStatus.SUCCEEDED else {}
+        for section, model in spec.sections.items():
+            value = stored.get(section)
+            sections[section] = model.model_validate(value, context=STORED) if value else None
+    return sections
 
 
 _UNFINISHED = frozenset({AnalysisStatus.QUEUED, AnalysisStatus.RUNNING})

@@ -5,16 +5,13 @@ error) is committed before every wait, so a restarted worker resumes instead of 
 """
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Json, UTCDateTime, utcnow
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: Json, list[Any]: Json}
+from shared.db import Base, utcnow
 
 
 class Analysis(Base):
@@ -70,34 +67,39 @@ class ProviderStep(Base):
     analysis: Mapped[Analysis] = relationship(back_populates="steps")
 
 
-class WebhookDelivery(Base):
-    """One attempt to POST a finished analysis to ANALYSIS_WEBHOOK_URL."""
-
-    __tablename__ = "analysis_webhook_deliveries"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    analysis_id: Mapped[str] = mapped_column(String(36), index=True)
-    attempt: Mapped[int] = mapped_column(Integer)
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
-    delivered: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+class OutboxKind(StrEnum):
+    REMOTE_DELETION = "remote_deletion"  # a provider-side copy (a Twelve Labs asset)
+    FILE_DELETION = "file_deletion"  # stored objects: recordings, result files
+    WEBHOOK = "webhook"  # a finished analysis for ANALYSIS_WEBHOOK_URL
 
 
-class RemoteDeletion(Base):
-    """A provider-side copy to delete for an erased interview, kept until it is gone."""
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"  # every attempt failed: needs an operator
 
-    __tablename__ = "analysis_remote_deletions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    interview_id: Mapped[str] = mapped_column(String(36), index=True)
-    provider: Mapped[str] = mapped_column(String(32))
-    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
+class OutboxItem(Base):
+    """Work that must happen after a commit and survive a crash: a provider-side copy to delete,
+    stored files to delete, a webhook to deliver. The outbox loop makes each attempt, backs off
+    and gives up after a bounded number of attempts (`failed`); an attempt is claimed by moving
+    `due_at` ahead, so an attempt a crashed worker never finished is made again later."""
+
+    __tablename__ = "analysis_outbox"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # an OutboxKind
+    interview_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    analysis_id: Mapped[str | None] = mapped_column(String(36))
+    provider: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None]
 
-
-metadata = Base.metadata
+    __table_args__ = (Index("ix_analysis_outbox_status_due", "status", "due_at"),)

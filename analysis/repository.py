@@ -1,18 +1,28 @@
 """All SQL of the analysis pipeline."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
-from analysis.canonical import AnalysisStatus, ProviderName, ProviderStatus
-from analysis.models import Analysis, ProviderStep, RemoteDeletion, WebhookDelivery
+from analysis.canonical import AnalysisStatus, ProviderStatus
+from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, ProviderStep
+from analysis.registry import provider_names
 from shared.db import utcnow
 
 UNFINISHED = (AnalysisStatus.QUEUED.value, AnalysisStatus.RUNNING.value)
+
+
+@dataclass(frozen=True)
+class Claim:
+    analysis_id: str
+    claims: int  # how many times the job was claimed, this claim included
 
 
 class AnalysisRepository:
@@ -21,7 +31,7 @@ class AnalysisRepository:
 
     async def add(self, analysis: Analysis) -> Analysis:
         analysis.steps = [
-            ProviderStep(provider=name.value, state={}, notes=[]) for name in ProviderName
+            ProviderStep(provider=name, state={}, notes=[]) for name in provider_names()
         ]
         self.session.add(analysis)
         await self.session.flush()
@@ -59,7 +69,7 @@ class AnalysisRepository:
         )
         return result.all()
 
-    async def claim_next(self, owner: str, lease: timedelta) -> str | None:
+    async def claim_next(self, owner: str, lease: timedelta) -> Claim | None:
         """Take the oldest queued job, or a running one whose worker stopped renewing its lease.
 
         On PostgreSQL the candidate row is locked with SKIP LOCKED so workers never queue on
@@ -90,7 +100,20 @@ class AnalysisRepository:
                 claims=Analysis.claims + 1,
             )
         )
-        return candidate if result.rowcount == 1 else None  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        claims = await self.session.scalar(select(Analysis.claims).where(Analysis.id == candidate))
+        return Claim(candidate, int(claims or 0))
+
+    async def lease_owner(self, analysis_id: str) -> str | None:
+        """Who holds the job's lease; raises `LookupError` when the job no longer exists."""
+        row = await self.session.execute(
+            select(Analysis.lease_owner).where(Analysis.id == analysis_id)
+        )
+        found = row.first()
+        if found is None:
+            raise LookupError(analysis_id)
+        return found[0]
 
     async def renew_lease(self, analysis_id: str, owner: str, lease: timedelta) -> bool:
         """Extend our lease; False when the job is no longer ours (or no longer exists)."""
@@ -101,13 +124,13 @@ class AnalysisRepository:
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    async def release(self, analysis_id: str, owner: str) -> None:
-        """Give an unfinished job back so another worker takes it at once."""
+    async def release(self, analysis_id: str, owner: str, retry_at: datetime | None = None) -> None:
+        """Give an unfinished job back: claimable at once, or from `retry_at`."""
         await self.session.execute(
             update(Analysis)
             .where(Analysis.id == analysis_id, Analysis.lease_owner == owner)
             .where(Analysis.status == AnalysisStatus.RUNNING.value)
-            .values(lease_owner=None, lease_expires_at=utcnow())
+            .values(lease_owner=None, lease_expires_at=retry_at or utcnow())
         )
 
     async def get_step(self, analysis_id: str, provider: str) -> ProviderStep | None:
@@ -162,74 +185,165 @@ class AnalysisRepository:
             )
         )
 
-    # webhook deliveries
+    # the outbox
 
-    async def add_delivery(self, delivery: WebhookDelivery) -> None:
-        self.session.add(delivery)
+    async def add_outbox(self, item: OutboxItem) -> OutboxItem:
+        item.id = item.id or str(uuid4())
+        self.session.add(item)
         await self.session.flush()
-
-    async def deliveries(self, analysis_id: str) -> Sequence[WebhookDelivery]:
-        result = await self.session.scalars(
-            select(WebhookDelivery)
-            .where(WebhookDelivery.analysis_id == analysis_id)
-            .order_by(WebhookDelivery.id)
-        )
-        return result.all()
-
-    # provider-side erasure
+        return item
 
     async def queue_remote_deletion(
-        self, interview_id: str, provider: str, state: dict[str, Any]
+        self, interview_id: str, analysis_id: str, provider: str, state: dict[str, Any]
     ) -> bool:
-        """Queue the deletion of a provider-side copy, once; False when it was queued already
-        (a state that shares a remote id with a queued one names the same copy)."""
-        existing = await self.session.scalars(
-            select(RemoteDeletion).where(
-                RemoteDeletion.interview_id == interview_id, RemoteDeletion.provider == provider
+        """Queue the deletion of one step's provider-side copies, once per analysis and
+        provider; False when it was queued already (the states are then merged, so a remote id
+        learnt later is deleted too)."""
+        existing = await self.session.scalar(
+            select(OutboxItem).where(
+                OutboxItem.kind == OutboxKind.REMOTE_DELETION.value,
+                OutboxItem.analysis_id == analysis_id,
+                OutboxItem.provider == provider,
             )
         )
-        for row in existing:
-            if set(row.state.items()) & set(state.items()):
-                row.state = {**row.state, **state}
-                return False
-        self.session.add(RemoteDeletion(interview_id=interview_id, provider=provider, state=state))
-        await self.session.flush()
+        if existing is not None:
+            merged = {**existing.payload.get("state", {}), **state}
+            if merged != existing.payload.get("state"):
+                existing.payload = {**existing.payload, "state": merged}
+                if existing.status == OutboxStatus.DONE.value:  # a copy learnt after the delete
+                    existing.status, existing.due_at = OutboxStatus.PENDING.value, utcnow()
+            return False
+        await self.add_outbox(
+            OutboxItem(
+                kind=OutboxKind.REMOTE_DELETION.value,
+                interview_id=interview_id,
+                analysis_id=analysis_id,
+                provider=provider,
+                payload={"state": state},
+            )
+        )
         return True
 
-    async def pending_remote_deletions(self, limit: int = 20) -> Sequence[RemoteDeletion]:
+    async def drop_undelivered_webhooks(self, interview_id: str) -> None:
+        """Webhook payloads carry the analysis: erasure drops them, delivered or not."""
+        await self.session.execute(
+            delete(OutboxItem).where(
+                OutboxItem.kind == OutboxKind.WEBHOOK.value,
+                OutboxItem.interview_id == interview_id,
+            )
+        )
+
+    async def due_outbox(self, now: datetime, limit: int) -> Sequence[str]:
         result = await self.session.scalars(
-            select(RemoteDeletion)
-            .where(RemoteDeletion.status == "pending")
-            .order_by(RemoteDeletion.updated_at)
+            select(OutboxItem.id)
+            .where(OutboxItem.status == OutboxStatus.PENDING.value, OutboxItem.due_at <= now)
+            .order_by(OutboxItem.due_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
         return result.all()
 
-    async def record_deletion_attempt(self, deletion_id: int, error: str | None) -> None:
-        """One more attempt: done when `error` is None, else still pending with the error."""
-        await self.session.execute(
-            update(RemoteDeletion)
-            .where(RemoteDeletion.id == deletion_id)
-            .values(
-                attempts=RemoteDeletion.attempts + 1,
-                status="pending" if error else "done",
-                last_error=error,
-                updated_at=utcnow(),
+    async def claim_outbox(
+        self, item_id: str, now: datetime, hold: timedelta, *, due_by: datetime | None = None
+    ) -> OutboxItem | None:
+        """Take one item due by `due_by` (default: now) for an attempt, by moving `due_at` past
+        the attempt; should the worker die during it, the item is due again after `hold`."""
+        result = await self.session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.id == item_id,
+                OutboxItem.status == OutboxStatus.PENDING.value,
+                OutboxItem.due_at <= (due_by or now),
             )
+            .values(due_at=now + hold)
         )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return await self.session.get(OutboxItem, item_id)
 
-    async def remote_deletions(self, interview_id: str | None = None) -> Sequence[RemoteDeletion]:
-        query = select(RemoteDeletion).order_by(RemoteDeletion.id)
+    async def record_outbox_attempt(
+        self,
+        item_id: str,
+        *,
+        error: str | None,
+        status_code: int | None,
+        retry_at: datetime | None,
+    ) -> OutboxItem | None:
+        """One attempt made: done when `error` is None; else due again at `retry_at`, or
+        `failed` when `retry_at` is None (attempts exhausted)."""
+        item = await self.session.get(OutboxItem, item_id)
+        if item is None:  # erased meanwhile (a webhook of an erased interview)
+            return None
+        now = utcnow()
+        item.attempts += 1
+        item.last_error = error
+        item.last_status_code = status_code
+        if error is None:
+            item.status, item.completed_at = OutboxStatus.DONE.value, now
+            if item.kind == OutboxKind.WEBHOOK.value:
+                item.payload = {}  # delivered: the analysis is not kept twice
+        elif retry_at is None:
+            item.status, item.completed_at = OutboxStatus.FAILED.value, now
+        else:
+            item.due_at = retry_at
+        await self.session.flush()
+        return item
+
+    async def outbox_page(
+        self,
+        kinds: Sequence[str],
+        *,
+        interview_id: str | None = None,
+        analysis_id: str | None = None,
+        status: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[OutboxItem], int]:
+        conditions: list[ColumnElement[bool]] = [OutboxItem.kind.in_(kinds)]
         if interview_id is not None:
-            query = query.where(RemoteDeletion.interview_id == interview_id)
-        return (await self.session.scalars(query)).all()
+            conditions.append(OutboxItem.interview_id == interview_id)
+        if analysis_id is not None:
+            conditions.append(OutboxItem.analysis_id == analysis_id)
+        if status is not None:
+            conditions.append(OutboxItem.status == status)
+        total = await self.session.scalar(select(func.count()).where(*conditions))
+        rows = await self.session.scalars(
+            select(OutboxItem)
+            .where(*conditions)
+            .order_by(OutboxItem.created_at, OutboxItem.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return rows.all(), int(total or 0)
 
-    async def purge_done_deletions(self, interview_id: str) -> None:
-        await self.session.execute(
-            delete(RemoteDeletion).where(
-                RemoteDeletion.interview_id == interview_id, RemoteDeletion.status == "done"
+    async def get_outbox(self, item_id: str) -> OutboxItem | None:
+        return await self.session.get(OutboxItem, item_id)
+
+    async def outbox_for_interview(self, interview_id: str) -> Sequence[OutboxItem]:
+        rows = await self.session.scalars(
+            select(OutboxItem).where(OutboxItem.interview_id == interview_id)
+        )
+        return rows.all()
+
+    async def outbox_state(self) -> tuple[dict[tuple[str, str], int], datetime | None]:
+        """Outbox items by kind and status, and when the oldest pending one was queued."""
+        rows = await self.session.execute(
+            select(OutboxItem.kind, OutboxItem.status, func.count()).group_by(
+                OutboxItem.kind, OutboxItem.status
             )
         )
+        oldest = await self.session.scalar(
+            select(func.min(OutboxItem.created_at)).where(
+                OutboxItem.status == OutboxStatus.PENDING.value
+            )
+        )
+        return {(kind, status): count for kind, status, count in rows}, oldest
+
+    # result files
+
+    async def existing_ids(self, analysis_ids: Sequence[str]) -> set[str]:
+        rows = await self.session.scalars(select(Analysis.id).where(Analysis.id.in_(analysis_ids)))
+        return set(rows)
 
 
 def step_is_final(step: ProviderStep) -> bool:

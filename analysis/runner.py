@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from analysis.canonical import Media, ProviderName, ProviderStatus, Transcript
-from analysis.providers.base import AnalysisProvider, ProviderFailure, ProviderResult, VideoInput
+from analysis.canonical import STORED, Media, ProviderStatus, Transcript
+from analysis.providers.base import AnalysisProvider, ProviderFailure, StepSkipped, VideoInput
 from shared.http import RetryPolicy
 from shared.metrics import observe_provider_call
 
@@ -38,6 +38,11 @@ class StepOutcome:
     notes: list[str] = field(default_factory=list)
     error_code: str | None = None
     error_message: str | None = None
+
+
+class JobStopped(Exception):
+    """The job must stop now (its row is gone, or another worker holds it): raised by a
+    `StepStore`, never swallowed by a step, and it cancels the sibling steps."""
 
 
 class StepStore(Protocol):
@@ -68,63 +73,58 @@ class StepPolicy:
 FINAL = (ProviderStatus.SUCCEEDED, ProviderStatus.FAILED, ProviderStatus.SKIPPED)
 
 
-def section_json(result: ProviderResult) -> dict[str, Any]:
-    section = result.section
-    if isinstance(section, tuple):
-        media, speech = section
-        return {
-            "media": media.model_dump(mode="json"),
-            "speech": speech.model_dump(mode="json") if speech else None,
-        }
-    return section.model_dump(mode="json")
-
-
 async def run_providers(
     video: VideoInput,
     providers: Sequence[AnalysisProvider],
     store: StepStore,
     policy: StepPolicy | None = None,
 ) -> None:
-    """Bring every provider's step to a final status, resuming what was started."""
+    """Bring every provider's step to a final status, resuming what was started.
+
+    The steps after the first ones run in one task group: when one stops the job
+    (`JobStopped`, e.g. the interview was erased), the others are cancelled at once instead of
+    going on to create provider-side copies that nothing would delete. The first `JobStopped`
+    is raised as is.
+    """
     policy = policy or StepPolicy()
-    local = [p for p in providers if p.name is ProviderName.LOCAL]
-    later = [p for p in providers if getattr(p, "after", None) is not None]
-    cloud = [p for p in providers if p.name is not ProviderName.LOCAL and p not in later]
-    for provider in local:
+    first = [p for p in providers if p.spec.runs_first]
+    last = [p for p in providers if p.spec.needs_transcript]
+    rest = [p for p in providers if not p.spec.runs_first and not p.spec.needs_transcript]
+    for provider in first:
         await run_step(provider, video, store, policy)
-    media = await _probed_media(store)
-    if media is not None:
-        video = replace(video, media=media)
-    await asyncio.gather(*(run_step(p, video, store, policy) for p in cloud))
-    for provider in later:  # steps that read another step's section (the evaluation)
-        await _run_after(provider, video, store, policy)
+        if (media := await _probed_media(provider, store)) is not None:
+            video = replace(video, media=media)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for provider in rest:
+                group.create_task(run_step(provider, video, store, policy))
+    except* JobStopped as stopped:
+        raise stopped.exceptions[0] from None
+    if last:  # steps that read the transcript (the evaluation), once it is there
+        video = replace(video, transcript=await _transcript(providers, store))
+        for provider in last:
+            await run_step(provider, video, store, policy)
 
 
-async def _run_after(
-    provider: AnalysisProvider, video: VideoInput, store: StepStore, policy: StepPolicy
-) -> None:
-    """Run a step on the transcript of the transcription step; skipped (never failed, never
-    faked) when there is no usable transcript or nothing to judge it against."""
-    snapshot = await store.load(ProviderName.TRANSCRIPTION.value)
-    transcript = None
-    if snapshot.status is ProviderStatus.SUCCEEDED and snapshot.section:
-        transcript = Transcript.model_validate(snapshot.section)
-    name = provider.name.value
-    not_ready = getattr(provider, "not_ready", None)
-    reason = not_ready(transcript, video.question_details) if not_ready else None
-    if reason and not provider.skip_reason() and (await store.load(name)).status not in FINAL:
-        await store.finish(
-            name,
-            StepOutcome(ProviderStatus.SKIPPED, error_code="not_evaluable", error_message=reason),
-        )
-        return
-    await run_step(provider, replace(video, transcript=transcript), store, policy)
+async def _transcript(providers: Sequence[AnalysisProvider], store: StepStore) -> Transcript | None:
+    """The `transcript` section, when the provider that declares it succeeded."""
+    for provider in providers:
+        if "transcript" in provider.spec.sections:
+            snapshot = await store.load(provider.spec.name)
+            section = provider.spec.split_section(snapshot.section).get("transcript")
+            if snapshot.status is ProviderStatus.SUCCEEDED and section:
+                return Transcript.model_validate(section, context=STORED)
+    return None
 
 
-async def _probed_media(store: StepStore) -> Media | None:
-    snapshot = await store.load(ProviderName.LOCAL.value)
-    if snapshot.status is ProviderStatus.SUCCEEDED and snapshot.section:
-        return Media.model_validate(snapshot.section["media"])
+async def _probed_media(provider: AnalysisProvider, store: StepStore) -> Media | None:
+    """The `media` section of a provider that runs first, for the others' limit checks."""
+    if "media" not in provider.spec.sections:
+        return None
+    snapshot = await store.load(provider.spec.name)
+    media = provider.spec.split_section(snapshot.section).get("media")
+    if snapshot.status is ProviderStatus.SUCCEEDED and media:
+        return Media.model_validate(media, context=STORED)
     return None
 
 
@@ -156,6 +156,17 @@ async def run_step(
         try:
             async with asyncio.timeout(policy.deadline_seconds):
                 result = await provider.run(video, dict(state), checkpoint)
+        except JobStopped:
+            raise
+        except StepSkipped as skipped:  # nothing to do for this answer (no transcript...)
+            await store.finish(
+                name,
+                StepOutcome(
+                    ProviderStatus.SKIPPED,
+                    error_code="not_applicable",
+                    error_message=skipped.reason,
+                ),
+            )
         except ProviderFailure as failure:
             observe_provider_call(name, time.monotonic() - started, failure.code)
             if failure.retryable and attempts < policy.attempts:
@@ -163,41 +174,42 @@ async def run_step(
                 logger.warning("%s failed (%s); step retry in %.0fs", name, failure.code, delay)
                 await policy.backoff.sleep(delay)
                 continue
-            await store.finish(name, _failed(failure.code, failure.message, state, failure.raw))
+            ids = provider.spec.remote_ids(state)
+            await store.finish(name, _failed(failure.code, failure.message, ids, failure.raw))
         except TimeoutError:
             observe_provider_call(name, time.monotonic() - started, "step_deadline_exceeded")
             message = f"{name} did not finish within {policy.deadline_seconds:.0f} s."
-            await store.finish(name, _failed("step_deadline_exceeded", message, state))
+            await store.finish(
+                name, _failed("step_deadline_exceeded", message, provider.spec.remote_ids(state))
+            )
         except Exception as exc:  # a defect in an adapter must not take the others down
             observe_provider_call(name, time.monotonic() - started, "internal_error")
             logger.exception("%s step crashed", name)
             message = f"{name} failed unexpectedly ({type(exc).__name__}); see the server logs."
-            await store.finish(name, _failed("internal_error", message, state))
+            await store.finish(
+                name, _failed("internal_error", message, provider.spec.remote_ids(state))
+            )
         else:
             observe_provider_call(name, time.monotonic() - started)
             await store.finish(
                 name,
                 StepOutcome(
                     ProviderStatus.SUCCEEDED,
-                    section=section_json(result),
+                    section=result.stored_section(provider.spec),
                     raw=result.raw,
-                    remote_ids={**_remote_ids(state), **result.remote_ids},
+                    remote_ids={**provider.spec.remote_ids(state), **result.remote_ids},
                     notes=list(result.notes),
                 ),
             )
         return
 
 
-def _remote_ids(state: dict[str, Any]) -> dict[str, str]:
-    return {key: str(value) for key, value in state.items() if key.endswith("_id")}
-
-
-def _failed(code: str, message: str, state: dict[str, Any], raw: Any = None) -> StepOutcome:
+def _failed(code: str, message: str, remote_ids: dict[str, str], raw: Any = None) -> StepOutcome:
     return StepOutcome(
         ProviderStatus.FAILED,
         error_code=code,
         error_message=message,
-        remote_ids=_remote_ids(state),
+        remote_ids=remote_ids,
         raw=raw,
     )
 

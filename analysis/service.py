@@ -1,25 +1,25 @@
 """What the interview API asks of the pipeline: enqueue, read, erase."""
 
 import logging
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis import transcripts
-from analysis.canonical import AnalysisDocument, ProviderName, ProviderStatus
+from analysis.canonical import STORED, AnalysisDocument, ProviderStatus
 from analysis.merge import StoredAnalysis, StoredStep, merge
-from analysis.models import Analysis, ProviderStep
+from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, ProviderStep
+from analysis.outbox import Outbox, queue_file_deletion
+from analysis.registry import keeps_copies, remote_ids_of
 from analysis.repository import AnalysisRepository
+from shared.db import Database, utcnow
 from shared.errors import NotFound
 from shared.storage import Storage
 
 logger = logging.getLogger(__name__)
-
-# Providers that keep a copy of the video after analysing it (erasure must reach them).
-KEEPS_COPIES = frozenset({ProviderName.TWELVELABS.value})
 
 
 def result_key(analysis_id: str) -> str:
@@ -67,7 +67,7 @@ def stored_steps(steps: Sequence[ProviderStep]) -> list[StoredStep]:
             section=step.section,
             error_code=step.error_code,
             error_message=step.error_message,
-            remote_ids={k: str(v) for k, v in (step.state or {}).items() if k.endswith("_id")},
+            remote_ids=remote_ids_of(step.provider, step.state or {}),
             attempts=step.attempts,
             notes=list(step.notes or []),
         )
@@ -91,7 +91,7 @@ def stored_analysis(analysis: Analysis) -> StoredAnalysis:
 def document_of(analysis: Analysis) -> AnalysisDocument:
     """The stored document once finished; before that, merged live from the steps so far."""
     if analysis.document is not None:
-        return AnalysisDocument.model_validate(analysis.document)
+        return AnalysisDocument.model_validate(analysis.document, context=STORED)
     return merge(stored_analysis(analysis), stored_steps(analysis.steps))
 
 
@@ -139,41 +139,86 @@ async def captions(session: AsyncSession, recording_id: str) -> str:
     return transcripts.webvtt(document.transcript, duration)
 
 
-async def write_transcripts(session: AsyncSession, storage: Storage, analysis_id: str) -> None:
+async def write_transcripts(session: AsyncSession, storage: Storage, analysis_id: str) -> list[str]:
     """Bring the answer's and the interview's transcript files up to date (after an answer's
-    analysis ended). Reads in `session`; the caller should hold no transaction open long."""
+    analysis ended); the keys written."""
     analysis = await AnalysisRepository(session).get(analysis_id)
     if analysis is None:
-        return
+        return []
     document = document_of(analysis)
+    interview_id, recording_id = analysis.interview_id, analysis.recording_id
+    answers = await interview_answers(session, interview_id)
+    await session.rollback()  # no transaction stays open across the storage writes
+    written = []
     if document.transcript is not None:
+        written.append(transcripts.answer_key(recording_id))
         await storage.write_bytes(
-            transcripts.answer_key(analysis.recording_id),
-            transcripts.answer_text(document.transcript).encode(),
+            written[-1], transcripts.answer_text(document.transcript).encode()
         )
-    answers = await interview_answers(session, analysis.interview_id)
     if any(answer.transcript is not None for answer in answers):
-        await storage.write_bytes(
-            transcripts.interview_key(analysis.interview_id),
-            transcripts.interview_text(answers).encode(),
-        )
+        written.append(transcripts.interview_key(interview_id))
+        await storage.write_bytes(written[-1], transcripts.interview_text(answers).encode())
+    return written
 
 
-async def erase_interview(session: AsyncSession, storage: Storage, interview_id: str) -> int:
-    """Delete an interview's analyses and result files; queue the provider-side copies for
-    deletion (the worker deletes them and retries what fails). Returns how many were queued."""
+async def erase_interview(session: AsyncSession, interview_id: str) -> int:
+    """Delete an interview's analyses and queue, in the same transaction, the deletion of their
+    result files and of each provider-side copy (one per analysis and provider), and drop the
+    webhooks not yet delivered. Nothing is deleted outside the database here: the outbox does
+    it once the transaction has committed. Returns how many provider-side deletions were
+    queued."""
     repo = AnalysisRepository(session)
     queued = 0
-    for analysis in await repo.delete_for_interview(interview_id):
+    analyses = await repo.delete_for_interview(interview_id)
+    for analysis in analyses:
         for step in analysis.steps:
-            if step.provider in KEEPS_COPIES and step.state:
+            if keeps_copies(step.provider) and step.state:
                 queued += await repo.queue_remote_deletion(
-                    interview_id, step.provider, dict(step.state)
+                    interview_id, analysis.id, step.provider, dict(step.state)
                 )
-        await storage.delete(result_key(analysis.id))
-        await storage.delete(transcripts.answer_key(analysis.recording_id))
-    await storage.delete(transcripts.interview_key(interview_id))
+    await repo.drop_undelivered_webhooks(interview_id)
+    if analyses:
+        await queue_file_deletion(
+            repo,
+            interview_id,
+            keys=[result_key(a.id) for a in analyses]
+            + [transcripts.answer_key(a.recording_id) for a in analyses]
+            + [transcripts.interview_key(interview_id)],
+            prefixes=[],
+        )
     return queued
+
+
+async def queue_interview_files_deletion(
+    session: AsyncSession, interview_id: str, prefix: str
+) -> None:
+    """Queue the deletion of an erased interview's stored folder (its recordings)."""
+    await queue_file_deletion(AnalysisRepository(session), interview_id, keys=[], prefixes=[prefix])
+
+
+async def queue_orphaned_copies(
+    db: Database, interview_id: str, analysis_id: str, states: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Queue the deletion of what a job erased while it ran had created at the providers."""
+    async with db.session() as session:
+        repo = AnalysisRepository(session)
+        for provider, state in states.items():
+            if keeps_copies(provider) and state:
+                await repo.queue_remote_deletion(interview_id, analysis_id, provider, dict(state))
+
+
+async def delete_erased_files(db: Database, storage: Storage, interview_id: str) -> list[str]:
+    """Make the erasure's file deletions now, after its commit; returns the storage keys and
+    prefixes still there (their deletion failed and stays queued in the outbox)."""
+    async with db.session() as session:
+        items = await AnalysisRepository(session).outbox_for_interview(interview_id)
+    pending = [
+        item.id
+        for item in items
+        if item.kind == OutboxKind.FILE_DELETION.value and item.status == OutboxStatus.PENDING.value
+    ]
+    left = await Outbox(db, storage).attempt_now(pending)
+    return [path for item in left for path in item.payload["keys"] + item.payload["prefixes"]]
 
 
 async def queue_state(session: AsyncSession) -> tuple[dict[str, int], datetime | None]:
@@ -182,17 +227,115 @@ async def queue_state(session: AsyncSession) -> tuple[dict[str, int], datetime |
     return await repo.count_by_status(), await repo.oldest_queued_at()
 
 
-async def remote_deletions(session: AsyncSession, interview_id: str | None) -> list[dict[str, Any]]:
-    rows = await AnalysisRepository(session).remote_deletions(interview_id)
-    return [
+Page = dict[str, Any]
+
+
+async def remote_deletions(
+    session: AsyncSession,
+    *,
+    interview_id: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """Provider-side copies and stored files that erasures are deleting or have deleted."""
+    rows, total = await AnalysisRepository(session).outbox_page(
+        [OutboxKind.REMOTE_DELETION.value, OutboxKind.FILE_DELETION.value],
+        interview_id=interview_id,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+    return {
+        "items": [_deletion_json(row) for row in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def _deletion_json(row: OutboxItem) -> dict[str, Any]:
+    is_files = row.kind == OutboxKind.FILE_DELETION.value
+    return {
+        "id": row.id,
+        "interview_id": row.interview_id,
+        "analysis_id": row.analysis_id,
+        "provider": "storage" if is_files else row.provider,
+        "remote_ids": {}
+        if is_files
+        else remote_ids_of(row.provider or "", row.payload.get("state", {})),
+        "objects": row.payload.get("keys", []) + row.payload.get("prefixes", [])
+        if is_files
+        else [],
+        **_attempts_json(row),
+    }
+
+
+def _attempts_json(row: OutboxItem) -> dict[str, Any]:
+    return {
+        "status": row.status,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "next_attempt_at": row.due_at.isoformat()
+        if row.status == OutboxStatus.PENDING.value
+        else None,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+    }
+
+
+async def webhook_deliveries(
+    session: AsyncSession,
+    *,
+    analysis_id: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """Completion webhooks: delivered, being retried, or given up."""
+    rows, total = await AnalysisRepository(session).outbox_page(
+        [OutboxKind.WEBHOOK.value],
+        analysis_id=analysis_id,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+    items = [
         {
+            "id": row.id,
+            "analysis_id": row.analysis_id,
             "interview_id": row.interview_id,
-            "provider": row.provider,
-            "remote_ids": {k: v for k, v in row.state.items() if k.endswith("_id")},
-            "status": row.status,
-            "attempts": row.attempts,
-            "last_error": row.last_error,
-            "updated_at": row.updated_at.isoformat(),
+            "last_status_code": row.last_status_code,
+            **_attempts_json(row),
         }
         for row in rows
     ]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+RESULTS_PREFIX = "results"
+
+
+async def sweep_orphan_results(db: Database, storage: Storage, grace_seconds: float) -> int:
+    """Delete result files whose analysis row is gone (a crash between an erasure and a job
+    finishing at the same moment). Files younger than `grace_seconds` are left alone: a job
+    may be finishing. Returns how many were removed."""
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    stale: dict[str, str] = {}
+    for item in await storage.list_objects(RESULTS_PREFIX):
+        name = item.key.rpartition("/")[2]
+        if item.modified <= cutoff and name.startswith("analysis_") and name.endswith(".json"):
+            stale[name.removeprefix("analysis_").removesuffix(".json")] = item.key
+    removed = 0
+    ids = sorted(stale)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        async with db.session() as session:
+            present = await AnalysisRepository(session).existing_ids(chunk)
+        for analysis_id in chunk:
+            if analysis_id not in present:
+                await storage.delete(stale[analysis_id])
+                logger.warning("removed orphan result %s (no analysis row)", stale[analysis_id])
+                removed += 1
+    return removed

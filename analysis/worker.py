@@ -1,15 +1,17 @@
-"""The analysis worker: claims queued jobs, runs their steps, finishes them.
+"""The analysis worker: the claim loop and the outbox loop of one process.
 
 With the embedded defaults it runs inside the interview API; `interview-analysis worker` runs it
-as its own process. Jobs are claimed with a lease that a heartbeat renews; a worker that dies
-stops renewing, and another (or the same one after a restart) takes the job over from the last
-committed step. On SIGTERM a worker stops claiming, lets running jobs finish for a grace period,
-and gives back the ones that did not.
+as its own process. Jobs are claimed with a lease that a heartbeat renews (`analysis.lease`);
+a worker that dies stops renewing, and another (or the same one after a restart) takes the job
+over from the last committed step (`analysis.step_store`). A job that keeps failing outside its
+steps is claimed at most WORKER_MAX_CLAIMS times, then fails with `job_attempts_exhausted`.
+Finishing a job is `analysis.finalize`; provider-side deletions, file deletions and webhooks run
+in their own loop (`analysis.outbox`), so an outage there never stalls claiming. On SIGTERM a
+worker stops claiming, lets running jobs finish for a grace period, and gives back the rest.
 """
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import socket
@@ -23,85 +25,26 @@ from uuid import uuid4
 
 import httpx
 
-from analysis.canonical import AnalysisStatus, ProviderStatus
-from analysis.merge import merge
-from analysis.models import WebhookDelivery
-from analysis.providers.base import AnalysisProvider, ProviderFailure, VideoInput
-from analysis.repository import AnalysisRepository
-from analysis.runner import FINAL, StepOutcome, StepPolicy, StepSnapshot, run_providers
-from analysis.service import (
-    KEEPS_COPIES,
-    result_key,
-    stored_analysis,
-    stored_steps,
-    write_transcripts,
-)
-from analysis.webhook import deliver
-from shared.db import Database, utcnow
-from shared.http import RetryPolicy
+from analysis.canonical import ProviderStatus
+from analysis.finalize import finalize
+from analysis.lease import Lease
+from analysis.outbox import Outbox, OutboxPolicy
+from analysis.providers.base import AnalysisProvider, VideoInput
+from analysis.repository import AnalysisRepository, Claim
+from analysis.runner import FINAL, StepOutcome, StepPolicy, run_providers
+from analysis.service import queue_orphaned_copies
+from analysis.step_store import AnalysisGone, DatabaseStepStore, LeaseLost
+from shared.db import Database
+from shared.http import Sleep
 from shared.logging import log_context
+from shared.metrics import observe_job_exhausted
 from shared.settings import Settings
 from shared.storage import Storage
 
 logger = logging.getLogger(__name__)
 
 PRESIGNED_URL_SECONDS = 6 * 3600  # long enough for a provider's queue to reach the download
-
-
-class AnalysisGone(Exception):
-    """The analysis was erased while it ran."""
-
-
-class DatabaseStepStore:
-    """Step progress in the database, each change committed on its own so it survives a crash."""
-
-    def __init__(self, db: Database, analysis_id: str) -> None:
-        self.db = db
-        self.analysis_id = analysis_id
-        self.states: dict[str, dict[str, Any]] = {}
-
-    async def load(self, provider: str) -> StepSnapshot:
-        async with self.db.session() as session:
-            step = await AnalysisRepository(session).get_step(self.analysis_id, provider)
-            if step is None:
-                raise AnalysisGone(self.analysis_id)
-            self.states[provider] = dict(step.state or {})
-            return StepSnapshot(
-                ProviderStatus(step.status), dict(step.state or {}), step.attempts, step.section
-            )
-
-    async def _update(self, provider: str, **values: Any) -> None:
-        async with self.db.session() as session:
-            if not await AnalysisRepository(session).update_step(
-                self.analysis_id, provider, **values
-            ):
-                raise AnalysisGone(self.analysis_id)
-
-    async def begin_attempt(self, provider: str, attempts: int) -> None:
-        await self._update(
-            provider, status=ProviderStatus.RUNNING.value, attempts=attempts, started_at=utcnow()
-        )
-
-    async def checkpoint(self, provider: str, state: dict[str, Any]) -> None:
-        self.states[provider] = dict(state)
-        await self._update(provider, state=state)
-
-    async def finish(self, provider: str, outcome: StepOutcome) -> None:
-        state = {**self.states.get(provider, {}), **outcome.remote_ids}
-        self.states[provider] = state
-        await self._update(
-            provider,
-            status=outcome.status.value,
-            state=state,
-            section=outcome.section,
-            raw=outcome.raw
-            if outcome.raw is None or isinstance(outcome.raw, dict)
-            else {"answer": outcome.raw},
-            notes=outcome.notes,
-            error_code=outcome.error_code,
-            error_message=outcome.error_message,
-            finished_at=utcnow(),
-        )
+EXHAUSTED = "job_attempts_exhausted"
 
 
 class AnalysisWorker:
@@ -116,8 +59,10 @@ class AnalysisWorker:
         concurrency: int = 2,
         poll_interval: float = 1.0,
         lease_seconds: float = 60.0,
+        max_claims: int = 5,
         step_policy: StepPolicy | None = None,
-        webhook_policy: RetryPolicy | None = None,
+        outbox_policy: OutboxPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -127,14 +72,24 @@ class AnalysisWorker:
         self.concurrency = concurrency
         self.poll_interval = poll_interval
         self.lease = timedelta(seconds=lease_seconds)
+        self.max_claims = max_claims
         self.step_policy = step_policy or StepPolicy()
-        self.webhook_policy = webhook_policy or RetryPolicy(max_attempts=5, deadline=600)
+        self.sleep = sleep
         self._http = http_client or httpx.AsyncClient(timeout=httpx.Timeout(15.0))
         self._owns_http = http_client is None
+        self.outbox = Outbox(
+            db,
+            storage,
+            settings=settings,
+            providers=self.providers,
+            http_client=self._http,
+            policy=outbox_policy,
+            poll_interval=poll_interval,
+        )
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._running: dict[str, asyncio.Task[None]] = {}
-        self._loop_task: asyncio.Task[None] | None = None
+        self._loop_tasks: list[asyncio.Task[None]] = []
 
     @classmethod
     def from_settings(
@@ -152,23 +107,32 @@ class AnalysisWorker:
             concurrency=settings.worker_concurrency,
             poll_interval=settings.worker_poll_seconds,
             lease_seconds=settings.worker_lease_seconds,
+            max_claims=settings.worker_max_claims,
+            outbox_policy=OutboxPolicy(max_attempts=settings.outbox_max_attempts),
         )
 
     # lifecycle
 
     def start(self) -> None:
-        self._loop_task = asyncio.create_task(self._loop(), name="analysis-worker")
+        self._loop_tasks = [
+            asyncio.create_task(self._loop(), name="analysis-worker"),
+            asyncio.create_task(self.outbox.run(self._stopping), name="analysis-outbox"),
+        ]
 
     def notify(self) -> None:
-        """A job was queued: look now rather than at the next poll."""
+        """A job was queued (and committed): look now rather than at the next poll."""
         self._wake.set()
+
+    def notify_outbox(self) -> None:
+        """Outbox items were committed: attempt them now."""
+        self.outbox.notify()
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
         """Stop claiming; let running jobs finish for `grace_seconds`; give back the rest."""
         self._stopping.set()
         self._wake.set()
-        if self._loop_task is not None:
-            await self._loop_task
+        self.outbox.notify()
+        await asyncio.gather(*self._loop_tasks, return_exceptions=True)
         if self._running:
             _, pending = await asyncio.wait(self._running.values(), timeout=grace_seconds)
             for task in pending:
@@ -183,7 +147,6 @@ class AnalysisWorker:
         while not self._stopping.is_set():
             try:
                 await self.claim_available()
-                await self.process_remote_deletions()
             except Exception:
                 logger.exception("worker loop error; continuing")
             self._wake.clear()
@@ -193,11 +156,15 @@ class AnalysisWorker:
     async def claim_available(self) -> None:
         while len(self._running) < self.concurrency and not self._stopping.is_set():
             async with self.db.session() as session:
-                analysis_id = await AnalysisRepository(session).claim_next(self.owner, self.lease)
-            if analysis_id is None:
+                claim = await AnalysisRepository(session).claim_next(self.owner, self.lease)
+            if claim is None:
                 return
-            logger.info("claimed analysis %s", analysis_id, extra={"analysis_id": analysis_id})
-            task = asyncio.create_task(self._guarded(analysis_id), name=f"analysis-{analysis_id}")
+            analysis_id = claim.analysis_id
+            logger.info(
+                "claimed analysis %s (claim %d)", analysis_id, claim.claims,
+                extra={"analysis_id": analysis_id},
+            )  # fmt: skip
+            task = asyncio.create_task(self._guarded(claim), name=f"analysis-{analysis_id}")
             self._running[analysis_id] = task
             task.add_done_callback(partial(self._forget, analysis_id))
 
@@ -205,46 +172,61 @@ class AnalysisWorker:
         self._running.pop(analysis_id, None)
 
     async def run_until_idle(self) -> None:
-        """Process every claimable job, then return (tests and one-shot runs)."""
+        """Process every claimable job and every due outbox item, then return (tests and
+        one-shot runs)."""
         while True:
             await self.claim_available()
             if not self._running:
-                return
+                break
             await asyncio.gather(*list(self._running.values()), return_exceptions=True)
+        await self.drain_outbox()
 
     # one job
 
-    async def _guarded(self, analysis_id: str) -> None:
+    async def _guarded(self, claim: Claim) -> None:
+        analysis_id = claim.analysis_id
         with log_context(analysis_id=analysis_id):
-            heartbeat = asyncio.create_task(self._heartbeat(analysis_id, asyncio.current_task()))
+            lease = Lease(self.db, analysis_id, self.owner, self.lease, sleep=self.sleep)
+            heartbeat = asyncio.create_task(lease.keep(), name=f"lease-{analysis_id}")
             try:
-                await self.process(analysis_id)
+                if claim.claims > self.max_claims:
+                    await self._give_up(analysis_id, claim.claims)
+                else:
+                    await self.process(analysis_id)
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self._release(analysis_id))
                 raise
             except AnalysisGone:
                 logger.info("analysis erased while running")
+            except LeaseLost:
+                logger.warning("another worker holds this job now; stopped")
             except Exception:
-                logger.exception("analysis job failed; it will be retried when its lease ends")
+                logger.exception(
+                    "analysis job failed outside its steps (claim %d of at most %d); "
+                    "it is tried again when its lease ends", claim.claims, self.max_claims,
+                )  # fmt: skip
             finally:
                 heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
 
     async def _release(self, analysis_id: str) -> None:
         async with self.db.session() as session:
             await AnalysisRepository(session).release(analysis_id, self.owner)
 
-    async def _heartbeat(self, analysis_id: str, job: asyncio.Task[Any] | None) -> None:
-        while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
-            async with self.db.session() as session:
-                ours = await AnalysisRepository(session).renew_lease(
-                    analysis_id, self.owner, self.lease
-                )
-            if not ours and job is not None:
-                logger.warning("lost the lease; stopping this job")
-                job.cancel()
-                return
+    async def _give_up(self, analysis_id: str, claims: int) -> None:
+        """Fail what is unfinished with `job_attempts_exhausted` and finish the job."""
+        logger.error("analysis claimed %d times without finishing; failing it", claims)
+        store = DatabaseStepStore(self.db, analysis_id, self.owner)
+        message = (
+            f"The analysis was started {claims - 1} times without finishing "
+            f"(WORKER_MAX_CLAIMS={self.max_claims}); see the worker logs."
+        )
+        await self._fail_unfinished(store, EXHAUSTED, message)
+        await finalize(self.db, self.storage, self.settings, analysis_id, self.owner)
+        observe_job_exhausted()
+        self.outbox.notify()
 
     async def process(self, analysis_id: str) -> None:
         async with self.db.session() as session:
@@ -262,7 +244,7 @@ class AnalysisWorker:
                 question_text=analysis.question_text,
                 question_details=analysis.question_details,
             )
-        store = DatabaseStepStore(self.db, analysis_id)
+        store = DatabaseStepStore(self.db, analysis_id, self.owner)
         with log_context(interview_id=interview_id):
             if not await self.storage.exists(key):
                 await self._fail_unfinished(
@@ -270,111 +252,43 @@ class AnalysisWorker:
                     "recording_missing",
                     f"The recording {key} is not in the storage any more; upload it again.",
                 )
-                await self.finalize(analysis_id)
-                return
+            else:
+                try:
+                    url = await self.storage.presigned_url(key, PRESIGNED_URL_SECONDS)
+                    async with self.storage.local_copy(key) as path:
+                        await run_providers(
+                            replace(video, path=path, url=url),
+                            self.providers,
+                            store,
+                            self.step_policy,
+                        )
+                except AnalysisGone:
+                    await self._delete_orphaned_copies(interview_id, analysis_id, store.states)
+                    raise
             try:
-                url = await self.storage.presigned_url(key, PRESIGNED_URL_SECONDS)
-                async with self.storage.local_copy(key) as path:
-                    await run_providers(
-                        replace(video, path=path, url=url), self.providers, store, self.step_policy
-                    )
+                await finalize(self.db, self.storage, self.settings, analysis_id, self.owner)
             except AnalysisGone:
-                await self._delete_orphaned_copies(interview_id, store.states)
+                await self._delete_orphaned_copies(interview_id, analysis_id, store.states)
                 raise
-            await self.finalize(analysis_id)
+            self.outbox.notify()  # a webhook may be queued
 
     async def _fail_unfinished(self, store: DatabaseStepStore, code: str, message: str) -> None:
         for provider in self.providers:
-            name = provider.name.value
+            name = provider.spec.name
             if (await store.load(name)).status not in FINAL:
                 await store.finish(
                     name, StepOutcome(ProviderStatus.FAILED, error_code=code, error_message=message)
                 )
 
-    async def finalize(self, analysis_id: str) -> None:
-        """Merge the steps, write the result file, then mark the job done (in that order, so a
-        finished analysis always has its file), then send the webhook."""
-        completed_at = utcnow()
-        async with self.db.session() as session:
-            analysis = await AnalysisRepository(session).get(analysis_id)
-            if analysis is None:
-                raise AnalysisGone(analysis_id)
-            stored = replace(stored_analysis(analysis), completed_at=completed_at)
-            document = merge(stored, stored_steps(analysis.steps)).model_dump(mode="json")
-        body = json.dumps(document, indent=2).encode()
-        await self.storage.write_bytes(result_key(analysis_id), body)
-        async with self.db.session() as session:
-            await write_transcripts(session, self.storage, analysis_id)
-        async with self.db.session() as session:
-            status = AnalysisStatus(document["status"])
-            if not await AnalysisRepository(session).finish(
-                analysis_id, self.owner, status, document, completed_at
-            ):
-                logger.warning("lease lost before the analysis was saved; another worker has it")
-                return
-        logger.info("analysis %s", status, extra={"status": status.value})
-        await self._send_webhook(analysis_id, body)
-
-    async def _send_webhook(self, analysis_id: str, body: bytes) -> None:
-        url = self.settings.analysis_webhook_url
-        if not url:
-            return
-        secret = self.settings.analysis_webhook_secret
-
-        async def record(attempt: int, status: int | None, error: str | None, ok: bool) -> None:
-            async with self.db.session() as session:
-                await AnalysisRepository(session).add_delivery(
-                    WebhookDelivery(
-                        analysis_id=analysis_id,
-                        attempt=attempt,
-                        status_code=status,
-                        error=error,
-                        delivered=ok,
-                    )
-                )
-
-        delivered = await deliver(
-            self._http,
-            url,
-            body,
-            analysis_id=analysis_id,
-            secret=secret.get_secret_value() if secret else None,
-            policy=self.webhook_policy,
-            record=record,
-        )
-        if not delivered:
-            logger.error("webhook not delivered; every attempt is recorded")
-
-    # provider-side erasure
-
     async def _delete_orphaned_copies(
-        self, interview_id: str, states: dict[str, dict[str, Any]]
+        self, interview_id: str, analysis_id: str, states: dict[str, dict[str, Any]]
     ) -> None:
-        async with self.db.session() as session:
-            repo = AnalysisRepository(session)
-            for provider, state in states.items():
-                if provider in KEEPS_COPIES and state:
-                    await repo.queue_remote_deletion(interview_id, provider, state)
+        """The job was erased while it ran: what its steps created after the erasure read
+        their rows is known only here."""
+        await queue_orphaned_copies(self.db, interview_id, analysis_id, states)
+        self.outbox.notify()
 
-    async def process_remote_deletions(self) -> None:
-        """Delete the provider-side copies that erasure queued; a failure is retried later, with
-        a growing wait. No transaction stays open across a provider call."""
-        by_name = {p.name.value: p for p in self.providers}
-        async with self.db.session() as session:
-            pending = await AnalysisRepository(session).pending_remote_deletions()
-        now = utcnow()
-        for deletion in pending:
-            provider = by_name.get(deletion.provider)
-            if provider is None or provider.skip_reason():
-                continue
-            wait = min(3600.0, 15.0 * 2**deletion.attempts) if deletion.attempts else 0.0
-            if (now - deletion.updated_at).total_seconds() < wait:
-                continue
-            error = None
-            try:
-                await provider.delete_remote(dict(deletion.state))
-            except (ProviderFailure, httpx.HTTPError) as exc:
-                error = str(exc)
-                logger.warning("provider-side deletion failed; will retry: %s", exc)
-            async with self.db.session() as session:
-                await AnalysisRepository(session).record_deletion_attempt(deletion.id, error)
+    async def drain_outbox(self) -> None:
+        """Attempt every due outbox item now (tests and one-shot runs)."""
+        while await self.outbox.process_due():
+            pass

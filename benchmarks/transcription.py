@@ -75,6 +75,7 @@ def spoken_recording(folder: Path, text: str, rate: int, name: str) -> Path:
 
 async def transcribe(path: Path) -> tuple[str, float]:
     """The offline step's text for `path`, and the audio's length in seconds."""
+    from analysis.canonical import Transcript
     from analysis.providers.base import VideoInput
     from analysis.transcription.offline import PocketSphinxTranscriber
     from analysis.transcription.provider import TranscriptionProvider
@@ -87,7 +88,9 @@ async def transcribe(path: Path) -> tuple[str, float]:
         return None
 
     result = await provider.run(video, {}, ignore)
-    return result.section.text, float(result.raw["audio_seconds"])  # type: ignore[union-attr]
+    transcript = result.sections["transcript"]
+    assert isinstance(transcript, Transcript)
+    return transcript.text, float(result.raw["audio_seconds"])
 
 
 def main() -> None:

@@ -44,6 +44,9 @@ def build_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         storage = app.state.storage = storage_from_settings(settings)
         await sweep_orphan_files(app.state.db, storage, settings.orphan_grace_seconds)
+        await analysis_service.sweep_orphan_results(
+            app.state.db, storage, settings.orphan_grace_seconds
+        )
         owned: QuestionApiClient | None = None
         if app.state.question_client is None:
             owned = app.state.question_client = QuestionApiClient.from_settings(settings)

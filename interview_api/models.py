@@ -1,10 +1,6 @@
-"""The interview API's own declarative base: its tables live in its own database."""
+"""The interview API's tables use the one declarative base of every table (`shared.db.Base`);
+its database also holds the analysis pipeline's tables (`analysis.models`)."""
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from shared.db import Base
 
-from shared.db import NAMING_CONVENTION
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+__all__ = ["Base"]

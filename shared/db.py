@@ -4,13 +4,13 @@ SQLite (the embedded default) runs in WAL mode with a busy timeout so the API an
 write concurrently; any other `DATABASE_URL` (PostgreSQL in production) is used as given.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, MetaData, event, text
+from sqlalchemy import JSON, DateTime, MetaData, Table, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so migrations can refer to them on every database.
@@ -55,6 +56,47 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The one declarative base of every table: one naming convention, one timestamp type (UTC,
+    timezone-aware), one JSON type. Each service's migrations build only its own tables
+    (`tables_of`)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: Json, list[Any]: Json}
+
+
+def tables_of(*packages: str) -> MetaData:
+    """The tables whose models live in `packages` (e.g. `interview_api` and `analysis`, which
+    share the interview API's database), as a MetaData of their own."""
+    selected = MetaData(naming_convention=NAMING_CONVENTION)
+    for mapper in Base.registry.mappers:
+        table = mapper.local_table
+        owned = mapper.class_.__module__.partition(".")[0] in packages
+        if owned and isinstance(table, Table) and table.key not in selected.tables:
+            table.to_metadata(selected)
+    return selected
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call `callback` once the session's transaction has committed; never if it rolls back.
+    E.g. wake a worker only when the job it should claim is visible to it."""
+    session.sync_session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+_AFTER_COMMIT = "after_commit_callbacks"
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, _: Any) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:

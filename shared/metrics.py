@@ -18,6 +18,9 @@ Per process (module-level registry; a worker process has no app, so these cannot
   an analysis provider's step (upload, wait, answer); `outcome` is `success` or `failure`.
 - `provider_call_failures_total{provider, error_code}` (counter): failed provider calls, by the
   provider's own error code.
+- `analysis_outbox_attempts_total{kind, outcome}` (counter): attempts at outbox work
+  (`remote_deletion`, `file_deletion`, `webhook`); `outcome` is `done`, `retry` or `failed`.
+- `analysis_jobs_attempts_exhausted_total` (counter): jobs failed with `job_attempts_exhausted`.
 - `process_*`, `python_*`: the standard process, platform and garbage-collector collectors.
 
 `/metrics` renders both registries. It is not behind `API_KEYS`: restrict it at the network.
@@ -88,6 +91,39 @@ _provider_failures = Counter(
     ["provider", "error_code"],
     registry=PROCESS_REGISTRY,
 )
+
+
+_provider_unconfirmed_uploads = Counter(
+    "provider_unconfirmed_uploads",
+    "Uploads whose outcome was unknown (an answer lost after the video was sent) and that were "
+    "sent again: the provider may hold one more copy each.",
+    ["provider"],
+    registry=PROCESS_REGISTRY,
+)
+_outbox_attempts = Counter(
+    "analysis_outbox_attempts",
+    "Attempts at outbox work (provider-side and file deletions, webhooks), by outcome: "
+    "done, retry (tried again later) or failed (attempts exhausted).",
+    ["kind", "outcome"],
+    registry=PROCESS_REGISTRY,
+)
+_jobs_exhausted = Counter(
+    "analysis_jobs_attempts_exhausted",
+    "Analysis jobs failed with job_attempts_exhausted (claimed WORKER_MAX_CLAIMS times).",
+    registry=PROCESS_REGISTRY,
+)
+
+
+def count_unconfirmed_upload(provider: str) -> None:
+    _provider_unconfirmed_uploads.labels(provider=provider).inc()
+
+
+def observe_outbox_attempt(kind: str, outcome: str) -> None:
+    _outbox_attempts.labels(kind=kind, outcome=outcome).inc()
+
+
+def observe_job_exhausted() -> None:
+    _jobs_exhausted.inc()
 
 
 def observe_provider_call(provider: str, seconds: float, error_code: str | None = None) -> None:

@@ -6,16 +6,24 @@ each keeps its own SQLite file in the embedded setup. `interview-backend migrate
 with AUTO_MIGRATE on (the default) each service applies its own at start-up.
 """
 
-from collections.abc import Sequence
-
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from shared.db import Database
+from shared.db import Database, tables_of
 
 SERVICES = ("question_api", "interview_api")
+# the packages whose models make up each service's database
+SERVICE_PACKAGES = {
+    "question_api": ("question_api",),
+    "interview_api": ("interview_api", "analysis"),
+}
+
+
+def service_metadata(service: str) -> MetaData:
+    """The tables of the service's database (their model modules must be imported)."""
+    return tables_of(*SERVICE_PACKAGES[service])
 
 
 def alembic_config(service: str, url: str | None = None) -> Config:
@@ -38,10 +46,11 @@ async def upgrade(db: Database, service: str) -> None:
         await conn.run_sync(_upgrade, alembic_config(service, db.url))
 
 
-def run_env(service: str, metadata: MetaData | Sequence[MetaData]) -> None:
-    """The body of each service's `migrations/env.py`. Migrations run through `upgrade()` (or
-    `revision()`), which hand Alembic an open connection; offline mode renders SQL."""
-    target = list(metadata) if isinstance(metadata, Sequence) else metadata
+def run_env(service: str) -> None:
+    """The body of each service's `migrations/env.py`, which imports the service's models first.
+    Migrations run through `upgrade()` (or `revision()`), which hand Alembic an open
+    connection; offline mode renders SQL."""
+    target = service_metadata(service)
     connection = context.config.attributes.get("connection")
     if connection is None:
         context.configure(

@@ -2,9 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     api_keys: str = Field(default="", description="Comma-separated keys accepted in X-API-Key.")
 
+    # Ports `interview-backend serve` (and so `make run`) gives the two services.
+    question_api_port: int = Field(default=8001, ge=1, le=65535)
+    interview_api_port: int = Field(default=8002, ge=1, le=65535)
+
     # Question API
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -32,7 +36,7 @@ class Settings(BaseSettings):
     question_fallback: Literal["none", "offline"] = "none"
 
     # Interview API
-    question_api_url: str = "http://127.0.0.1:8001"
+    question_api_url: str = ""  # unset: the question API on this machine, QUESTION_API_PORT
     question_api_timeout_seconds: float = 10.0
     max_upload_bytes: int = 2 * GIB
 
@@ -68,10 +72,13 @@ class Settings(BaseSettings):
     run_worker_in_api: bool = True
     worker_concurrency: int = 2
     worker_lease_seconds: float = 60.0
+    worker_max_claims: int = Field(default=5, ge=1)  # then the job fails: job_attempts_exhausted
+    outbox_max_attempts: int = Field(default=12, ge=1)  # deletions and webhooks, then `failed`
     worker_poll_seconds: float = 1.0
     worker_metrics_port: int | None = None
-    twelvelabs_poll_seconds: float = 5.0
-    interhuman_poll_seconds: float = 5.0
+    # How far apart status requests start (then further apart; see the README)
+    twelvelabs_poll_seconds: float = Field(default=1.0, gt=0)
+    interhuman_poll_seconds: float = Field(default=1.0, gt=0)
     orphan_grace_seconds: float = 3600.0
 
     # Storage: recordings and results. STORAGE_URL unset or file:// -> the DATA_DIR folder;
@@ -94,6 +101,12 @@ class Settings(BaseSettings):
             field = cls.model_fields[info.field_name]  # type: ignore[attr-defined]
             return field.default
         return value
+
+    @model_validator(mode="after")
+    def _question_api_on_its_port(self) -> Self:
+        if not self.question_api_url:
+            self.question_api_url = f"http://127.0.0.1:{self.question_api_port}"
+        return self
 
     @property
     def transcription_key(self) -> SecretStr | None:

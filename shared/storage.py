@@ -279,6 +279,16 @@ class _BufferedSink(ABC):
 # The local folder
 
 
+def _remove_tree(target: Path) -> None:
+    """Remove the folder; a folder already gone is fine, a file that stays is an error (an
+    erasure must not report done while something is left)."""
+    try:
+        shutil.rmtree(target)
+    except FileNotFoundError:
+        if target.exists():
+            raise
+
+
 class LocalStorage:
     """Keys are paths relative to the data folder."""
 
@@ -315,7 +325,7 @@ class LocalStorage:
         if not normal:
             raise ValueError("refusing to delete the whole storage (empty prefix)")
         target = self.path(normal)
-        await anyio.to_thread.run_sync(lambda: shutil.rmtree(target, ignore_errors=True))
+        await anyio.to_thread.run_sync(_remove_tree, target)
 
     async def exists(self, key: str) -> bool:
         path = self.path(key)

@@ -12,17 +12,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import anyio.to_thread
-import httpx
+from pydantic import BaseModel
 
-from analysis.canonical import (
-    Assessment,
-    Behavior,
-    Evaluation,
-    Media,
-    ProviderName,
-    Speech,
-    Transcript,
-)
+from analysis.canonical import Media, ProviderName, Transcript
 
 State = dict[str, Any]
 
@@ -63,14 +55,100 @@ class VideoInput:
     transcript: Transcript | None = None  # for steps that run after the transcription
 
 
+@dataclass(frozen=True)
+class MediaLimits:
+    """What a provider accepts, checked before any call so a refusal costs nothing."""
+
+    provider: str
+    min_seconds: float
+    max_seconds: float
+    needs_audio: bool
+    max_bytes: int | None = None  # above it the provider is sent a transcoded proxy
+
+
+@dataclass(frozen=True)
+class RemoteCopies:
+    """What a provider keeps of a video after analysing it, and how erasure removes it.
+
+    `id_keys` are the step-state keys naming the copies (e.g. `asset_id`); `deleted_by` says
+    how they go (a delete call, or expiry at the provider), in words for the README and the API.
+    """
+
+    kept: bool
+    id_keys: tuple[str, ...] = ()
+    deleted_by: str = "nothing is kept"
+    # the state key counting copies the provider may hold beyond those in `id_keys` (uploads
+    # whose outcome was unknown and that could not be found again), when it can have any
+    possible_copies_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """What a provider contributes, declared once in its adapter module.
+
+    The registry, the merge, the JSON Schema, the runner, erasure and the metrics read this
+    instead of knowing providers by name: a new provider is one module and one registration.
+    """
+
+    name: str  # the key in `providers` of the merged document and in the step table
+    title: str  # as users know it, e.g. "Twelve Labs"
+    sections: Mapping[str, type[BaseModel]]  # document section -> its model
+    remote_copies: RemoteCopies
+    limits: MediaLimits | None = None
+    # Runs before the others: its findings (the local probe) let them refuse a video early.
+    runs_first: bool = False
+    # Runs after the others, with the transcript (when there is one) in `VideoInput.transcript`.
+    needs_transcript: bool = False
+
+    def remote_ids(self, state: Mapping[str, Any]) -> dict[str, str]:
+        """What a step's state says the provider holds: every `*_id` and the possible-copies
+        count, as shown under `remote_ids` in the document."""
+        keys = {key for key in state if key.endswith("_id")}
+        if (count := self.remote_copies.possible_copies_key) and state.get(count):
+            keys.add(count)
+        return {key: str(state[key]) for key in sorted(keys) if state[key] is not None}
+
+    def split_section(self, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The stored step section, by document section: a provider with one section stores
+        that section itself, one with several stores an object keyed by section."""
+        if stored is None:
+            return {}
+        if len(self.sections) == 1:
+            return {next(iter(self.sections)): stored}
+        return {name: stored.get(name) for name in self.sections}
+
+
 @dataclass
 class ProviderResult:
-    """A provider's normalised section plus its untouched answer(s)."""
+    """A provider's normalised section(s) plus its untouched answer(s).
 
-    section: Assessment | Behavior | Transcript | Evaluation | tuple[Media, Speech | None]
+    `sections` maps each section the provider declares to its model, or None when the provider
+    succeeded without it (no audio: no speech measurement).
+    """
+
+    sections: Mapping[str, BaseModel | None]
     raw: Any
     remote_ids: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    def stored_section(self, spec: ProviderSpec) -> dict[str, Any] | None:
+        """The JSON a step stores: the inverse of `ProviderSpec.split_section`."""
+        dumped = {
+            name: model.model_dump(mode="json") if model is not None else None
+            for name, model in self.sections.items()
+        }
+        if len(spec.sections) == 1:
+            return dumped.get(next(iter(spec.sections)))
+        return {name: dumped.get(name) for name in spec.sections}
+
+
+class StepSkipped(Exception):
+    """This answer gives the provider nothing to work on (e.g. no transcript to evaluate): the
+    step is `skipped` with `reason`, neither failed nor faked."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ProviderFailure(Exception):
@@ -90,6 +168,7 @@ class ProviderFailure(Exception):
 
 class AnalysisProvider(Protocol):
     name: ProviderName
+    spec: ProviderSpec
 
     def skip_reason(self) -> str | None:
         """Why this provider is not configured (e.g. no API key), or None when it is."""
@@ -104,28 +183,6 @@ class AnalysisProvider(Protocol):
         ...
 
     async def aclose(self) -> None: ...
-
-
-def json_object(response: httpx.Response, *, code: str, message: str) -> dict[str, Any]:
-    """The answer's JSON object; anything else (truncated, an HTML error page from a proxy) is
-    a retryable `ProviderFailure` with `code` and `message`, keeping the start of the text."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise ProviderFailure(code, message, retryable=True, raw=response.text[:2000])
-    return body
-
-
-@dataclass(frozen=True)
-class MediaLimits:
-    """What a provider accepts, checked before any call so a refusal costs nothing."""
-
-    provider: str
-    min_seconds: float
-    max_seconds: float
-    needs_audio: bool
 
 
 async def check_limits(video: VideoInput, limits: MediaLimits) -> float | None:

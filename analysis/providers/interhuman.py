@@ -51,14 +51,24 @@ from analysis.providers.base import (
     MediaLimits,
     ProviderFailure,
     ProviderResult,
+    ProviderSpec,
+    RemoteCopies,
     State,
     VideoInput,
     check_limits,
-    json_object,
     video_content_type,
 )
+from analysis.providers.http import (
+    PROVIDER_INVALID_RESPONSE,
+    ErrorInfo,
+    PollSchedule,
+    PollTimeout,
+    ProviderClient,
+    poll_until,
+)
 from analysis.transcode import PROXY_NOTE, proxy_for_provider
-from shared.http import FilePart, MultipartBody, RetryPolicy, Sleep, send_with_retry
+from shared.http import FilePart, MultipartBody, RetryPolicy, Sleep
+from shared.metrics import count_unconfirmed_upload
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -68,10 +78,32 @@ UPLOAD_SCOPE = "interhumanai.upload"
 MODEL = "inter-2"
 INCLUDE = ("signals", "conversation_quality_overall", "conversation_quality_timeline")
 MAX_UPLOAD_BYTES = 32_000_000  # "32 MB"; the decimal reading is the safe one
-LIMITS = MediaLimits("Interhuman", min_seconds=3.0, max_seconds=30 * 60.0, needs_audio=True)
+LIMITS = MediaLimits(
+    "Interhuman",
+    min_seconds=3.0,
+    max_seconds=30 * 60.0,
+    needs_audio=True,
+    max_bytes=MAX_UPLOAD_BYTES,
+)
+SPEC = ProviderSpec(
+    name=ProviderName.INTERHUMAN.value,
+    title="Interhuman",
+    sections={"behavior": Behavior},
+    remote_copies=RemoteCopies(
+        kept=False,
+        id_keys=("job_id",),
+        deleted_by="nothing to delete: jobs and their uploads expire at Interhuman after one hour",
+        possible_copies_key="unconfirmed_uploads",
+    ),
+    limits=LIMITS,
+)
 TOKEN_REFRESH_MARGIN = 30.0
 DEFAULT_TOKEN_TTL = 900.0  # documented lifetime, used when an answer omits `expires_in`
 QUOTA_EXCEEDED = "ih3003"
+MAX_HOLD_SECONDS = 120.0  # the most `wait_seconds` Interhuman accepts
+UPLOAD_STARTED = "upload_started"  # state: an upload was sent and its job id is not known yet
+UNCONFIRMED_UPLOADS = "unconfirmed_uploads"  # state: uploads whose outcome stayed unknown
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 MISSING_SCOPE = "ih2003"
 
 InputKind = Literal["original", "proxy"]
@@ -83,16 +115,6 @@ _PROBABILITIES = frozenset({"low", "medium", "high"})
 class _Token:
     value: str
     expires_at: float  # on the provider's clock
-
-
-@dataclass(frozen=True)
-class _ErrorInfo:
-    """What an error answer says, whichever shape it came in."""
-
-    code: str | None
-    message: str
-    correlation_id: str | None
-    body: Any
 
 
 class _JobExpired(Exception):
@@ -107,6 +129,7 @@ class InterhumanProvider:
     """The Interhuman adapter (see the module docstring). Reuse one instance: it caches tokens."""
 
     name = ProviderName.INTERHUMAN
+    spec = SPEC
 
     def __init__(
         self,
@@ -121,9 +144,10 @@ class InterhumanProvider:
         policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         poll_sleep: Sleep = asyncio.sleep,
-        poll_interval: float = 5.0,
+        poll_interval: float = 1.0,
         poll_max_interval: float = 30.0,
         poll_deadline: float = 1800.0,
+        hold_seconds: float = 60.0,
         concurrency: int = 2,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
         transcode_timeout: float = 900.0,
@@ -132,19 +156,32 @@ class InterhumanProvider:
         """`api_key` wins over `key_id` + `key_secret` when both are given. `clock`, `poll_sleep`
         and `policy.sleep` are injectable so tests never wait. `max_upload_bytes` is the size
         above which a proxy is sent; `work_dir` is where proxies are made (system temp if None)."""
-        self._base_url = base_url.rstrip("/")
         self._api_key = api_key or None
         self._key_id = key_id or None
         self._key_secret = key_secret or None
-        self._timeout = httpx.Timeout(timeout)
+        self._request_timeout = timeout
         self._upload_timeout = httpx.Timeout(timeout, read=upload_timeout, write=upload_timeout)
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(timeout=self._timeout)
-        self._policy = policy or RetryPolicy()
+        self._http = ProviderClient(
+            "Interhuman",
+            base_url,
+            read_error=_read_error,
+            http_client=http_client,
+            policy=policy,
+            timeout=httpx.Timeout(timeout),
+            final_codes={QUOTA_EXCEEDED},
+            advice=self._advice,
+        )
         self._clock = clock
         self._poll_sleep = poll_sleep
-        self._poll_interval = poll_interval
-        self._poll_max_interval = poll_max_interval
+        # Interhuman answers a held job request as soon as the job ends: the first request is
+        # made `poll_interval` after the upload, each holds up to `hold_seconds`; a server that
+        # does not hold is asked `poll_interval` apart, doubling up to `poll_max_interval`.
+        self._schedule = PollSchedule(
+            first=poll_interval,
+            factor=2.0,
+            ceiling=max(poll_interval, poll_max_interval),
+            hold=min(max(0.0, hold_seconds), MAX_HOLD_SECONDS),
+        )
         self._poll_deadline = poll_deadline
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._max_upload_bytes = max_upload_bytes
@@ -182,15 +219,22 @@ class InterhumanProvider:
         """Analyse `video`; with a `job_id` in `state`, resume polling that job instead."""
         if reason := self.skip_reason():
             raise ProviderFailure("not_configured", reason)
+        step = _Step(dict(state), checkpoint)
         async with self._slots:
             notes: list[str] = []
-            saved = state.get("job_id")
+            if step.state.get(UPLOAD_STARTED) and not step.state.get("job_id"):
+                # an earlier run sent the video and stopped before it learnt the job id
+                await self._count_unconfirmed(step, "the upload was interrupted")
+            saved = step.state.get("job_id")
             if isinstance(saved, str) and saved:
-                input_kind: InputKind = "proxy" if state.get("input") == "proxy" else "original"
+                input_kind: InputKind = (
+                    "proxy" if step.state.get("input") == "proxy" else "original"
+                )
                 try:
-                    job = await self._finish(saved, None, state, checkpoint)
+                    job = await self._finish(saved, None, step)
                 except _JobExpired:
                     logger.warning("interhuman job %s expired; uploading again", saved)
+                    await step.drop("job_id", "input")
                     notes.append(
                         f"The earlier Interhuman job {saved} had expired (jobs are kept for one "
                         "hour), so the video was uploaded again."
@@ -198,37 +242,35 @@ class InterhumanProvider:
                 else:
                     if input_kind == "proxy":
                         notes.append(PROXY_NOTE)
-                    return _result(job, saved, input_kind, notes)
-            job_id, input_kind, answer = await self._upload(video, state, checkpoint, notes)
+                    return _result(job, saved, input_kind, notes, step.state)
+            job_id, input_kind, answer = await self._upload(video, step, notes)
             try:
-                job = await self._finish(job_id, answer, state, checkpoint)
+                job = await self._finish(job_id, answer, step)
             except _JobExpired as exc:
                 raise ProviderFailure(
                     "job_not_found",
                     f"Interhuman lost job {job_id} just after accepting it; a retry uploads again.",
                     retryable=True,
                 ) from exc
-            return _result(job, job_id, input_kind, notes)
+            return _result(job, job_id, input_kind, notes, step.state)
 
     async def delete_remote(self, state: State) -> None:
         """Nothing to do: Interhuman documents no delete call; its jobs expire after one hour."""
         return None
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._http.aclose()
 
     # --- upload -------------------------------------------------------------------------------
 
     async def _upload(
-        self, video: VideoInput, state: State, checkpoint: Checkpoint, notes: list[str]
+        self, video: VideoInput, step: "_Step", notes: list[str]
     ) -> tuple[str, InputKind, _Json]:
         """Check the limits, upload (a proxy when too big), checkpoint the job id."""
         duration = await check_limits(video, LIMITS)
         if video.size_bytes <= self._max_upload_bytes:
             filename = f"recording.{_extension(video)}"  # never the client's own file name
-            job_id, answer = await self._submit(video.path, filename, "original")
-            await checkpoint({**state, "job_id": job_id, "input": "original"})
+            job_id, answer = await self._submit(video.path, filename, "original", step)
             return job_id, "original", answer
 
         workdir = Path(
@@ -239,7 +281,7 @@ class InterhumanProvider:
         try:
             proxy = await self._make_proxy(video, duration, workdir / "proxy.mp4")
             proxy_size = (await anyio.Path(proxy).stat()).st_size
-            job_id, answer = await self._submit(proxy, "proxy.mp4", "proxy")
+            job_id, answer = await self._submit(proxy, "proxy.mp4", "proxy", step)
         finally:
             await anyio.to_thread.run_sync(
                 functools.partial(shutil.rmtree, workdir, ignore_errors=True)
@@ -248,7 +290,6 @@ class InterhumanProvider:
             f"The recording ({_megabytes(video.size_bytes)}) is over Interhuman's "
             f"{_megabytes(self._max_upload_bytes)} limit: {PROXY_NOTE} ({_megabytes(proxy_size)})"
         )
-        await checkpoint({**state, "job_id": job_id, "input": "proxy"})
         return job_id, "proxy", answer
 
     async def _make_proxy(self, video: VideoInput, duration: float | None, dest: Path) -> Path:
@@ -261,98 +302,135 @@ class InterhumanProvider:
             timeout=self._transcode_timeout,
         )
 
-    async def _submit(self, path: Path, filename: str, input_kind: InputKind) -> tuple[str, _Json]:
-        """POST the file to /v2/upload/analyze; the job id and the first answer."""
+    async def _submit(
+        self, path: Path, filename: str, input_kind: InputKind, step: "_Step"
+    ) -> tuple[str, _Json]:
+        """POST the file to /v2/upload/analyze and checkpoint the job id.
+
+        Interhuman offers no way to find an upload again (no idempotency key, no client
+        reference, no job listing), so an upload whose answer was lost after the video was sent
+        (a reset connection, a timeout, a cut answer, a worker stopped meanwhile) may have
+        created a job nobody can see. It is sent again, and each such upload is counted in the
+        step (`unconfirmed_uploads`, under `remote_ids`), noted and counted in the metrics.
+        The submit is answered at once (no `wait_seconds`): the job id must be saved before any
+        wait, so that a restart polls the job instead of sending the video again.
+        """
         size = (await anyio.Path(path).stat()).st_size
         fields = [("model", MODEL), *(("include[]", flag) for flag in INCLUDE)]
         body = MultipartBody(fields, FilePart(path, filename, video_content_type(filename), size))
-        url = f"{self._base_url}/v2/upload/analyze"
         logger.info("interhuman upload: %d bytes (%s)", size, input_kind)
+        outcome_unknown = False
 
         async def post(auth: Mapping[str, str]) -> httpx.Response:
-            return await self._client.post(
-                url,
-                content=body.stream(),  # a new stream per attempt, reading the file afresh
-                headers={**auth, **body.headers},
-                timeout=self._upload_timeout,
-            )
+            nonlocal outcome_unknown
+            if outcome_unknown:
+                await self._count_unconfirmed(step, "an answer was lost")
+            outcome_unknown = False
+            try:
+                response = await self._http.request(
+                    "POST",
+                    "/v2/upload/analyze",
+                    content=body.stream(),  # a new stream per attempt, reading the file afresh
+                    headers={**auth, **body.headers},
+                    timeout=self._upload_timeout,
+                )
+            except _NEVER_SENT:
+                raise  # the connection never opened: nothing reached Interhuman
+            except httpx.TransportError:
+                outcome_unknown = True
+                raise
+            if response.is_success and _job_id(response) is None:
+                outcome_unknown = True  # accepted, but the answer naming the job is unreadable
+            return response
 
-        response = await self._authorized("upload", post)
-        if not response.is_success:
-            raise self._failure(response, "upload")
-        answer = _json_object(response, "upload")
-        job_id = answer.get("job_id")
-        if not isinstance(job_id, str) or not job_id:
-            raise ProviderFailure(
-                "invalid_response",
-                "Interhuman accepted the upload but its answer has no job_id.",
-                retryable=True,
-                raw=answer,
-            )
+        await step.save({UPLOAD_STARTED: True})
+        try:
+            response = await self._authorized("upload", post)
+            self._http.check(response, "upload")
+            answer = self._http.json_object(response, "upload")
+            job_id = _job_id(response)
+            if job_id is None:
+                raise self._http.invalid_response("upload", "has no job_id", raw=answer)
+        except BaseException:
+            if not outcome_unknown:  # a definite refusal: no job was created
+                await asyncio.shield(step.drop(UPLOAD_STARTED))
+            raise
+        await step.save({"job_id": job_id, "input": input_kind}, drop=(UPLOAD_STARTED,))
         return job_id, answer
+
+    async def _count_unconfirmed(self, step: "_Step", why: str) -> None:
+        count = int(step.state.get(UNCONFIRMED_UPLOADS) or 0) + 1
+        logger.warning(
+            "interhuman upload outcome unknown (%s); sending it again (%d unconfirmed)", why, count
+        )
+        count_unconfirmed_upload(SPEC.name)
+        await step.save({UNCONFIRMED_UPLOADS: count}, drop=(UPLOAD_STARTED,))
 
     # --- polling ------------------------------------------------------------------------------
 
-    async def _finish(
-        self, job_id: str, answer: _Json | None, state: State, checkpoint: Checkpoint
-    ) -> _Json:
+    async def _finish(self, job_id: str, answer: _Json | None, step: "_Step") -> _Json:
         """Wait for the job. A failed job is dropped from the state, so a retry uploads anew
         instead of polling a job that can only fail again."""
         try:
             return await self._wait_for_job(job_id, answer)
         except _JobFailed:
-            await checkpoint({k: v for k, v in state.items() if k not in ("job_id", "input")})
+            await step.drop("job_id", "input")
             raise
 
     async def _wait_for_job(self, job_id: str, answer: _Json | None = None) -> _Json:
-        """Poll the job until it completes (returned) or fails (raised), within the deadline."""
-        started = self._clock()
-        interval = self._poll_interval
-        job = answer if answer is not None else await self._get_job(job_id)
-        while True:
-            status = job.get("status")
-            if status == "completed":
-                return job
-            if status == "failed":
-                raise _job_failure(job, job_id)
-            waited = self._clock() - started
-            if waited + interval > self._poll_deadline:
-                raise ProviderFailure(
-                    "poll_timeout",
-                    f"Interhuman job {job_id} was still {status!r} after {waited:.0f}s. Jobs are "
-                    "kept for one hour; a retry resumes polling the same job.",
-                    retryable=True,
-                )
-            await self._poll_sleep(interval)
-            interval = min(interval * 2, self._poll_max_interval)
-            job = await self._get_job(job_id)
+        """Long-poll the job (`wait_seconds`: Interhuman answers as soon as it is done) until it
+        completes (returned) or fails (raised), within the deadline."""
+        try:
+            job = await poll_until(
+                lambda hold: self._get_job(job_id, hold),
+                lambda job: job.get("status") in ("completed", "failed"),
+                self._schedule,
+                deadline=self._poll_deadline,
+                first=answer,
+                sleep=self._poll_sleep,
+                clock=self._clock,
+            )
+        except PollTimeout as timeout:
+            raise ProviderFailure(
+                "poll_timeout",
+                f"Interhuman job {job_id} was still {timeout.last.get('status')!r} after "
+                f"{timeout.waited:.0f}s. Jobs are kept for one hour; a retry resumes polling the "
+                "same job.",
+                retryable=True,
+            ) from timeout
+        if job.get("status") == "failed":
+            raise _job_failure(job, job_id)
+        return job
 
-    async def _get_job(self, job_id: str) -> _Json:
-        url = f"{self._base_url}/v2/upload/jobs/{job_id}"
+    async def _get_job(self, job_id: str, hold: int = 0) -> _Json:
+        params = {"wait_seconds": hold} if hold else None
+        # a held request answers up to `hold` seconds late by design
+        timeout = httpx.Timeout(self._request_timeout, read=self._request_timeout + hold)
 
         async def get(auth: Mapping[str, str]) -> httpx.Response:
-            return await self._client.get(url, headers=dict(auth), timeout=self._timeout)
+            return await self._http.request(
+                "GET", f"/v2/upload/jobs/{job_id}", headers=auth, params=params, timeout=timeout
+            )
 
         response = await self._authorized("job status", get)
         if response.status_code == 404:
             raise _JobExpired(job_id)
-        if not response.is_success:
-            raise self._failure(response, "job status")
-        return _json_object(response, "job status")
+        self._http.check(response, "job status")
+        return self._http.json_object(response, "job status")
 
-    # --- auth and sending ---------------------------------------------------------------------
+    # --- auth ---------------------------------------------------------------------------------
 
     async def _authorized(
         self, what: str, call: Callable[[Mapping[str, str]], Awaitable[httpx.Response]]
     ) -> httpx.Response:
         """`call` with the bearer header; on a 401 with a key pair, one fresh token and again."""
         auth = await self._auth_header()
-        response = await self._send(what, lambda: call(auth))
+        response = await self._http.send(what, lambda: call(auth))
         if response.status_code == 401 and not self._api_key:
             logger.info("interhuman refused the access token on %s; renewing it once", what)
             await response.aclose()
             fresh = await self._auth_header(renew=True)
-            response = await self._send(what, lambda: call(fresh))
+            response = await self._http.send(what, lambda: call(fresh))
         return response
 
     async def _auth_header(self, *, renew: bool = False) -> dict[str, str]:
@@ -367,69 +445,57 @@ class InterhumanProvider:
     async def _exchange(self) -> _Token:
         """Trade the key pair for an access token with the upload scope."""
         payload = {"key_id": self._key_id, "key_secret": self._key_secret, "scopes": [UPLOAD_SCOPE]}
-        url = f"{self._base_url}/v1/auth"
-        response = await self._send(
-            "auth", lambda: self._client.post(url, json=payload, timeout=self._timeout)
+        response = await self._http.call(
+            "auth", lambda: self._http.request("POST", "/v1/auth", json=payload)
         )
-        if not response.is_success:
-            raise self._failure(response, "auth")
-        answer = _json_object(response, "auth")
+        answer = self._http.json_object(response, "auth")
         value = answer.get("access_token")
         if not isinstance(value, str) or not value:
-            raise ProviderFailure(
-                "invalid_response",
-                "Interhuman's /v1/auth answer has no access_token.",
-                retryable=True,
-            )
+            raise self._http.invalid_response("auth", "has no access_token")
         expires_in = _number(answer.get("expires_in"))
         lifetime = expires_in if expires_in is not None else DEFAULT_TOKEN_TTL
         return _Token(value, self._clock() + lifetime)
 
-    async def _send(
-        self, what: str, send: Callable[[], Awaitable[httpx.Response]]
-    ) -> httpx.Response:
-        """One call under the shared retry policy; network errors become `ProviderFailure`."""
+    def _advice(self, status: int, info: ErrorInfo, step: str) -> str:
+        return _advice(status, info.code or "", step, self._api_key is not None)
 
-        def quota_left(response: httpx.Response) -> bool:
-            # a 429 for concurrency clears; a used-up quota does not, so it is not retried
-            return _parse_error(response).code != QUOTA_EXCEEDED
 
-        try:
-            return await send_with_retry(
-                send, self._policy, what=f"interhuman {what}", retry_if=quota_left
-            )
-        except httpx.TimeoutException as exc:
-            raise ProviderFailure(
-                "timeout",
-                f"Interhuman did not answer the {what} in time ({type(exc).__name__}), "
-                "even after retries. Try again later.",
-                retryable=True,
-            ) from exc
-        except httpx.TransportError as exc:
-            raise ProviderFailure(
-                "network_error",
-                f"Could not reach Interhuman for the {what} ({type(exc).__name__}: {exc}), "
-                "even after retries. Check INTERHUMAN_BASE_URL and the network.",
-                retryable=True,
-            ) from exc
+class _Step:
+    """The step's state as last checkpointed, and the way to checkpoint it again."""
 
-    def _failure(self, response: httpx.Response, what: str) -> ProviderFailure:
-        """The `ProviderFailure` for an error answer, with the provider's code when it sent one."""
-        error = _parse_error(response)
-        status = response.status_code
-        code = error.code or f"http_{status}"
-        retryable = status in self._policy.retry_statuses and code != QUOTA_EXCEEDED
-        logger.warning(
-            "interhuman %s failed: HTTP %d %s",
-            what,
-            status,
-            code,
-            extra={"http_status": status, "error_id": code, "correlation_id": error.correlation_id},
+    def __init__(self, state: State, checkpoint: Checkpoint) -> None:
+        self.state = state
+        self._checkpoint = checkpoint
+
+    async def save(self, changes: Mapping[str, Any], *, drop: tuple[str, ...] = ()) -> None:
+        new = {k: v for k, v in self.state.items() if k not in drop}
+        new.update(changes)
+        self.state = new
+        await self._checkpoint(dict(new))
+
+    async def drop(self, *keys: str) -> None:
+        if any(key in self.state for key in keys):
+            await self.save({}, drop=keys)
+
+
+def _job_id(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    job_id = body.get("job_id") if isinstance(body, dict) else None
+    return job_id if isinstance(job_id, str) and job_id else None
+
+
+def _with_copies_note(notes: list[str], state: Mapping[str, Any]) -> list[str]:
+    count = int(state.get(UNCONFIRMED_UPLOADS) or 0)
+    if count:
+        notes.append(
+            f"{count} earlier upload(s) of this video lost their answer after the video was sent; "
+            "Interhuman offers no way to find an upload again, so it was sent again: Interhuman "
+            f"may hold up to {count + 1} copies (they expire there after one hour)."
         )
-        message = f"{_advice(status, code, what, self._api_key is not None)} {error.message}"
-        if error.correlation_id:
-            message += f" (correlation id {error.correlation_id})"
-        return ProviderFailure(code, message.strip(), retryable=retryable, raw=error.body)
+    return notes
 
 
 def _advice(status: int, code: str, what: str, single_key: bool) -> str:
@@ -461,20 +527,22 @@ def _advice(status: int, code: str, what: str, single_key: bool) -> str:
 # --- the answer ------------------------------------------------------------------------------
 
 
-def _result(job: _Json, job_id: str, input_kind: InputKind, notes: list[str]) -> ProviderResult:
+def _result(
+    job: _Json, job_id: str, input_kind: InputKind, notes: list[str], state: Mapping[str, Any]
+) -> ProviderResult:
     result = job.get("result")
     if not isinstance(result, dict):
         raise ProviderFailure(
-            "invalid_response",
+            PROVIDER_INVALID_RESPONSE,
             f"Interhuman job {job_id} completed without a result.",
             retryable=True,
             raw=job,
         )
     return ProviderResult(
-        section=behavior_from_answer(result, input_kind=input_kind),
+        sections={"behavior": behavior_from_answer(result, input_kind=input_kind)},
         raw=job,
-        remote_ids={"job_id": job_id},
-        notes=notes,
+        remote_ids={**SPEC.remote_ids(state), "job_id": job_id},
+        notes=_with_copies_note(notes, state),
     )
 
 
@@ -638,12 +706,7 @@ def _text(value: Any) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else None
 
 
-def _json_object(response: httpx.Response, what: str) -> _Json:
-    message = f"Interhuman's {what} answer (HTTP {response.status_code}) is not a JSON object."
-    return json_object(response, code="invalid_response", message=message)
-
-
-def _parse_error(response: httpx.Response) -> _ErrorInfo:
+def _read_error(response: httpx.Response) -> ErrorInfo:
     """Read `{error_id, correlation_id, link, message}`, the older `{detail, status_code}`, or
     whatever a proxy sent instead."""
     try:
@@ -653,7 +716,7 @@ def _parse_error(response: httpx.Response) -> _ErrorInfo:
     header_id = response.headers.get("x-correlation-id") or response.headers.get("x-request-id")
     if not isinstance(body, Mapping):
         text = response.text.strip()
-        return _ErrorInfo(None, text[:300], header_id, text[:1000] or None)
+        return ErrorInfo(None, text[:300], text[:1000] or None, header_id)
     detail = body.get("detail")
     fields: Mapping[str, Any] = detail if isinstance(detail, Mapping) else body
     code = _text(fields.get("error_id")) or _text(fields.get("code"))
@@ -661,7 +724,7 @@ def _parse_error(response: httpx.Response) -> _ErrorInfo:
     if message is None and detail is not None:
         message = str(detail)[:300]
     correlation_id = _text(fields.get("correlation_id")) or header_id
-    return _ErrorInfo(code, message or "", correlation_id, body)
+    return ErrorInfo(code, message or "", body, correlation_id)
 
 
 def _job_failure(job: Mapping[str, Any], job_id: str) -> _JobFailed:

@@ -23,9 +23,26 @@ from analysis.media import (
     analyse_speech,
     probe,
 )
-from analysis.providers.base import Checkpoint, ProviderFailure, ProviderResult, State, VideoInput
+from analysis.providers.base import (
+    Checkpoint,
+    ProviderFailure,
+    ProviderResult,
+    ProviderSpec,
+    RemoteCopies,
+    State,
+    VideoInput,
+)
+from shared.settings import Settings
 
 _T = TypeVar("_T")
+
+SPEC = ProviderSpec(
+    name=ProviderName.LOCAL.value,
+    title="local media analysis",
+    sections={"media": Media, "speech": Speech},
+    remote_copies=RemoteCopies(kept=False),
+    runs_first=True,  # its probe lets the cloud providers refuse a video before any call
+)
 
 
 class MeasurementCancelled(Exception):
@@ -36,10 +53,16 @@ class LocalMediaProvider:
     """Probe and speech measurements of the recording, made on this machine."""
 
     name = ProviderName.LOCAL
+    spec = SPEC
 
     def __init__(self, *, max_concurrent: int = 2) -> None:
         # Decoding is CPU work: a few at a time, whatever the number of analyses in flight.
         self._limiter = anyio.CapacityLimiter(max_concurrent)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "LocalMediaProvider":
+        """Nothing to configure: the same measurement whatever the settings."""
+        return cls()
 
     def skip_reason(self) -> str | None:
         return None
@@ -51,9 +74,8 @@ class LocalMediaProvider:
         except MediaError as error:
             raise ProviderFailure(error.code, error.message) from error
         media = media_probe.to_media(size_bytes=video.size_bytes, sha256=video.sha256)
-        section: tuple[Media, Speech | None] = (media, speech.speech if speech else None)
         return ProviderResult(
-            section=section,
+            sections={"media": media, "speech": speech.speech if speech else None},
             raw={
                 "probe": media_probe.as_dict(),
                 "speech": speech.as_dict() if speech else None,

@@ -38,21 +38,16 @@ from analysis.providers.base import (
     MediaLimits,
     ProviderFailure,
     ProviderResult,
+    ProviderSpec,
+    RemoteCopies,
     State,
     VideoInput,
     check_limits,
-    json_object,
     video_content_type,
 )
+from analysis.providers.http import ErrorInfo, PollSchedule, PollTimeout, ProviderClient, poll_until
 from analysis.transcode import PROXY_NOTE, proxy_for_provider
-from shared.http import (
-    RETRYABLE_EXCEPTIONS,
-    FilePart,
-    MultipartBody,
-    RetryPolicy,
-    Sleep,
-    send_with_retry,
-)
+from shared.http import RETRYABLE_EXCEPTIONS, FilePart, MultipartBody, RetryPolicy, Sleep
 from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -61,7 +56,24 @@ DEFAULT_BASE_URL = "https://api.twelvelabs.io/v1.3"
 DIRECT_UPLOAD_LIMIT = 200_000_000  # bytes a local file may have for `method=direct`
 NOT_CONFIGURED = "Twelve Labs is not configured: set TWELVELABS_API_KEY."
 # sync /analyze takes 1 s to 1 h of video with a picture (longer needs /analyze/tasks)
-LIMITS = MediaLimits("Twelve Labs", min_seconds=1.0, max_seconds=3600.0, needs_audio=False)
+LIMITS = MediaLimits(
+    "Twelve Labs",
+    min_seconds=1.0,
+    max_seconds=3600.0,
+    needs_audio=False,
+    max_bytes=DIRECT_UPLOAD_LIMIT,
+)
+SPEC = ProviderSpec(
+    name=ProviderName.TWELVELABS.value,
+    title="Twelve Labs",
+    sections={"assessment": Assessment},
+    remote_copies=RemoteCopies(
+        kept=True,
+        id_keys=("asset_id",),
+        deleted_by="DELETE /assets/{asset_id} (an interrupted upload's asset is found first)",
+    ),
+    limits=LIMITS,
+)
 URL_UPLOAD_LIMIT = 4_000_000_000  # bytes a file fetched with `method=url` may have
 FORBIDDEN_SCHEMA_KEYWORDS = frozenset(
     {"additionalProperties", "minLength", "maxLength", "maxItems", "uniqueItems"}
@@ -272,37 +284,9 @@ def provider_error(response: httpx.Response) -> tuple[str | None, str | None, An
     return None, None, body
 
 
-def _http_failure(response: httpx.Response, step: str, policy: RetryPolicy) -> ProviderFailure:
+def _read_error(response: httpx.Response) -> ErrorInfo:
     code, message, body = provider_error(response)
-    status = response.status_code
-    if status in (401, 403):
-        retryable = False
-        default = "api_key_invalid" if status == 401 else "forbidden"
-    elif status in policy.retry_statuses:
-        retryable = True
-        default = "too_many_requests" if status == 429 else "provider_unavailable"
-    else:
-        retryable = False
-        default = f"http_{status}"
-    return ProviderFailure(
-        code or default,
-        message or f"Twelve Labs answered HTTP {status} to the {step}.",
-        retryable=retryable,
-        raw={"step": step, "status": status, "body": body},
-    )
-
-
-def _network_failure(exc: httpx.RequestError, step: str) -> ProviderFailure:
-    if isinstance(exc, httpx.TimeoutException):
-        code, what = "provider_timeout", "did not answer in time"
-    else:
-        code, what = "provider_unavailable", "could not be reached"
-    return ProviderFailure(
-        code,
-        f"Twelve Labs {what} for the {step} ({type(exc).__name__}); try again later.",
-        retryable=True,
-        raw={"step": step, "error": type(exc).__name__},
-    )
+    return ErrorInfo(code, message or "", body)
 
 
 class _AssetRecovered(Exception):
@@ -320,6 +304,7 @@ class TwelveLabsProvider:
     """`AnalysisProvider` for Twelve Labs: produces the `assessment` section."""
 
     name = ProviderName.TWELVELABS
+    spec = SPEC
 
     def __init__(
         self,
@@ -332,7 +317,7 @@ class TwelveLabsProvider:
         policy: RetryPolicy | None = None,
         sleep: Sleep | None = None,
         clock: Callable[[], float] = time.monotonic,
-        poll_interval: float = 5.0,
+        poll_interval: float = 1.0,
         asset_deadline: float = 15 * 60.0,
         request_timeout: float = 30.0,
         upload_timeout: float = 15 * 60.0,
@@ -349,10 +334,15 @@ class TwelveLabsProvider:
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._model = model
-        self._semaphore = asyncio.Semaphore(max(1, concurrency))
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(timeout=httpx.Timeout(request_timeout))
-        self._policy = policy or RetryPolicy()
+        self._http = ProviderClient(
+            "Twelve Labs",
+            base_url,
+            read_error=_read_error,
+            http_client=http_client,
+            policy=policy,
+            timeout=httpx.Timeout(request_timeout),
+            concurrency=max(1, concurrency),
+        )
         self._sleep: Sleep = sleep or asyncio.sleep
         self._clock = clock
         self._poll_interval = poll_interval
@@ -388,8 +378,7 @@ class TwelveLabsProvider:
         return None if self._api_key is not None else NOT_CONFIGURED
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._http.aclose()
 
     # -- run --------------------------------------------------------------------------------
 
@@ -399,8 +388,9 @@ class TwelveLabsProvider:
         if "asset_id" not in state:
             await check_limits(video, LIMITS)  # refuse before uploading what it would refuse
         notes: list[str] = []
-        asset_id, input_kind = await self._ensure_asset(video, state, checkpoint, notes)
-        asset = await self._wait_until_ready(asset_id)
+        asset_id, input_kind, created = await self._ensure_asset(video, state, checkpoint, notes)
+        duration = video.media.duration_seconds if video.media else None
+        asset = await self._wait_until_ready(asset_id, duration, created)
         answers: list[Any] = []
         parsed, analyze_id = await self._analyze(asset_id, video, answers, notes)
         section = Assessment(
@@ -414,7 +404,7 @@ class TwelveLabsProvider:
         if analyze_id:
             remote_ids["analyze_id"] = analyze_id
         return ProviderResult(
-            section=section,
+            sections={"assessment": section},
             raw={"asset": asset, "analyze": answers},
             remote_ids=remote_ids,
             notes=notes,
@@ -424,12 +414,13 @@ class TwelveLabsProvider:
 
     async def _ensure_asset(
         self, video: VideoInput, state: State, checkpoint: Checkpoint, notes: list[str]
-    ) -> tuple[str, InputKind]:
+    ) -> tuple[str, InputKind, dict[str, Any] | None]:
+        """The asset's id and input kind, and its record when it was just created or found."""
         if asset_id := state.get("asset_id"):
             saved_kind = _input_kind(state.get("input"))
             if saved_kind == "proxy":
                 notes.append("The asset is a transcoded proxy of a recording over the limit.")
-            return str(asset_id), saved_kind
+            return str(asset_id), saved_kind, None
         by_url = self._upload_from_url and video.url is not None
         limit = URL_UPLOAD_LIMIT if by_url else self._direct_upload_limit
         input_kind: InputKind = "proxy" if video.size_bytes > limit else "original"
@@ -454,7 +445,7 @@ class TwelveLabsProvider:
             asset = await self._upload(video, upload, input_kind, notes)
         asset_id = str(asset["_id"])
         await checkpoint({**rest, "asset_id": asset_id, "input": input_kind})
-        return asset_id, input_kind
+        return asset_id, input_kind, asset if "status" in asset else None
 
     async def _upload(
         self, video: VideoInput, upload: dict[str, str], input_kind: InputKind, notes: list[str]
@@ -526,14 +517,9 @@ class TwelveLabsProvider:
                 f"({recovered.asset.get('_id')}) instead of uploading again."
             )
             return recovered.asset
-        asset = _json_object(response, "upload")
+        asset = self._http.json_object(response, "upload")
         if not asset.get("_id"):
-            raise ProviderFailure(
-                "provider_invalid_response",
-                "Twelve Labs accepted the upload but its answer has no asset id.",
-                retryable=True,
-                raw=asset,
-            )
+            raise self._http.invalid_response("upload", "has no asset id", raw=asset)
         logger.info("twelvelabs asset %s created (%s)", asset["_id"], asset.get("status"))
         return asset
 
@@ -553,7 +539,7 @@ class TwelveLabsProvider:
             self._send, "GET", "/assets", params={"filename": filename, "page_limit": 50}
         )
         if retry:
-            response = await self._send_with_policy("asset lookup", send)
+            response = await self._http.send("asset lookup", send)
         else:
             response = await send()
         if not response.is_success:
@@ -600,33 +586,59 @@ class TwelveLabsProvider:
 
     # -- step 2: wait for the asset ---------------------------------------------------------
 
-    async def _wait_until_ready(self, asset_id: str) -> dict[str, Any]:
-        started = self._clock()
-        while True:
+    async def _wait_until_ready(
+        self, asset_id: str, duration: float | None, created: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Poll the asset until `ready` (returned) or `failed` (raised); `created` is the
+        upload's answer when it was just made (no need to ask again at once)."""
+
+        async def fetch(_: int) -> dict[str, Any]:
             response = await self._call(
                 "asset status", lambda: self._send("GET", f"/assets/{asset_id}")
             )
-            asset = _json_object(response, "asset status")
-            status = asset.get("status")
-            if status == "ready":
-                return asset
-            if status == "failed":
-                error = asset.get("error")
-                reason = error.get("message") if isinstance(error, dict) else None
-                raise ProviderFailure(
-                    "asset_failed",
-                    f"Twelve Labs could not process the video: {reason or 'no reason given'}.",
-                    raw=asset,
-                )
-            if self._clock() - started + self._poll_interval > self._asset_deadline:
-                raise ProviderFailure(
-                    "asset_timeout",
-                    f"Twelve Labs was still processing the video after "
-                    f"{self._asset_deadline:.0f} s.",
-                    retryable=True,
-                    raw=asset,
-                )
-            await self._sleep(self._poll_interval)
+            return self._http.json_object(response, "asset status")
+
+        try:
+            asset = await poll_until(
+                fetch,
+                lambda asset: asset.get("status") in ("ready", "failed"),
+                self.asset_schedule(duration),
+                deadline=self._asset_deadline,
+                first=created,
+                sleep=self._sleep,
+                clock=self._clock,
+            )
+        except PollTimeout as timeout:
+            raise ProviderFailure(
+                "asset_timeout",
+                f"Twelve Labs was still processing the video after {timeout.waited:.0f} s.",
+                retryable=True,
+                raw=timeout.last,
+            ) from timeout
+        if asset.get("status") == "failed":
+            error = asset.get("error")
+            reason = error.get("message") if isinstance(error, dict) else None
+            raise ProviderFailure(
+                "asset_failed",
+                f"Twelve Labs could not process the video: {reason or 'no reason given'}.",
+                raw=asset,
+            )
+        return asset
+
+    def asset_schedule(self, duration: float | None) -> PollSchedule:
+        """Assets have no webhook and no long-poll, and the longer the recording the longer
+        they take: ask `poll_interval` apart (one a second by default) for the first quarter of
+        the recording's length (5 to 30 s), then further apart up to a twentieth of it (3 to
+        30 s). A short answer is seen within a second of being ready; a long one costs few
+        requests."""
+        seconds = duration if duration is not None else 120.0
+        first = self._poll_interval
+        return PollSchedule(
+            first=first,
+            factor=1.5,
+            steady_for=min(30.0, max(5.0, seconds / 4)),
+            ceiling=max(first, min(30.0, max(3.0, seconds / 20))),
+        )
 
     # -- step 3: analyse --------------------------------------------------------------------
 
@@ -708,27 +720,18 @@ class TwelveLabsProvider:
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,  # noqa: ASYNC109 (httpx's per-phase timeouts)
     ) -> httpx.Response:
-        """One HTTP request, holding a slot of this provider's concurrency cap."""
+        """One HTTP request with the key, holding a slot of this provider's concurrency cap."""
         assert self._api_key is not None
         all_headers = {"x-api-key": self._api_key.get_secret_value(), **(headers or {})}
-        async with self._semaphore:
-            return await self._client.request(
-                method,
-                f"{self._base_url}{path}",
-                json=body,
-                params=params,
-                content=content,
-                headers=all_headers,
-                timeout=timeout or self._timeout,
-            )
-
-    async def _send_with_policy(
-        self, step: str, send: Callable[[], Awaitable[httpx.Response]]
-    ) -> httpx.Response:
-        try:
-            return await send_with_retry(send, self._policy, what=f"twelvelabs {step}")
-        except httpx.RequestError as exc:
-            raise _network_failure(exc, step) from exc
+        return await self._http.request(
+            method,
+            path,
+            json=body,
+            params=params,
+            content=content,
+            headers=all_headers,
+            timeout=timeout,
+        )
 
     async def _call(
         self,
@@ -738,12 +741,7 @@ class TwelveLabsProvider:
         accept: Iterable[int] = (),
     ) -> httpx.Response:
         """`send` under the retry policy; a final error answer becomes a `ProviderFailure`."""
-        response = await self._send_with_policy(step, send)
-        if response.is_success or response.status_code in set(accept):
-            return response
-        failure = _http_failure(response, step, self._policy)
-        logger.warning("twelvelabs %s failed: HTTP %d %s", step, response.status_code, failure.code)
-        raise failure
+        return await self._http.call(step, send, accept=set(accept))
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -751,11 +749,6 @@ class TwelveLabsProvider:
 
 def _input_kind(value: Any) -> InputKind:
     return "proxy" if value == "proxy" else "original"
-
-
-def _json_object(response: httpx.Response, step: str) -> dict[str, Any]:
-    message = f"Twelve Labs answered the {step} with something that is not a JSON object."
-    return json_object(response, code="provider_invalid_response", message=message)
 
 
 __all__ = [

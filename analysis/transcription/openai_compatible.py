@@ -11,18 +11,15 @@ timeouts, `Retry-After` honoured, no retry on other 4xx, one deadline. The audio
 from disk and re-sent whole on a retry.
 """
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
 
-from analysis.providers.base import ProviderFailure, json_object
+from analysis.providers.http import ErrorInfo, ProviderClient
 from analysis.transcription.audio import AudioChunk
 from analysis.transcription.models import ChunkTranscript
-from shared.http import FilePart, MultipartBody, RetryPolicy, send_with_retry
+from shared.http import FilePart, MultipartBody, RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +27,50 @@ ResponseFormat = Literal["verbose_json", "json"]
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # OpenAI's advice for keeping disfluencies: a prompt written in the style to keep
 FILLER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking."
+STEP = "transcription"
+
+
+def read_openai_error(response: httpx.Response) -> ErrorInfo:
+    """An OpenAI-style error answer (`{"error": {"message", "type", "param", "code"}}`), or a
+    FastAPI-based server's `{"detail": ...}`."""
+    error = _error(response)
+    code = error.get("code")
+    return ErrorInfo(
+        code=code if isinstance(code, str) and code else None,
+        message=str(error.get("message") or "")[:500],
+        body=response.text[:2000],
+    )
+
+
+def openai_client(
+    title: str,
+    base_url: str | None,
+    *,
+    key_setting: str,
+    timeout_seconds: float,
+    policy: RetryPolicy,
+    concurrency: int | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> ProviderClient:
+    """The shared provider client for an OpenAI-compatible server."""
+
+    def advice(status: int, info: ErrorInfo, step: str) -> str | None:
+        if status in (401, 403):
+            return f"{title} refused the key ({key_setting}): HTTP {status}."
+        if status == 413:
+            return f"{title} refused the {step} as too large."
+        return None
+
+    return ProviderClient(
+        title,
+        base_url or DEFAULT_BASE_URL,
+        read_error=read_openai_error,
+        http_client=client,
+        policy=policy,
+        timeout=httpx.Timeout(timeout_seconds, connect=15.0),
+        concurrency=concurrency,
+        advice=advice,
+    )
 
 
 class OpenAITranscriber:
@@ -55,18 +96,20 @@ class OpenAITranscriber:
         # gpt-4o-transcribe takes at most 1500 s a request; shorter pieces also retry cheaper
         self.max_chunk_seconds = max_chunk_seconds
         self._api_key = api_key
-        self._url = f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/audio/transcriptions"
         self._language = language
         self._prompt = prompt
-        self._timeout = httpx.Timeout(timeout_seconds, connect=15.0)
-        self._policy = policy or RetryPolicy(max_attempts=4, deadline=900)
-        self._client = client or httpx.AsyncClient()
-        self._owns_client = client is None
-        self._slots = asyncio.Semaphore(max_concurrent)  # requests in flight, every answer
+        self._http = openai_client(
+            "The transcription endpoint",
+            base_url,
+            key_setting="TRANSCRIPTION_API_KEY, or OPENAI_API_KEY when that is unset",
+            timeout_seconds=timeout_seconds,
+            policy=policy or RetryPolicy(max_attempts=4, deadline=900),
+            concurrency=max_concurrent,
+            client=client,
+        )
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._http.aclose()
 
     async def transcribe_chunk(self, chunk: AudioChunk, memo: dict[str, Any]) -> ChunkTranscript:
         """`transcribe` with the format remembered in `memo` (kept across chunks and restarts)."""
@@ -86,14 +129,8 @@ class OpenAITranscriber:
             await response.aclose()
             response_format = "json"
             response = await self._post(chunk, response_format)
-        if not response.is_success:
-            raise http_failure(response, TRANSCRIPTION_SERVER)
-        body = json_object(
-            response,
-            code="provider_invalid_response",
-            message="The transcription server answered with something that is not a JSON object.",
-        )
-        return _parse(body, self._language), response_format
+        body = self._http.json_object(self._http.check(response, STEP), STEP)
+        return _parse(body, self._language, self._http), response_format
 
     async def _post(self, chunk: AudioChunk, response_format: ResponseFormat) -> httpx.Response:
         fields = [("model", self.model), ("response_format", response_format)]
@@ -109,16 +146,13 @@ class OpenAITranscriber:
         file = FilePart(chunk.path, chunk.filename, chunk.content_type, chunk.size_bytes)
 
         async def send() -> httpx.Response:
-            body = MultipartBody(fields, file)
-            async with self._slots:
-                return await self._client.post(
-                    self._url,
-                    content=body.stream(),
-                    headers={**body.headers, "Authorization": f"Bearer {self._api_key}"},
-                    timeout=self._timeout,
-                )
+            body = MultipartBody(fields, file)  # made again for each attempt: sent whole
+            headers = {**body.headers, "Authorization": f"Bearer {self._api_key}"}
+            return await self._http.request(
+                "POST", "/audio/transcriptions", content=body.stream(), headers=headers
+            )
 
-        return await send_retrying(send, self._policy, TRANSCRIPTION_SERVER)
+        return await self._http.send(STEP, send)
 
 
 def _error(response: httpx.Response) -> dict[str, Any]:
@@ -143,90 +177,10 @@ def _refuses_verbose(response: httpx.Response) -> bool:
     return any(word in about for word in ("response_format", "verbose_json", "timestamp"))
 
 
-@dataclass(frozen=True)
-class Server:
-    """An OpenAI-compatible server as error messages name it: what it is, the key setting."""
-
-    what: str
-    key_setting: str
-    code_prefix: str
-
-
-TRANSCRIPTION_SERVER = Server(
-    "transcription server",
-    "TRANSCRIPTION_API_KEY, or OPENAI_API_KEY when that is unset",
-    "transcription",
-)
-
-
-async def send_retrying(
-    send: Callable[[], Awaitable[httpx.Response]], policy: RetryPolicy, server: Server
-) -> httpx.Response:
-    """`send` under the retry policy; a network failure that outlasts it is a retryable
-    `ProviderFailure` (`provider_timeout`, `provider_unavailable`)."""
-    try:
-        return await send_with_retry(send, policy, what=server.what)
-    except httpx.TimeoutException as exc:
-        raise ProviderFailure(
-            "provider_timeout",
-            f"The {server.what} did not answer in time; try again later.",
-            retryable=True,
-        ) from exc
-    except httpx.TransportError as exc:
-        raise ProviderFailure(
-            "provider_unavailable",
-            f"The {server.what} could not be reached ({type(exc).__name__}).",
-            retryable=True,
-        ) from exc
-
-
-def http_failure(response: httpx.Response, server: Server) -> ProviderFailure:
-    """A final error answer of an OpenAI-compatible server as a `ProviderFailure`."""
-    status = response.status_code
-    message = str(_error(response).get("message") or "")[:500]
-    raw = {"status": status, "body": response.text[:2000]}
-    if status in (401, 403):
-        return ProviderFailure(
-            f"{server.code_prefix}_auth",
-            f"The {server.what} refused the key ({server.key_setting}): HTTP {status}.",
-            raw=raw,
-        )
-    if status == 413:
-        return ProviderFailure(
-            f"{server.code_prefix}_too_large",
-            f"The {server.what} refused the request as too large: {message}",
-            raw=raw,
-        )
-    if status == 429:
-        return ProviderFailure(
-            "provider_rate_limited",
-            f"The {server.what} is rate limiting or out of quota: {message}",
-            retryable=True,
-            raw=raw,
-        )
-    if status >= 500 or status == 408:
-        return ProviderFailure(
-            "provider_unavailable",
-            f"The {server.what} failed (HTTP {status}); try again later.",
-            retryable=True,
-            raw=raw,
-        )
-    return ProviderFailure(
-        f"{server.code_prefix}_rejected",
-        f"The {server.what} refused the request (HTTP {status}): {message or 'no message'}",
-        raw=raw,
-    )
-
-
-def _parse(body: dict[str, Any], language: str | None) -> ChunkTranscript:
+def _parse(body: dict[str, Any], language: str | None, http: ProviderClient) -> ChunkTranscript:
     text = body.get("text")
     if not isinstance(text, str):
-        raise ProviderFailure(
-            "provider_invalid_response",
-            "The transcription server's answer has no text.",
-            retryable=True,
-            raw=body,
-        )
+        raise http.invalid_response(STEP, "has no text", raw=body)
     words = _parts(body.get("words"), "word")
     segments = _parts(body.get("segments"), "text") or []
     detected = body.get("language")

@@ -19,7 +19,15 @@ import anyio.to_thread
 
 from analysis.canonical import ProviderName, Transcript
 from analysis.media import MediaError
-from analysis.providers.base import Checkpoint, ProviderFailure, ProviderResult, State, VideoInput
+from analysis.providers.base import (
+    Checkpoint,
+    ProviderFailure,
+    ProviderResult,
+    ProviderSpec,
+    RemoteCopies,
+    State,
+    VideoInput,
+)
 from analysis.providers.local import _in_thread as in_thread
 from analysis.transcription.audio import AudioChunk, AudioFormat, PreparedAudio, prepare_audio
 from analysis.transcription.models import ChunkTranscript, join_chunks
@@ -46,10 +54,20 @@ class SpeechEngine(Protocol):
     async def aclose(self) -> None: ...
 
 
+SPEC = ProviderSpec(
+    name=ProviderName.TRANSCRIPTION.value,
+    title="transcription",
+    sections={"transcript": Transcript},
+    # the OpenAI transcription endpoint keeps no file; the offline engine sends nothing
+    remote_copies=RemoteCopies(kept=False),
+)
+
+
 class TranscriptionProvider:
     """The answer's transcript, from whichever engine is configured (or skipped)."""
 
     name = ProviderName.TRANSCRIPTION
+    spec = SPEC
 
     def __init__(
         self,
@@ -104,7 +122,7 @@ class TranscriptionProvider:
             model=engine.model,
         )
         return ProviderResult(
-            section=transcript,
+            sections={"transcript": transcript},
             raw={"audio_seconds": prepared.duration_seconds, **state},
             notes=_notes(prepared, transcript),
         )

@@ -6,24 +6,24 @@ from analysis import service
 from analysis.worker import AnalysisWorker
 from interview_api.interviews.models import Interview
 from interview_api.recordings.models import Recording
+from shared.db import after_commit
 from shared.storage import Storage
 
 
 class PipelineHooks:
     """Every upload becomes an analysis job; erasure reaches the pipeline's rows, result files
-    and provider-side copies. `worker`, when it runs in this process, is woken at once."""
+    and provider-side copies. `worker`, when it runs in this process, is woken as soon as the
+    transaction commits."""
 
     def __init__(self, storage: Storage, worker: AnalysisWorker | None = None) -> None:
         self.storage = storage
         self.worker = worker
 
     async def enqueue(self, session: AsyncSession, recording: Recording) -> str | None:
-        interview = await session.get(Interview, recording.interview_id)
-        question = (
-            interview.question(recording.question_id)
-            if interview is not None and recording.question_id
-            else None
-        )
+        question = None  # from the interview's snapshot, for the evaluation and the transcripts
+        if recording.question_id:
+            interview = await session.get(Interview, recording.interview_id)
+            question = interview.question(recording.question_id) if interview else None
         analysis_id = await service.enqueue(
             session,
             interview_id=recording.interview_id,
@@ -43,8 +43,10 @@ class PipelineHooks:
             else None,
         )
         if self.worker is not None:
-            self.worker.notify()
+            after_commit(session, self.worker.notify)  # before it, the job is not visible
         return analysis_id
 
     async def erase(self, session: AsyncSession, interview_id: str) -> None:
-        await service.erase_interview(session, self.storage, interview_id)
+        await service.erase_interview(session, interview_id)
+        if self.worker is not None:
+            after_commit(session, self.worker.notify_outbox)

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from analysis import service, transcripts
-from analysis.canonical import AnalysisDocument, analysis_json_schema
+from analysis.canonical import AnalysisDocument
+from analysis.registry import analysis_json_schema
 from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
@@ -95,10 +96,38 @@ async def get_schema() -> dict[str, Any]:
     return analysis_json_schema()
 
 
-@router.get("/remote-deletions", summary="Provider-side copies that erasure is deleting")
+OutboxStatusFilter = Literal["pending", "done", "failed"]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.get("/remote-deletions", summary="What erasures are deleting, oldest first")
 async def get_remote_deletions(
-    session: SessionDep, interview_id: str | None = None
+    session: SessionDep,
+    interview_id: str | None = None,
+    status: OutboxStatusFilter | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
-    """After `DELETE /interviews/{id}`, the provider-side copies still being deleted (retried
-    with backoff until they are gone) and those already deleted."""
-    return {"items": await service.remote_deletions(session, interview_id)}
+    """After `DELETE /interviews/{id}`: each provider-side copy (`provider` names it) and each
+    set of stored files (`provider: "storage"`) being deleted, retried with backoff, `done`,
+    or `failed` once every attempt failed. `{"items", "total", "limit", "offset"}`."""
+    return await service.remote_deletions(
+        session, interview_id=interview_id, status=status, limit=limit, offset=offset
+    )
+
+
+@router.get("/webhook-deliveries", summary="Completion webhooks and their delivery")
+async def get_webhook_deliveries(
+    session: SessionDep,
+    analysis_id: str | None = None,
+    status: OutboxStatusFilter | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Each finished analysis sent to ANALYSIS_WEBHOOK_URL: `pending` (being retried with
+    backoff), `done`, or `failed` once every attempt failed, with the attempts made and the
+    last answer. `{"items", "total", "limit", "offset"}`."""
+    return await service.webhook_deliveries(
+        session, analysis_id=analysis_id, status=status, limit=limit, offset=offset
+    )

@@ -3,7 +3,9 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
+from fastapi.responses import JSONResponse
 
+from analysis import service as analysis_service
 from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.schemas import (
@@ -14,7 +16,7 @@ from interview_api.interviews.schemas import (
     StartInterviewRequest,
 )
 from interview_api.interviews.service import InterviewService
-from shared.db import SessionDep
+from shared.db import DatabaseDep, SessionDep
 
 router = APIRouter(tags=["interviews"])
 
@@ -70,16 +72,35 @@ async def get_interview(interview: ValidInterview, session: SessionDep) -> Inter
     "/interviews/{interview_id}",
     status_code=204,
     summary="Erase an interview",
-    responses=_ERRORS,
+    responses={
+        **_ERRORS,
+        202: {"description": "Rows erased; some stored files are still being deleted"},
+    },
 )
 async def delete_interview(
     interview: ValidInterview,
     session: SessionDep,
+    db: DatabaseDep,
     hooks: AnalysisHooksDep,
     storage: StorageDep,
 ) -> Response:
-    """Erase the interview: its recordings' files, its rows and its analyses. The copies kept
-    by analysis providers (Twelve Labs assets) are deleted in the background, retried until
-    they are gone; `GET /remote-deletions?interview_id=` shows them."""
-    await InterviewService(session).erase(interview, hooks, storage)
+    """Erase the interview: its rows and analyses at once, then its recordings' and results'
+    files. 204 when the files are gone too; 202 when a file could not be deleted yet (it is
+    retried with backoff; `GET /remote-deletions?interview_id=` shows it). The copies kept by
+    analysis providers (Twelve Labs assets) are always deleted in the background, retried
+    until they are gone, and listed there too."""
+    await InterviewService(session).erase(interview, hooks)
+    await session.commit()  # the rows go first; no storage call runs inside the transaction
+    left = await analysis_service.delete_erased_files(db, storage, interview.id)
+    if left:
+        return JSONResponse(
+            {
+                "interview_id": interview.id,
+                "status": "erasing",
+                "pending_objects": left,
+                "message": "The interview is erased; some of its stored files could not be "
+                "deleted yet and are retried. GET /remote-deletions?interview_id= shows them.",
+            },
+            status_code=202,
+        )
     return Response(status_code=204)

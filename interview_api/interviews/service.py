@@ -17,7 +17,6 @@ from interview_api.recordings.storage import interview_prefix
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
 from shared.logging import log_context
-from shared.storage import Storage
 
 logger = logging.getLogger(__name__)
 
@@ -119,16 +118,16 @@ class InterviewService:
             offset=offset,
         )
 
-    async def erase(self, interview: Interview, hooks: AnalysisHooks, storage: Storage) -> None:
-        """Erase the interview: its analyses (through the pipeline's hook), rows and files.
-
-        The files go after the rows are flushed and before the commit: should the commit still
-        fail, the caller gets an error and repeats the erasure; what is left is never a file
-        without its row (which the start-up sweep would remove anyway).
-        """
+    async def erase(self, interview: Interview, hooks: AnalysisHooks) -> None:
+        """Erase the interview's rows and its analyses (through the pipeline's hook), and queue
+        the deletion of its files in the durable outbox, all in this unit of work: no storage
+        call is made while its transaction is open. Once it has committed,
+        `analysis_service.delete_erased_files` deletes the files (what fails stays queued)."""
         with log_context(interview_id=interview.id):
             await hooks.erase(self.session, interview.id)
             await self.recordings.delete_for_interview(interview.id)
             await self.interviews.delete(interview.id)
-            await storage.delete_prefix(interview_prefix(interview.id))
+            await analysis_service.queue_interview_files_deletion(
+                self.session, interview.id, interview_prefix(interview.id)
+            )
             logger.info("interview erased")

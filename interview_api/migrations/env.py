@@ -1,10 +1,9 @@
 """Alembic environment of the interview API, whose database also holds the analysis tables
 (run through `shared.migrations`)."""
 
-from analysis import models as analysis_models
+from analysis import models as _analysis  # noqa: F401 (registers tables)
 from interview_api.interviews import models as _interviews  # noqa: F401 (registers tables)
-from interview_api.models import Base
 from interview_api.recordings import models as _recordings  # noqa: F401 (registers tables)
 from shared.migrations import run_env
 
-run_env("interview_api", [Base.metadata, analysis_models.metadata])
+run_env("interview_api")

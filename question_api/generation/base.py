@@ -1,5 +1,6 @@
 """What every question generator takes and gives, whoever writes the questions."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -13,7 +14,7 @@ QUESTION_COUNT = 5
 
 
 class GeneratedQuestion(BaseModel):
-    """One question as a generator writes it (also the JSON schema OpenAI must follow)."""
+    """One question as a generator writes it."""
 
     text: str = Field(
         description="The question exactly as the interviewer asks it, one sentence or two."
@@ -31,12 +32,6 @@ class GeneratedQuestion(BaseModel):
     )
 
 
-class GeneratedQuestionSet(BaseModel):
-    """The five questions for one job description."""
-
-    questions: list[GeneratedQuestion]
-
-
 @dataclass(frozen=True)
 class GenerationRequest:
     """What the caller asked for; only the job description is always present."""
@@ -50,13 +45,46 @@ class GenerationRequest:
 
 @dataclass(frozen=True)
 class GenerationResult:
+    """Five questions and who wrote them; `warnings` name what a reviewer should look at."""
+
     questions: list[GeneratedQuestion]
     provider: str
     model: str
     notice: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """One new question for a kept slot, and who wrote it."""
+
+    question: GeneratedQuestion
+    provider: str
+    model: str
+    notice: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a question sits in its set: the type and subtype a replacement must keep."""
+
+    type: QuestionType
+    subtype: QuestionSubtype
 
 
 class QuestionGenerator(Protocol):
     """Writes five questions for a job description, or raises a `shared.errors.AppError`."""
 
     async def generate(self, request: GenerationRequest) -> GenerationResult: ...
+
+    async def regenerate(
+        self,
+        request: GenerationRequest,
+        slot: Slot,
+        others: Sequence[GeneratedQuestion],
+        replaced: GeneratedQuestion,
+    ) -> Replacement:
+        """A new question for `slot` in place of `replaced`, on a topic none of `others` (the
+        questions the set keeps) covers."""
+        ...

@@ -13,9 +13,21 @@ class ProviderRejectedRequest(UpstreamError):
     code = "question_provider_rejected"
 
 
-class GenerationInvalid(UpstreamError):
+class NoUsableAnswer(UpstreamError):
+    """The provider answered, but nothing in it could be used; the offline generator may stand
+    in (`QUESTION_FALLBACK=offline`)."""
+
     status = 502
+    reason = "gave no usable questions"
+
+
+class GenerationInvalid(NoUsableAnswer):
     code = "question_generation_invalid"
+
+
+class ProviderRefused(NoUsableAnswer):
+    code = "question_provider_refused"
+    reason = "declined to write questions for this description"
 
 
 class ProviderUnreachable(UpstreamError):

@@ -20,9 +20,11 @@ from question_api.generation.base import (
     GenerationResult,
     QuestionSubtype,
     QuestionType,
+    Replacement,
+    Slot,
 )
 from question_api.generation.lexicon import Skill
-from question_api.generation.rules import check_questions
+from question_api.generation.rules import check_questions, check_replacement
 from question_api.generation.skills import JobProfile, read_profile
 
 logger = logging.getLogger(__name__)
@@ -60,6 +62,13 @@ _PRO_PAIR_GROUPS = ("tool", "practice", "knowledge")
 _PRO_SCENARIO_GROUPS = ("practice", "procedure", "knowledge", "tool")
 _PRO_HR_GROUPS = ("practice", "knowledge", "procedure", "tool")
 _JS_FAMILY = frozenset({"JavaScript", "TypeScript"})
+_TRIES = 4
+HANDS_ON = "Hands-on task:"
+
+
+def _is_known(skill: Skill) -> bool:
+    """A lexicon skill, with templates of its own; not a phrase read from the description."""
+    return skill.domain != "general" or skill.group not in ("practice", "tool")
 
 
 class SkillPicker:
@@ -68,6 +77,10 @@ class SkillPicker:
     def __init__(self, skills: Sequence[Skill]) -> None:
         self.skills = list(skills)
         self.used: set[str] = set()
+
+    def peek_phrase(self) -> Skill | None:
+        """The next unused phrase from the description that the lexicon does not know."""
+        return next((s for s in self.skills if not _is_known(s) and s.name not in self.used), None)
 
     def peek(self, groups: Sequence[str] = ()) -> Skill | None:
         """The next unused skill, preferring `groups` in their order; None when all are used."""
@@ -121,8 +134,9 @@ def _fill(
 class _Writer:
     """Writes one set of five for one profile."""
 
-    def __init__(self, profile: JobProfile, rng: random.Random) -> None:
+    def __init__(self, profile: JobProfile, rng: random.Random, request: GenerationRequest) -> None:
         self.profile = profile
+        self.request = request
         self.rng = rng
         self.picker = SkillPicker(profile.skills)
         role = profile.role
@@ -132,21 +146,52 @@ class _Writer:
         return {**self.base, "a": a.label, "b": b.label if b else a.label, "lang": lang}
 
     def write(self) -> list[GeneratedQuestion]:
-        if self.profile.is_software:
-            return [
-                self.software_tech_stack(),
-                self.software_coding(),
-                self.software_scenario(),
-                self.depth(),
-                self.software_hr(),
-            ]
+        """The five, each on another competency than the ones before it."""
+        questions: list[GeneratedQuestion] = []
+        for slot in self.slots():
+            questions.append(self.distinct(slot, questions))
+        return questions
+
+    def slots(self) -> list[Slot]:
+        lead = self.profile.seniority in ("lead", "principal")
+        extra = Slot("hr", "scenario") if lead else Slot("technical", "general")
         return [
-            self.professional_knowledge(),
-            self.professional_procedure(),
-            self.professional_scenario(),
-            self.depth(),
-            self.professional_hr(),
+            Slot("technical", "tech_stack"),
+            Slot("technical", "coding"),
+            Slot("technical", "scenario"),
+            extra,
+            Slot("hr", "general"),
         ]
+
+    def avoid(self, questions: Sequence[GeneratedQuestion]) -> None:
+        """Count the skills `questions` are about as used, so others come first."""
+        covered = " ".join(f"{q.text} {q.competency}" for q in questions).lower()
+        self.picker.used |= {s.name for s in self.profile.skills if s.label.lower() in covered}
+
+    def distinct(self, slot: Slot, others: Sequence[GeneratedQuestion]) -> GeneratedQuestion:
+        """A question for `slot` that repeats none of `others`, trying the next skills."""
+        question = self.for_slot(slot)
+        for _ in range(_TRIES):
+            if not check_replacement(question, others, self.request, duplicates_only=True):
+                break
+            question = self.for_slot(slot)
+        return question
+
+    def for_slot(self, slot: Slot) -> GeneratedQuestion:
+        software = self.profile.is_software
+        match (slot.type, slot.subtype):
+            case ("technical", "tech_stack"):
+                return self.software_tech_stack() if software else self.professional_knowledge()
+            case ("technical", "coding"):
+                return self.software_coding() if software else self.professional_procedure()
+            case ("technical", "scenario"):
+                return self.software_scenario() if software else self.professional_scenario()
+            case ("hr", "general"):
+                return self.software_hr() if software else self.professional_hr()
+            case ("hr", "scenario"):
+                return self.leadership()
+            case _:
+                return self.depth()
 
     # --- software -----------------------------------------------------------------------
 
@@ -166,17 +211,17 @@ class _Writer:
         languages = self.profile.languages
         lang = languages[0].name if languages else None
         task_skill = self._coding_skill(lang)
-        if task_skill is not None:
-            self.picker.used.add(task_skill.name)
+        concept = self.picker.peek_phrase()
+        if task_skill is not None and (task_skill.name not in self.picker.used or not concept):
             lang = lang or t.DEFAULT_LANGUAGE.get(task_skill.name)
-            template = t.CODING_BY_SKILL[task_skill.name]
-            subject = task_skill
+            template, subject = t.CODING_BY_SKILL[task_skill.name], task_skill
+        elif concept is not None:  # a method the description names, such as causal inference
+            template, subject = t.CODING_CONCEPT, concept
         elif languages:
-            template = self.rng.choice(t.CODING_GENERIC)
-            subject = languages[0]
+            template, subject = self.rng.choice(t.CODING_GENERIC), languages[0]
         else:  # neither a language nor a known task: automate something the job involves
-            template = t.CODING_AUTOMATION
-            subject = self.picker.take()
+            template, subject = t.CODING_AUTOMATION, self.picker.take()
+        self.picker.used.add(subject.name)
         if languages and "{lang}" in template.text:
             self.picker.used.add(languages[0].name)
         values = self.values(subject, lang=lang or "the language you know best")
@@ -201,7 +246,7 @@ class _Writer:
 
     def software_scenario(self) -> GeneratedQuestion:
         a = self.picker.take(_SCENARIO_GROUPS)
-        options = list(t.SCENARIO_GENERIC)
+        options = list(t.SCENARIO_GENERIC if _is_known(a) else t.PRO_SCENARIOS["general"])
         if a.group in t.SCENARIO_BY_GROUP:
             options = [t.SCENARIO_BY_GROUP[a.group]]
         return _fill(self.rng.choice(options), "technical", "scenario", self.values(a))
@@ -233,7 +278,10 @@ class _Writer:
             template = t.PROCEDURE_IN_TOOL
         else:
             template = self.rng.choice(t.PROCEDURE_GENERIC)
-        return _fill(template, "technical", "coding", self.values(a))
+        question = _fill(template, "technical", "coding", self.values(a))
+        # Outside software the coding slot is a practical task: the question says so.
+        question.text = f"{HANDS_ON} {question.text}"
+        return question
 
     def professional_scenario(self) -> GeneratedQuestion:
         a = self.picker.take(_PRO_SCENARIO_GROUPS)
@@ -248,19 +296,24 @@ class _Writer:
 
     # --- both ---------------------------------------------------------------------------
 
-    def depth(self) -> GeneratedQuestion:
-        """A level-tuned question: depth for individual contributors, leadership for leads."""
+    def leadership(self) -> GeneratedQuestion:
+        """For leads: leading people through the work the description names."""
         a = self.picker.take(_DEPTH_GROUPS if self.profile.is_software else ())
-        if self.profile.seniority in ("lead", "principal"):
-            if self.profile.is_software:
-                template = self.rng.choice(t.LEADERSHIP_SCENARIOS)
-            else:
-                template = t.PRO_LEADERSHIP
-            return _fill(template, "hr", "scenario", self.values(a))
         if self.profile.is_software:
-            template = self.rng.choice(t.DEPTH_BY_LEVEL[self.profile.seniority])
+            template = self.rng.choice(t.LEADERSHIP_SCENARIOS)
         else:
-            template = t.PRO_DEPTH_BY_LEVEL[self.profile.seniority]
+            template = t.PRO_LEADERSHIP
+        return _fill(template, "hr", "scenario", self.values(a))
+
+    def depth(self) -> GeneratedQuestion:
+        """Depth in one skill, tuned to the level."""
+        a = self.picker.take(_DEPTH_GROUPS if self.profile.is_software else ())
+        level = "senior" if self.profile.seniority in ("lead", "principal") else None
+        level = level or self.profile.seniority
+        if self.profile.is_software and _is_known(a):
+            template = self.rng.choice(t.DEPTH_BY_LEVEL[level])
+        else:
+            template = self.rng.choice([t.PRO_DEPTH_BY_LEVEL[level], *t.PRO_DEPTH_ANY_LEVEL])
         return _fill(template, "technical", "general", self.values(a))
 
 
@@ -274,11 +327,31 @@ def _fits_language(skill: Skill, lang: str | None) -> bool:
 def write_questions(request: GenerationRequest) -> list[GeneratedQuestion]:
     """Five grounded questions for the request, the same ones every time."""
     profile = read_profile(request)
-    questions = _Writer(profile, random.Random(_seed(request))).write()
+    questions = _Writer(profile, random.Random(_seed(request)), request).write()
     broken = check_questions(questions, request)
     if broken:  # the templates are built to pass; a miss is a bug worth seeing in the logs
         logger.warning("offline questions break rules: %s", "; ".join(broken))
     return questions
+
+
+def write_replacement(
+    request: GenerationRequest,
+    slot: Slot,
+    others: Sequence[GeneratedQuestion],
+    replaced: GeneratedQuestion,
+) -> GeneratedQuestion:
+    """A new question for `slot` that repeats neither `replaced` nor any of `others`."""
+    profile = read_profile(request)
+    avoid = [*others, replaced]
+    question = replaced
+    seed = _seed(request) ^ int.from_bytes(hashlib.sha256(replaced.text.encode()).digest()[:8])
+    for attempt in range(1, _TRIES + 1):  # another seed, other templates
+        writer = _Writer(profile, random.Random(seed + attempt), request)
+        writer.avoid(avoid)
+        question = writer.distinct(slot, avoid)
+        if not check_replacement(question, avoid, request, duplicates_only=True):
+            break
+    return question
 
 
 class OfflineGenerator:
@@ -292,13 +365,33 @@ class OfflineGenerator:
         return await anyio.to_thread.run_sync(self._generate, request, notice)
 
     def _generate(self, request: GenerationRequest, notice: str) -> GenerationResult:
-        if request.output_language.split("-")[0] != "en":
-            notice += (
-                f" The offline generator writes in English only, not '{request.output_language}'."
-            )
         return GenerationResult(
             questions=write_questions(request),
             provider=OFFLINE_PROVIDER,
             model=OFFLINE_MODEL,
-            notice=notice,
+            notice=_with_language(notice, request),
         )
+
+    async def regenerate(
+        self,
+        request: GenerationRequest,
+        slot: Slot,
+        others: Sequence[GeneratedQuestion],
+        replaced: GeneratedQuestion,
+        notice: str = NO_KEY_NOTICE,
+    ) -> Replacement:
+        """One new question for `slot`, in a thread like `generate`."""
+        question = await anyio.to_thread.run_sync(
+            write_replacement, request, slot, others, replaced
+        )
+        return Replacement(
+            question, OFFLINE_PROVIDER, OFFLINE_MODEL, notice=_with_language(notice, request)
+        )
+
+
+def _with_language(notice: str, request: GenerationRequest) -> str:
+    if request.output_language.split("-")[0] == "en":
+        return notice
+    return (
+        f"{notice} The offline generator writes in English only, not '{request.output_language}'."
+    )

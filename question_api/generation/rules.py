@@ -18,7 +18,8 @@ TECHNICAL_SUBTYPES = ("tech_stack", "coding", "scenario")
 HR_SUBTYPES = ("general", "scenario")
 NEAR_DUPLICATE_RATIO = 0.85
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9]+)*")
+# Letters and digits of any script, so questions in any language are compared fairly.
+_WORD = re.compile(r"[^\W_][\w+#]*(?:\.[^\W_]+)*")
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ers", "ies", "ed", "es", "er", "s")
 
 # Words that say nothing about a job: function words and the vocabulary of any interview.
@@ -126,27 +127,60 @@ def _check_mix(questions: Sequence[GeneratedQuestion]) -> list[str]:
     return broken
 
 
+def same_competency(first: GeneratedQuestion, second: GeneratedQuestion) -> bool:
+    """Two questions that assess one competency (however they word it) ask the same thing."""
+    return normalise_text(first.competency) == normalise_text(second.competency)
+
+
+def _pair_problem(first: GeneratedQuestion, second: GeneratedQuestion) -> str | None:
+    if are_near_duplicates(first.text, second.text):
+        return "ask the same thing"
+    if same_competency(first, second):
+        return f"assess the same competency ({first.competency.strip()})"
+    return None
+
+
 def _check_duplicates(questions: Sequence[GeneratedQuestion]) -> list[str]:
     broken = []
     for i, first in enumerate(questions):
         for j in range(i + 1, len(questions)):
-            if are_near_duplicates(first.text, questions[j].text):
+            problem = _pair_problem(first, questions[j])
+            if problem is not None:
                 broken.append(
-                    f"duplicates: questions {i + 1} and {j + 1} ask the same thing; "
+                    f"duplicates: questions {i + 1} and {j + 1} {problem}; "
                     "make every question distinct."
                 )
     return broken
 
 
+def _grounded(question: GeneratedQuestion, request: GenerationRequest) -> bool:
+    # Questions written in another language than English share few words with the description
+    # by design; the prompt asks to keep the names of tools as written, nothing here can check.
+    if request.output_language.split("-")[0] != "en":
+        return True
+    return bool(_question_terms(question) & _request_terms(request))
+
+
 def _check_grounding(
     questions: Sequence[GeneratedQuestion], request: GenerationRequest
 ) -> list[str]:
-    described = _request_terms(request)
     return [
         f"grounding: question {number} does not refer to anything in the job description; "
         "tie it to the skills, tools or duties the description names."
         for number, question in enumerate(questions, start=1)
-        if not _question_terms(question) & described
+        if not _grounded(question, request)
+    ]
+
+
+def _check_level(questions: Sequence[GeneratedQuestion], request: GenerationRequest) -> list[str]:
+    """A lead role's set assesses leading people: a second hr question."""
+    if request.seniority not in ("lead", "principal"):
+        return []
+    if sum(q.type == "hr" for q in questions) >= 2:
+        return []
+    return [
+        f"level: the role is {request.seniority}, so the extra question should assess "
+        "leadership (type hr)."
     ]
 
 
@@ -165,4 +199,34 @@ def check_questions(
     broken += _check_mix(questions)
     broken += _check_duplicates(questions)
     broken += _check_grounding(questions, request)
+    broken += _check_level(questions, request)
     return broken
+
+
+def check_replacement(
+    question: GeneratedQuestion,
+    others: Sequence[GeneratedQuestion],
+    request: GenerationRequest,
+    *,
+    duplicates_only: bool = False,
+) -> list[str]:
+    """The rules one new question breaks, next to the questions its set keeps."""
+    broken = [] if duplicates_only else _check_fields(1, question)
+    if not duplicates_only and not _grounded(question, request):
+        broken.append(
+            "grounding: the question does not refer to anything in the job description; tie it "
+            "to the skills, tools or duties the description names."
+        )
+    for other in others:
+        problem = _pair_problem(question, other)
+        if problem is not None:
+            broken.append(
+                f"duplicates: the question and '{one_line(other.text)}' {problem}; choose "
+                "another topic."
+            )
+    return broken
+
+
+def one_line(text: str) -> str:
+    """A question as one line: newlines and runs of spaces become one space."""
+    return " ".join(text.split())

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from question_api.generation.base import GenerationRequest, Seniority
 from question_api.generation.lexicon import LEXICON, Domain, Skill, skill_pattern
-from question_api.generation.rules import STOPWORDS
+from question_api.generation.rules import STOPWORDS, content_terms
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
@@ -21,15 +21,16 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 # Words that place a description in a domain even when it names few skills.
 _DOMAIN_WORDS: dict[Domain, re.Pattern[str]] = {
     "software": _words(
-        "software", "developer", "programmer", r"engineer(?:ing)?", r"back-?end", r"front-?end",
-        r"full[- ]stack", "devops", "codebase", "data engineer", "data scientist",
+        "software", "developer", "programmer", r"software engineer(?:ing)?", r"back-?end",
+        r"front-?end", r"full[- ]stack", "devops", "codebase", "data engineer", "data scientist",
     ),
     "healthcare": _words(
         "nurse", "nursing", r"patients?", "hospital", "ward", "clinical", "clinic", "healthcare",
         "care home", "NHS", "midwife",
     ),
     "finance": _words(
-        "accountant", "accounting", "accounts", r"bookkeep(?:er|ing)", "finance", "financial",
+        "accountant", "accounting", r"accounts (?:payable|receivable)", r"bookkeep(?:er|ing)",
+        "finance", "financial",
         "ledger", "controller", "CPA", "ACCA", "CIMA",
     ),
     "sales": _words(
@@ -77,16 +78,48 @@ _YEARS = re.compile(r"\b(\d{1,2})\s*\+?\s*(?:-|to)?\s*(?:\d{1,2}\s*)?\+?\s*years
 
 _PHRASE_LEADS = re.compile(
     r"\b(?:experience (?:with|in|of)|knowledge of|proficien(?:t|cy) (?:in|with)|skilled in|"
-    r"familiar(?:ity)? with|understanding of|expertise in|responsible for|skills in)\s+"
-    r"([^.;:\n()]{3,80})",
+    r"familiar(?:ity)? with|understanding of|expertise in|responsible for|skills in|"
+    r"you will|you'll|duties include|will be)\s+"
+    r"([^.;:\n()]{3,200})",
     re.IGNORECASE,
 )
 _AFTER_COLON = re.compile(r":[ \t]*([^.\n:]{3,200})")
 _BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]|\d+[.)])[ \t]+(.{3,120})$", re.MULTILINE)
-_PHRASE_SPLIT = re.compile(r",|\band\b|\bor\b|/", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r",|;|\s/\s")
+_AND_SPLIT = re.compile(r"\s(?:and|or|&)\s", re.IGNORECASE)
+# Where a phrase stops being the skill: "causal inference to measure ...", "X is a plus".
+_PHRASE_END = re.compile(
+    r"\s(?:to|for|that|which|so|is|are|would|against|across|during|with the|within|from|"
+    r"a plus|required|essential|preferred|desirable|daily|every)\b.*$",
+    re.IGNORECASE,
+)
 _CAPITALISED = re.compile(r"(?<![\w.])[A-Z][\w+#]*(?:[ ][A-Z][\w+#]*){0,2}(?![\w+#]|\.\w)")
-_MAX_PHRASE_WORDS = 4
+# Duties often start with a verb ("manage sedation"); questions name them as activities.
+_DUTY_VERBS = frozenset(
+    """
+    analyse answer assess build care coach configure coordinate create deliver design develop
+    diagnose escalate explain greet grow handle hire install lead maintain manage measure meet
+    keep monitor operate own plan prepare present provide repair respond run serve set support teach
+    test train troubleshoot write
+    """.split()  # noqa: SIM905
+)
+_DOUBLED = frozenset({"plan", "run", "set"})
+_KNOWN = "\x00"  # marks where a lexicon skill stood in a listed duty
+_PREPOSITIONS = frozenset({"for", "to", "with", "on", "in"})
+_TRAILING = frozenset({"up", "well", "out", "daily"})
+# Words that make a phrase generic rather than a skill, and languages people speak (a support
+# role's "fluent English" is a requirement, not a skill to quiz).
+_NOT_SKILLS = frozenset(
+    """
+    first second third team teams customers clients products staff people colleagues english
+    spanish french german italian portuguese dutch polish arabic chinese mandarin japanese
+    hindi fluent native licence license degree salary bonus benefits hours shifts weekends
+    rules standards following
+    """.split()  # noqa: SIM905
+)
+_MAX_PHRASE_WORDS = 5
 _ENOUGH_SKILLS = 3
+_SKILLS_FOR_A_SET = 5
 _DOMAIN_MIN_SCORE = 2
 
 
@@ -119,16 +152,20 @@ def find_skills(text: str) -> list[Skill]:
             continue
         known = found.get(skill.name)
         if known is None or match.start() < known[0]:
-            written = _as_written(skill, match.group(0))
+            written = _as_written(skill, match.group(0), text)
             found[skill.name] = (match.start(), replace(skill, written=written))
     return [skill for _, skill in sorted(found.values(), key=lambda item: item[0])]
 
 
-def _as_written(skill: Skill, written: str) -> str | None:
-    """The description's spelling when it is a proper name or acronym (Postgres, EHR, k8s)."""
+def _as_written(skill: Skill, written: str, text: str) -> str | None:
+    """The description's spelling when it is a proper name or acronym (Postgres, EHR, k8s),
+    or when the description never uses the skill's own name ("observability" for monitoring),
+    so that the questions speak the description's words."""
     written = " ".join(written.split())
     if written.lower() == skill.name.lower():
         return None
+    if not content_terms(skill.name) & content_terms(text):
+        return written
     single_name = " " not in written and written[0].isupper()  # Vite, Epic, Prometheus
     # Capitals past the first letter or digits mark a name (EHR, k8s), not a capitalised phrase.
     if single_name or any(c.isupper() or c.isdigit() for c in written[1:]):
@@ -140,30 +177,76 @@ def _fallback_skill(name: str, group: str) -> Skill:
     return Skill(name, group, "general", skill_pattern(re.escape(name)))
 
 
+def _gerund(verb: str) -> str:
+    if verb in _DOUBLED:
+        return f"{verb}{verb[-1]}ing"
+    if verb.endswith("e") and not verb.endswith("ee"):
+        return f"{verb[:-1]}ing"
+    return f"{verb}ing"
+
+
+def _cut(phrase: str) -> str:
+    """The phrase up to where it stops being the skill; a duty's own preposition stays
+    ("care for ventilated patients", "respond to deterioration")."""
+    words = phrase.split()
+    if len(words) > 2 and words[0].lower() in _DUTY_VERBS and words[1].lower() in _PREPOSITIONS:
+        head, rest = " ".join(words[:2]), " ".join(words[2:])
+        return f"{head} {_PHRASE_END.sub('', ' ' + rest).strip()}"
+    return _PHRASE_END.sub("", phrase)
+
+
 def _clean_phrase(phrase: str) -> str | None:
-    words = [w for w in phrase.strip(" -").split() if w]
+    words = [w.strip("()[]\"'") for w in _cut(phrase.strip()).strip(" -").split()]
+    words = [w for w in words if w]
+    while words and (words[-1].lower() in _TRAILING or words[-1].lower() in STOPWORDS):
+        words = words[:-1]
     while words and words[0].lower() in STOPWORDS:
         words = words[1:]
+    if words and words[0].lower() in _DUTY_VERBS and len(words) > 1:
+        words[0] = _gerund(words[0].lower())
+        if len(words) > 2 and words[1] == "and" and words[2].lower() in _DUTY_VERBS:
+            words[2] = _gerund(words[2].lower())  # "hire and grow engineers"
+    if len(words) == 1 and words[0].lower().endswith("ing") and words[0][0].islower():
+        return None  # a lone activity word ("following") names no skill
     if not words or len(words) > _MAX_PHRASE_WORDS:
         return None
-    cleaned = " ".join(words)
-    if len(cleaned) < 3 or all(w.lower() in STOPWORDS for w in words):
+    if all(w.lower() in STOPWORDS or w.lower() in _NOT_SKILLS for w in words):
+        return None
+    cleaned = " ".join(words).strip(" -")
+    if len(cleaned) < 3:
         return None
     return cleaned if any(c.isupper() for c in cleaned[1:]) else cleaned.lower()
 
 
-def find_phrases(text: str) -> list[Skill]:
-    """Skill-like phrases the lexicon does not know.
+def _items(listed: str) -> list[str]:
+    """A listed duty split into items; "X and Y" stays whole when either side is one word
+    ("returns and exchanges", "testing and inspection")."""
+    items: list[str] = []
+    for part in _LIST_SPLIT.split(listed):
+        pieces = _AND_SPLIT.split(part)
+        if len(pieces) > 1 and all(len(piece.split()) >= 2 for piece in pieces):
+            items += pieces
+        else:
+            items.append(part)
+    return items
 
-    Listed duties ("experience with X", "Duties: X, Y and Z", bullet points) first; capitalised
-    names (tools, systems) only when those give too few.
+
+def find_phrases(text: str) -> list[Skill]:
+    """Skill-like phrases the lexicon does not know, such as "causal inference".
+
+    Listed duties ("experience with X", "you will X, Y and Z", "Duties: X, Y", bullet points)
+    first; capitalised names (tools, systems) only when those give too few.
     """
     phrases: list[str] = []
     listed = [m.group(1) for m in _PHRASE_LEADS.finditer(text)]
     listed += [m.group(1) for m in _AFTER_COLON.finditer(text)]
     listed += [m.group(1) for m in _BULLET.finditer(text)]
     for items in listed:
-        for part in _PHRASE_SPLIT.split(items):
+        for known in LEXICON:  # what the lexicon knows is found by it, not cut into fragments
+            items = known.pattern.sub(_KNOWN, items)
+        for part in _items(items):
+            if _KNOWN in part:
+                continue
             cleaned = _clean_phrase(part)
             if cleaned:
                 phrases.append(cleaned)
@@ -171,7 +254,7 @@ def find_phrases(text: str) -> list[Skill]:
         phrases += _capitalised_names(text)
     skills: list[Skill] = []
     for phrase in phrases:
-        if any(known.pattern.search(phrase) for known in LEXICON):
+        if any(known.pattern.fullmatch(phrase) for known in LEXICON):
             continue
         if phrase.lower() not in {s.name.lower() for s in skills}:
             group = "tool" if phrase[0].isupper() else "practice"
@@ -185,7 +268,8 @@ def _capitalised_names(text: str) -> list[str]:
         before = text[: match.start()].rstrip()
         starts_sentence = not before or before[-1] in ".!?:;\n-*\u2022"
         name = match.group(0)
-        if not starts_sentence and name.split()[0].lower() not in STOPWORDS and len(name) > 2:
+        first = name.split()[0].lower()
+        if not starts_sentence and first not in STOPWORDS | _NOT_SKILLS and len(name) > 2:
             names.append(name)
     return names
 
@@ -239,17 +323,28 @@ def _language_first(skills: list[Skill], language: str | None) -> list[Skill]:
     return [wanted, *[s for s in skills if s.name != wanted.name]]
 
 
+def _by_position(text: str, skills: list[Skill]) -> list[Skill]:
+    """The skills, each once, in the order the description first names them."""
+    unique = list({skill.name.lower(): skill for skill in reversed(skills)}.values())[::-1]
+
+    def position(skill: Skill) -> int:
+        match = skill.pattern.search(text)
+        return match.start() if match is not None else len(text)
+
+    return sorted(unique, key=position)
+
+
 def read_profile(request: GenerationRequest) -> JobProfile:
     """Everything the offline generator uses from a request."""
     text = request.job_description
-    skills = find_skills(text)
-    if len(skills) < _ENOUGH_SKILLS:
-        known = {s.name.lower() for s in skills}
-        skills += [s for s in find_phrases(text) if s.name.lower() not in known]
+    found = find_skills(text)
+    phrases = [p for p in find_phrases(text) if not any(s.pattern.search(p.name) for s in found)]
+    skills = _by_position(text, [*found, *phrases])
+    if len(skills) < _SKILLS_FOR_A_SET:  # five questions on five different things
+        named = " ".join(s.name for s in skills).lower()
+        skills += [w for w in frequent_words(text, 6) if w.name not in named]
     if not skills:
-        skills = frequent_words(text) or [
-            _fallback_skill("the core duties of the role", "practice")
-        ]
+        skills = [_fallback_skill("the core duties of the role", "practice")]
     skills = _language_first(skills, request.language)
     domain = detect_domain(text, skills)
     seniority = request.seniority or detect_seniority(text)

@@ -523,6 +523,17 @@ CODING_AUTOMATION = T(
     ),
 )
 
+CODING_CONCEPT = T(
+    "Write code in {lang} that applies {a} to a small, realistic data set from this job, and "
+    "explain how you would check that the result is right.",
+    "{a} in code",
+    (
+        "Turns {a} into concrete, correct steps in code",
+        "States the assumptions the method needs and checks them",
+        "Validates the result against a simple baseline or known answer",
+    ),
+)
+
 CODING_POINT = "Writes working, readable code and explains how they would test it"
 
 # Which language a skill's code is written in, when the description names no language.
@@ -1416,6 +1427,29 @@ PRO_DEPTH_BY_LEVEL = {
         ),
     ),
 }
+
+PRO_DEPTH_ANY_LEVEL = (
+    T(
+        "Tell me about the hardest problem you have solved in {a}. What made it hard, and what "
+        "would you do differently now?",
+        "{a} problem solving",
+        (
+            "Describes a real, specific problem in {a}",
+            "Explains their own reasoning and actions",
+            "Reflects honestly on what they would change",
+        ),
+    ),
+    T(
+        "Which standards, checks or rules matter most when you do {a}, and how do you make sure "
+        "they are met every time?",
+        "{a} standards",
+        (
+            "Names the standards or rules that apply to {a}",
+            "Describes the checks they use routinely",
+            "Explains what they do when something falls short",
+        ),
+    ),
+)
 
 PRO_LEADERSHIP = T(
     "A member of your team keeps making errors in {a}. How do you address it, and how do you "

@@ -4,20 +4,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import NAMING_CONVENTION, UTCDateTime, utcnow
+from shared.db import Base, UTCDateTime, utcnow
 
 GENERATED_DIR = "generated_questions"
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class QuestionSet(Base):
@@ -28,6 +24,8 @@ class QuestionSet(Base):
     provider: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(128))
     notice: Mapped[str | None] = mapped_column(Text, default=None)
+    # What a reviewer should look at: the rules the provider's best answer still broke.
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     job_description: Mapped[str] = mapped_column(Text)
     role_title: Mapped[str | None] = mapped_column(String(200), default=None)
     language: Mapped[str | None] = mapped_column(String(50), default=None)
@@ -63,6 +61,7 @@ class Question(Base):
     subtype: Mapped[str] = mapped_column(String(16))
     competency: Mapped[str] = mapped_column(String(200))
     expected_points: Mapped[list[str]] = mapped_column(JSON)
+    provider: Mapped[str] = mapped_column(String(32))  # who wrote this question: openai, offline
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

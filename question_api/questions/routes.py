@@ -17,6 +17,8 @@ from question_api.questions.schemas import (
     QuestionRead,
     QuestionSetPage,
     QuestionSetRead,
+    RegeneratedQuestion,
+    RegenerateRequest,
     ReviewHistory,
 )
 from shared.app import SettingsDep
@@ -126,6 +128,34 @@ async def update_question(
         patch=patch,
     )
     return QuestionRead.from_model(question)
+
+
+@router.post(
+    "/question-sets/{question_set_id}/questions/{question_id}/regenerate",
+    summary="Replace one question with a new one in the same slot, on another topic",
+    responses={
+        404: _error("No such question set or question."),
+        502: _error("OpenAI refused the key or gave no usable question."),
+        503: _error("OpenAI is unavailable or rate limiting (see Retry-After)."),
+        504: _error("OpenAI did not answer in time."),
+    },
+)
+async def regenerate_question(
+    question_id: str,
+    question_set: QuestionSetDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    generator: GeneratorDep,
+    body: RegenerateRequest | None = None,
+) -> RegeneratedQuestion:
+    return await service.regenerate_question(
+        session,
+        data_dir=settings.data_dir,
+        generator=generator,
+        question_set=question_set,
+        question_id=question_id,
+        request=body or RegenerateRequest(),
+    )
 
 
 @router.post(

@@ -173,6 +173,7 @@ class QuestionRead(BaseModel):
     subtype: QuestionSubtype
     competency: str
     expected_points: list[str]
+    provider: str = Field(description='Who wrote the question: "openai" or "offline".')
     status: QuestionStatus
 
     @classmethod
@@ -185,8 +186,20 @@ class QuestionRead(BaseModel):
             subtype=question.subtype,
             competency=question.competency,
             expected_points=list(question.expected_points),
+            provider=question.provider,
             status=question.status,
         )
+
+
+class RegeneratedQuestion(QuestionRead):
+    """The new question in the slot, and what a reviewer should know about it."""
+
+    notice: str | None = Field(
+        default=None, description="Why the offline generator wrote it, when it did."
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="Rules the new question still breaks: review them."
+    )
 
 
 class QuestionSetRead(BaseModel):
@@ -198,6 +211,11 @@ class QuestionSetRead(BaseModel):
     model: str
     notice: str | None = Field(
         default=None, description="Why the offline generator wrote the set, when it did."
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What to review before approving: rules the provider's best answer still "
+        "broke after it was asked to correct them (empty when none).",
     )
     file: str = Field(description="The set's text file, relative to DATA_DIR.")
     job_description: str
@@ -217,6 +235,7 @@ class QuestionSetRead(BaseModel):
             provider=question_set.provider,
             model=question_set.model,
             notice=question_set.notice,
+            warnings=list(question_set.warnings or []),
             file=question_set.file,
             job_description=question_set.job_description,
             role_title=question_set.role_title,
@@ -267,12 +286,24 @@ def _as_int(value: Any, code: str, message: str) -> int:
     raise invalid(code, message)
 
 
-class QuestionPatch(BaseModel):
+class _ByReviewer(BaseModel):
+    """A review action, with who took it (kept in the history)."""
+
+    reviewer: str | None = Field(default=None, description="Who made the change.")
+
+    @field_validator("reviewer", mode="before")
+    @classmethod
+    def _reviewer(cls, value: Any) -> str | None:
+        return _optional_text(
+            value, field="reviewer", code="reviewer_invalid", limit=MAX_REVIEWER_CHARS
+        )
+
+
+class QuestionPatch(_ByReviewer):
     """A reviewer's change to one question: new text, a new status, or both."""
 
     text: str | None = None
     status: QuestionStatus | None = None
-    reviewer: str | None = Field(default=None, description="Who made the change.")
 
     @model_validator(mode="before")
     @classmethod
@@ -305,13 +336,6 @@ class QuestionPatch(BaseModel):
             f"status must be one of {', '.join(QUESTION_STATUSES)}.",
         )
 
-    @field_validator("reviewer", mode="before")
-    @classmethod
-    def _reviewer(cls, value: Any) -> str | None:
-        return _optional_text(
-            value, field="reviewer", code="reviewer_invalid", limit=MAX_REVIEWER_CHARS
-        )
-
     @model_validator(mode="after")
     def _something_to_change(self) -> Self:
         if self.text is None and self.status is None:
@@ -319,13 +343,12 @@ class QuestionPatch(BaseModel):
         return self
 
 
-class ApproveRequest(BaseModel):
+class ApproveRequest(_ByReviewer):
     """Approve every pending question, or only the listed ones."""
 
     question_ids: list[str] | None = Field(
         default=None, description="The questions to approve; all pending ones when absent."
     )
-    reviewer: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -347,12 +370,14 @@ class ApproveRequest(BaseModel):
             )
         return value
 
-    @field_validator("reviewer", mode="before")
+
+class RegenerateRequest(_ByReviewer):
+    """Who asked for a new question (kept in the history)."""
+
+    @model_validator(mode="before")
     @classmethod
-    def _reviewer(cls, value: Any) -> str | None:
-        return _optional_text(
-            value, field="reviewer", code="reviewer_invalid", limit=MAX_REVIEWER_CHARS
-        )
+    def _object(cls, data: Any) -> Any:
+        return _require_object(data, "")
 
 
 class ReviewEventRead(BaseModel):
@@ -360,7 +385,9 @@ class ReviewEventRead(BaseModel):
 
     id: int
     question_id: str | None
-    action: str = Field(description="created, text_changed, status_changed or set_approved.")
+    action: str = Field(
+        description="created, text_changed, status_changed, regenerated or set_approved."
+    )
     field: str | None
     old_value: str | None
     new_value: str | None

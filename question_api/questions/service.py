@@ -10,7 +10,14 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from question_api.generation.base import GenerationResult, QuestionGenerator
+from question_api.generation.base import (
+    GeneratedQuestion,
+    GenerationRequest,
+    GenerationResult,
+    QuestionGenerator,
+    Slot,
+)
+from question_api.generation.rules import one_line
 from question_api.questions.models import (
     IdempotencyRecord,
     Question,
@@ -28,8 +35,11 @@ from question_api.questions.schemas import (
     GenerateRequest,
     PageParams,
     QuestionPatch,
+    QuestionRead,
     QuestionSetPage,
     QuestionSetRead,
+    RegeneratedQuestion,
+    RegenerateRequest,
     ReviewEventRead,
     ReviewHistory,
 )
@@ -41,11 +51,6 @@ from shared.logging import log_context
 logger = logging.getLogger(__name__)
 
 CREATED = 201
-
-
-def one_line(text: str) -> str:
-    """A question as one line of a text file: newlines and runs of spaces become one space."""
-    return " ".join(text.split())
 
 
 def questions_text(questions: list[Question]) -> str:
@@ -138,6 +143,7 @@ def _new_question_set(body: GenerateRequest, result: GenerationResult) -> Questi
         provider=result.provider,
         model=result.model,
         notice=result.notice,
+        warnings=list(result.warnings),
         job_description=body.job_description,
         role_title=body.role_title,
         language=body.language,
@@ -155,6 +161,7 @@ def _new_question_set(body: GenerateRequest, result: GenerationResult) -> Questi
             subtype=generated.subtype,
             competency=generated.competency.strip(),
             expected_points=[point.strip() for point in generated.expected_points],
+            provider=result.provider,
             status="pending",
             created_at=now,
             updated_at=now,
@@ -235,9 +242,8 @@ async def update_question(
             _change(question, "status_changed", "status", question.status, new_status, patch)
         )
         question.status = new_status
-    nothing_approved = not any(q.status == "approved" for q in question_set.questions)
-    if new_status is not None and question_set.status == "approved" and nothing_approved:
-        question_set.status = "draft"  # nothing approved is left to interview with
+    if new_status is not None:
+        _back_to_draft_when_nothing_approved(question_set)
     if new_text is not None or new_status is not None:
         question.updated_at = question_set.updated_at = utcnow()
     await session.flush()  # updating the set's row serialises concurrent edits of one set
@@ -249,13 +255,88 @@ async def update_question(
     return question
 
 
+def _back_to_draft_when_nothing_approved(question_set: QuestionSet) -> None:
+    if question_set.status == "approved" and not any(
+        q.status == "approved" for q in question_set.questions
+    ):
+        question_set.status = "draft"  # nothing approved is left to interview with
+
+
+def _as_generated(question: Question) -> GeneratedQuestion:
+    return GeneratedQuestion(
+        text=question.text,
+        type=question.type,
+        subtype=question.subtype,
+        competency=question.competency,
+        expected_points=list(question.expected_points),
+    )
+
+
+def _generation_request(question_set: QuestionSet) -> GenerationRequest:
+    return GenerationRequest(
+        job_description=question_set.job_description,
+        language=question_set.language,
+        role_title=question_set.role_title,
+        seniority=question_set.seniority,  # type: ignore[arg-type]
+        output_language=question_set.output_language,
+    )
+
+
+async def regenerate_question(
+    session: AsyncSession,
+    *,
+    data_dir: Path,
+    generator: QuestionGenerator,
+    question_set: QuestionSet,
+    question_id: str,
+    request: RegenerateRequest,
+) -> RegeneratedQuestion:
+    """A new question in the same slot (type and subtype), on a topic the set's other questions
+    do not cover; pending review again, and recorded in the history."""
+    question = _find_question(question_set, question_id)
+    set_id = question_set.id
+    slot = Slot(question.type, question.subtype)  # type: ignore[arg-type]
+    others = [_as_generated(q) for q in question_set.questions if q.id != question_id]
+    replaced = _as_generated(question)
+    generation = _generation_request(question_set)
+    await session.rollback()  # no connection held while the provider thinks
+
+    result = await generator.regenerate(generation, slot, others, replaced)
+    question_set = await get_question_set(session, set_id)
+    question = _find_question(question_set, question_id)
+    new = result.question
+    events = ReviewEventRepository(session)
+    events.add(_change(question, "regenerated", "text", question.text, new.text.strip(), request))
+    if question.status != "pending":
+        events.add(
+            _change(question, "status_changed", "status", question.status, "pending", request)
+        )
+    question.text = new.text.strip()
+    question.competency = new.competency.strip()
+    question.expected_points = [point.strip() for point in new.expected_points]
+    question.provider = result.provider
+    question.status = "pending"
+    question.updated_at = question_set.updated_at = utcnow()
+    _back_to_draft_when_nothing_approved(question_set)
+    await session.flush()
+    await session.refresh(question_set, ["questions"])  # see write order in update_question
+    await write_questions_file(data_dir, question_set)
+    with log_context(question_set_id=set_id):
+        logger.info("question regenerated", extra={"provider": result.provider})
+    return RegeneratedQuestion(
+        **QuestionRead.from_model(question).model_dump(),
+        notice=result.notice,
+        warnings=list(result.warnings),
+    )
+
+
 def _change(
     question: Question,
     action: str,
     field: str,
     old: str,
     new: str,
-    by: QuestionPatch | ApproveRequest,
+    by: QuestionPatch | ApproveRequest | RegenerateRequest,
 ) -> ReviewEvent:
     """The audit record of one field of one question changing."""
     return ReviewEvent(

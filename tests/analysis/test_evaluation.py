@@ -137,5 +137,5 @@ async def test_a_broken_answer_and_a_rate_limit_are_retryable_failures(fake) -> 
 async def test_a_wrong_key_is_not_retried(fake) -> None:
     with pytest.raises(ProviderFailure) as caught:
         await evaluator(fake, api_key="sk-wrong").evaluate(QUESTION, TRANSCRIPT)
-    assert caught.value.code == "evaluation_auth" and not caught.value.retryable
+    assert caught.value.code == "invalid_api_key" and not caught.value.retryable
     assert len(fake.requests) == 1

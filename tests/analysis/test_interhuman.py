@@ -11,6 +11,7 @@ from analysis.canonical import Behavior, Media
 from analysis.providers.base import ProviderFailure, State, VideoInput
 from analysis.providers.interhuman import INCLUDE, InterhumanProvider, behavior_from_answer
 from shared.http import RetryPolicy
+from shared.metrics import PROCESS_REGISTRY
 from shared.settings import Settings
 from tests.analysis.fakes.interhuman import FakeInterhuman, Fault
 from tests.videos import make_video
@@ -132,7 +133,7 @@ async def test_key_pair_upload_is_analysed_and_normalised(
 
     result = await provider.run(recording, {"attempt": 1}, checkpoints)
 
-    behavior = result.section
+    behavior = result.sections["behavior"]
     assert isinstance(behavior, Behavior)
     assert [(s.type, s.start, s.end, s.probability) for s in behavior.signals] == [
         ("confidence", 5.0, 15.0, "medium"),
@@ -155,8 +156,12 @@ async def test_key_pair_upload_is_analysed_and_normalised(
     assert result.raw["status"] == "completed" and result.raw["result"] == fake.result
     assert result.notes == []
     # the job id was saved before the first poll, keeping what the caller had in its state
-    assert checkpoints == [{"attempt": 1, "job_id": "job-1", "input": "original"}]
-    assert checkpoints.polls_at == [0]
+    # the upload is marked as sent before it starts, then its job id is saved before any poll
+    assert checkpoints == [
+        {"attempt": 1, "upload_started": True},
+        {"attempt": 1, "job_id": "job-1", "input": "original"},
+    ]
+    assert checkpoints.polls_at == [0, 0]
     assert (fake.auth_calls, fake.uploads, fake.polls) == (1, 1, 2)  # running, then completed
     assert clock.sleeps == [2.0, 4.0]  # the poll interval grows
 
@@ -207,7 +212,7 @@ async def test_single_api_key_is_sent_as_bearer_without_exchange(make_provider, 
 
     result = await provider.run(recording, {}, Checkpoints(fake))
 
-    assert isinstance(result.section, Behavior)
+    assert isinstance(result.sections["behavior"], Behavior)
     assert fake.auth_calls == 0
     assert fake.records[0].authorization == f"Bearer {fake.api_key}"
 
@@ -237,7 +242,7 @@ async def test_expired_token_is_renewed_once_and_the_upload_retried(make_provide
 
     result = await make_provider().run(recording, {}, Checkpoints(fake))
 
-    assert isinstance(result.section, Behavior)
+    assert isinstance(result.sections["behavior"], Behavior)
     assert fake.auth_calls == 2
     assert [r.authorization for r in fake.records] == ["Bearer token-1", "Bearer token-2"]
     assert fake.jobs_created == 1
@@ -324,15 +329,24 @@ async def test_quota_exhausted_is_not_retried(make_provider, fake, recording, sl
 
 
 @pytest.mark.parametrize(
-    "fault",
-    [Fault.SERVER_ERROR, Fault.UNAVAILABLE, Fault.TIMEOUT, Fault.CONNECTION_RESET],
+    ("fault", "unconfirmed"),
+    [
+        (Fault.SERVER_ERROR, None),
+        (Fault.UNAVAILABLE, None),
+        # the video was sent and no answer came: Interhuman may have made a job of it
+        (Fault.TIMEOUT, "1"),
+        (Fault.CONNECTION_RESET, "1"),
+    ],
 )
-async def test_transient_failures_are_retried(make_provider, fake, recording, sleeps, fault):
+async def test_transient_failures_are_retried(
+    make_provider, fake, recording, sleeps, fault, unconfirmed
+):
     fake.fail_next("upload", fault)
 
     result = await make_provider().run(recording, {}, Checkpoints(fake))
 
-    assert result.remote_ids == {"job_id": "job-1"}
+    assert result.remote_ids.get("job_id") == "job-1"
+    assert result.remote_ids.get("unconfirmed_uploads") == unconfirmed
     assert fake.uploads == 2 and len(sleeps) == 1
     assert fake.records[1].file_size == recording.size_bytes  # the file is re-sent whole
 
@@ -353,7 +367,8 @@ async def test_outage_that_outlasts_the_retries_is_a_retryable_failure(
     with pytest.raises(ProviderFailure) as caught:
         await make_provider().run(recording, {}, Checkpoints(fake))
 
-    assert caught.value.code == "ih1003" and caught.value.retryable
+    assert caught.value.code == "provider_unavailable" and caught.value.retryable
+    assert "ih1003" in caught.value.message  # the provider's own code is kept in the message
     assert "correlation id corr-4" in caught.value.message
     assert fake.uploads == fast_policy.max_attempts
 
@@ -366,7 +381,7 @@ async def test_timeouts_that_outlast_the_retries_fail_as_timeout(
     with pytest.raises(ProviderFailure) as caught:
         await make_provider().run(recording, {}, Checkpoints(fake))
 
-    assert caught.value.code == "timeout" and caught.value.retryable
+    assert caught.value.code == "provider_timeout" and caught.value.retryable
 
 
 @pytest.mark.parametrize(
@@ -375,7 +390,7 @@ async def test_timeouts_that_outlast_the_retries_fail_as_timeout(
         (Fault.TOO_LARGE, "ih4003"),
         (Fault.UNSUPPORTED_CONTAINER, "ih4002"),
         (Fault.CORRUPTED, "ih5002"),
-        (Fault.LEGACY_ERROR, "http_400"),
+        (Fault.LEGACY_ERROR, "provider_rejected"),
     ],
 )
 async def test_rejected_videos_fail_at_once_with_the_provider_code(
@@ -405,7 +420,7 @@ async def test_html_from_a_proxy_is_read_defensively(make_provider, fake, record
     with pytest.raises(ProviderFailure) as caught:
         await make_provider().run(recording, {}, Checkpoints(fake))
 
-    assert caught.value.code == "http_502" and caught.value.retryable
+    assert caught.value.code == "provider_unavailable" and caught.value.retryable
     assert "502 Bad Gateway" in caught.value.message
 
 
@@ -419,7 +434,7 @@ async def test_unreadable_answers_fail_as_invalid_response(
     with pytest.raises(ProviderFailure) as caught:
         await make_provider().run(recording, {}, Checkpoints(fake))
 
-    assert caught.value.code == "invalid_response" and caught.value.retryable
+    assert caught.value.code == "provider_invalid_response" and caught.value.retryable
 
 
 async def test_failed_job_reports_the_job_error_and_is_forgotten(make_provider, fake, recording):
@@ -433,7 +448,10 @@ async def test_failed_job_reports_the_job_error_and_is_forgotten(make_provider, 
     assert "The video file is corrupted." in caught.value.message
     assert "job-1" in caught.value.message and "correlation id corr-" in caught.value.message
     # a failed job is dropped from the state: a retry uploads anew instead of re-reading it
-    assert checkpoints == [{"attempt": 1, "job_id": "job-1", "input": "original"}, {"attempt": 1}]
+    assert checkpoints[-2:] == [
+        {"attempt": 1, "job_id": "job-1", "input": "original"},
+        {"attempt": 1},
+    ]
 
 
 async def test_internal_job_failure_is_retryable(make_provider, fake, recording):
@@ -447,7 +465,8 @@ async def test_internal_job_failure_is_retryable(make_provider, fake, recording)
 
 async def test_job_lost_right_after_upload_is_a_retryable_failure(make_provider, fake, recording):
     async def forget_job(state: State) -> None:
-        fake.expire_job(state["job_id"])
+        if "job_id" in state:
+            fake.expire_job(state["job_id"])
 
     with pytest.raises(ProviderFailure) as caught:
         await make_provider().run(recording, {}, forget_job)
@@ -521,11 +540,14 @@ async def test_recording_over_the_limit_is_sent_as_a_smaller_proxy(
 
     result = await provider.run(video_input(clip), {}, checkpoints)
 
-    assert isinstance(result.section, Behavior) and result.section.input == "proxy"
+    assert (
+        isinstance(result.sections["behavior"], Behavior)
+        and result.sections["behavior"].input == "proxy"
+    )
     [upload] = fake.records
     assert 0 < upload.file_size < original
     assert upload.file_name == "proxy.mp4" and upload.file_content_type == "video/mp4"
-    assert checkpoints == [{"job_id": "job-1", "input": "proxy"}]
+    assert checkpoints[-1] == {"job_id": "job-1", "input": "proxy"}
     assert len(result.notes) == 1 and "proxy" in result.notes[0]
     assert list((tmp_path / "work").iterdir()) == []  # the proxy's temp dir is gone
 
@@ -556,7 +578,10 @@ async def test_saved_job_is_polled_without_uploading_again(make_provider, fake, 
     )
 
     assert result.remote_ids == {"job_id": "job-77"}
-    assert isinstance(result.section, Behavior) and result.section.input == "proxy"
+    assert (
+        isinstance(result.sections["behavior"], Behavior)
+        and result.sections["behavior"].input == "proxy"
+    )
     assert (fake.uploads, fake.polls) == (0, 2)
     assert checkpoints == []
     assert len(result.notes) == 1 and "proxy" in result.notes[0]
@@ -569,7 +594,7 @@ async def test_expired_saved_job_is_uploaded_again_and_noted(make_provider, fake
 
     assert result.remote_ids == {"job_id": "job-1"}
     assert fake.uploads == 1
-    assert checkpoints == [{"job_id": "job-1", "input": "original"}]
+    assert checkpoints == [{}, {"upload_started": True}, {"job_id": "job-1", "input": "original"}]
     assert any("job-gone" in note and "expired" in note for note in result.notes)
 
 
@@ -582,7 +607,7 @@ async def test_polling_stops_at_the_deadline_keeping_the_job(make_provider, fake
         await provider.run(recording, {}, checkpoints)
 
     assert caught.value.code == "poll_timeout" and caught.value.retryable
-    assert checkpoints == [{"job_id": "job-1", "input": "original"}]
+    assert checkpoints[-1] == {"job_id": "job-1", "input": "original"}
     assert clock.sleeps == [5.0, 10.0, 20.0, 20.0]
     assert fake.uploads == 1
 
@@ -643,8 +668,8 @@ async def test_unknown_signal_type_survives_a_full_run(make_provider, fake, reco
 
     result = await make_provider().run(recording, {}, Checkpoints(fake))
 
-    assert isinstance(result.section, Behavior)
-    assert [s.type for s in result.section.signals] == ["wonder"]
+    assert isinstance(result.sections["behavior"], Behavior)
+    assert [s.type for s in result.sections["behavior"].signals] == ["wonder"]
 
 
 def test_v1_answer_shape_is_normalised():
@@ -755,4 +780,118 @@ async def test_delete_remote_is_a_no_op_and_aclose_spares_a_borrowed_client(make
 async def test_aclose_closes_an_owned_client():
     provider = InterhumanProvider(api_key="ih_live_x", policy=RetryPolicy())
     await provider.aclose()
-    assert provider._client.is_closed
+    assert provider._http._client.is_closed
+
+
+# --- an upload whose outcome is unknown ---------------------------------------------------------
+# Interhuman offers no idempotency key, client reference or job listing: an upload whose answer
+# was lost cannot be found again. It is sent again, and the possible extra copy is recorded.
+
+
+def unconfirmed_uploads_counted() -> float:
+    value = PROCESS_REGISTRY.get_sample_value(
+        "provider_unconfirmed_uploads_total", {"provider": "interhuman"}
+    )
+    return value or 0.0
+
+
+async def test_a_reset_after_the_video_was_sent_is_resent_and_the_possible_copy_recorded(
+    make_provider, fake, recording
+):
+    fake.fail_next("upload", Fault.ACCEPTED_THEN_RESET)
+    checkpoints = Checkpoints(fake)
+    counted = unconfirmed_uploads_counted()
+
+    result = await make_provider().run(recording, {}, checkpoints)
+
+    assert fake.jobs_created == 2  # Interhuman did create the first job: two copies exist
+    assert result.remote_ids == {"job_id": "job-2", "unconfirmed_uploads": "1"}
+    assert checkpoints[-1] == {"job_id": "job-2", "input": "original", "unconfirmed_uploads": 1}
+    assert any("may hold up to 2 copies" in note for note in result.notes)
+    assert unconfirmed_uploads_counted() == counted + 1
+
+
+async def test_a_cut_success_answer_fails_the_attempt_and_the_retry_records_the_copy(
+    make_provider, fake, recording
+):
+    fake.fail_next("upload", Fault.ACCEPTED_THEN_CUT)
+    checkpoints = Checkpoints(fake)
+    provider = make_provider()
+
+    with pytest.raises(ProviderFailure) as caught:
+        await provider.run(recording, {}, checkpoints)
+    assert caught.value.code == "provider_invalid_response" and caught.value.retryable
+    assert checkpoints[-1] == {"upload_started": True}  # the outcome stays unknown
+
+    result = await provider.run(recording, checkpoints[-1], checkpoints)  # the step's retry
+
+    assert fake.jobs_created == 2
+    assert result.remote_ids == {"job_id": "job-2", "unconfirmed_uploads": "1"}
+    assert any("may hold up to 2 copies" in note for note in result.notes)
+
+
+async def test_a_worker_stopped_during_an_upload_counts_that_upload_on_resume(
+    make_provider, fake, recording
+):
+    checkpoints = Checkpoints(fake)
+
+    result = await make_provider().run(recording, {"upload_started": True}, checkpoints)
+
+    assert fake.uploads == 1
+    assert result.remote_ids == {"job_id": "job-1", "unconfirmed_uploads": "1"}
+
+
+@pytest.mark.parametrize("fault", [Fault.UNAVAILABLE, Fault.RATE_LIMITED])
+async def test_a_definite_refusal_is_retried_without_recording_a_copy(
+    make_provider, fake, recording, fault
+):
+    fake.fail_next("upload", fault)
+    counted = unconfirmed_uploads_counted()
+
+    result = await make_provider().run(recording, {}, Checkpoints(fake))
+
+    assert (fake.uploads, fake.jobs_created) == (2, 1)
+    assert result.remote_ids == {"job_id": "job-1"}
+    assert unconfirmed_uploads_counted() == counted
+
+
+async def test_a_connection_that_never_opened_records_no_copy(make_provider, fake, recording):
+    calls = 0
+
+    async def refuse_first(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        if request.url.path == "/v2/upload/analyze" and (calls := calls + 1) == 1:
+            raise httpx.ConnectError("connection refused", request=request)
+        answer: httpx.Response = await fake.handler(request)
+        return answer
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse_first)) as client:
+        result = await make_provider(http_client=client).run(recording, {}, Checkpoints(fake))
+
+    assert result.remote_ids == {"job_id": "job-1"}
+
+
+# --- latency: the job request is held open until the job ends -----------------------------------
+
+
+async def test_job_requests_ask_interhuman_to_hold_them_until_the_job_ends(
+    make_provider, fake, recording, clock
+):
+    fake.polls_until_done = 2
+    seen: list[str | None] = []
+
+    async def record(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            seen.append(request.url.params.get("wait_seconds"))
+        answer: httpx.Response = await fake.handler(request)
+        return answer
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(record)) as client:
+        await make_provider(http_client=client, poll_interval=1.0).run(
+            recording, {}, Checkpoints(fake)
+        )
+
+    assert seen == ["60", "60", "60"]
+    # this fake answers at once (it does not hold): the requests are still paced, a second
+    # apart and then further apart, never a busy loop
+    assert clock.sleeps == [1.0, 2.0, 4.0]

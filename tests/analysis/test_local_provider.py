@@ -56,8 +56,7 @@ async def test_a_recording_yields_media_and_speech_sections(
 ) -> None:
     result = await provider.run(video_input(answer), {}, no_checkpoint)
 
-    assert isinstance(result.section, tuple)
-    media, speech = result.section
+    media, speech = result.sections["media"], result.sections["speech"]
     assert isinstance(media, Media) and isinstance(speech, Speech)
     assert media.container == "webm"
     assert (media.sha256, media.size_bytes) == ("ab" * 32, answer.stat().st_size)
@@ -88,9 +87,8 @@ async def test_a_video_without_sound_gets_no_speech_section_and_a_note(
 
     result = await provider.run(video_input(path), {}, no_checkpoint)
 
-    assert isinstance(result.section, tuple)
-    media, speech = result.section
-    assert not media.has_audio and speech is None
+    media, speech = result.sections["media"], result.sections["speech"]
+    assert isinstance(media, Media) and not media.has_audio and speech is None
     assert result.raw["speech"] is None
     assert any("no audio" in note for note in result.notes)
 
@@ -139,7 +137,7 @@ async def test_measuring_leaves_the_event_loop_free(
     )
 
     assert seen_free == [True]
-    assert isinstance(result.section, tuple)
+    assert result.sections["media"] is not None
 
 
 async def test_a_cancelled_run_stops_its_worker_thread(

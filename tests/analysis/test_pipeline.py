@@ -1,16 +1,10 @@
-"""The job pipeline end to end on a real SQLite database, with scripted providers.
-
-A scripted provider behaves like a cloud adapter: it "uploads" once (recording an asset id
-through the checkpoint before it waits) and then answers as scripted.
-"""
+"""The job pipeline end to end on a real SQLite database, with scripted providers
+(`tests/analysis/pipeline.py`)."""
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import httpx
 import jsonschema
@@ -19,162 +13,32 @@ from sqlalchemy import update
 
 from analysis import service
 from analysis.canonical import (
-    Assessment,
-    Behavior,
-    Media,
     ProviderName,
     ProviderStatus,
-    Signal,
-    Speech,
-    analysis_json_schema,
 )
 from analysis.merge import StoredAnalysis, StoredStep, merge
-from analysis.models import Analysis, metadata
-from analysis.providers.base import ProviderFailure, ProviderResult, VideoInput
-from analysis.repository import AnalysisRepository
-from analysis.runner import StepPolicy
+from analysis.models import Analysis
+from analysis.providers.base import ProviderFailure
+from analysis.registry import analysis_json_schema
 from analysis.webhook import SIGNATURE_HEADER, verify
 from analysis.worker import AnalysisWorker
-from shared.db import Database, utcnow
-from shared.http import RetryPolicy
+from shared.db import utcnow
 from shared.settings import Settings
 from shared.storage import LocalStorage
-
-MEDIA = Media(
-    duration_seconds=12.0,
-    width=640,
-    height=480,
-    has_audio=True,
-    has_video=True,
-    container="webm",
-    size_bytes=1000,
-    sha256="ab" * 32,
+from tests.analysis.pipeline import (
+    LOCAL_SECTION,
+    MEDIA,
+    Scripted,
+    document,
+    enqueue,
+    erase,
+    ih_ok,
+    local_ok,
+    make_due,
+    make_worker,
+    provider_deletions,
+    tl_ok,
 )
-SPEECH = Speech(
-    speaking_seconds=9.0,
-    speaking_ratio=0.75,
-    pause_count=2,
-    longest_pause_seconds=1.1,
-    mean_loudness_dbfs=-21.5,
-)
-
-
-class Scripted:
-    """A provider whose answers are scripted: results or failures, in order."""
-
-    def __init__(self, name: ProviderName, script: list[Any], *, skip: str | None = None):
-        self.name = name
-        self.script = script
-        self.skip = skip
-        self.uploads = 0
-        self.runs = 0
-        self.deleted: list[dict[str, Any]] = []
-        self.delete_failures = 0
-        self.waiting = asyncio.Event()
-        self.release: asyncio.Event | None = None
-        self.seen: list[VideoInput] = []
-
-    def skip_reason(self) -> str | None:
-        return self.skip
-
-    async def run(
-        self, video: VideoInput, state: dict[str, Any], checkpoint: Any
-    ) -> ProviderResult:
-        self.runs += 1
-        self.seen.append(video)
-        if self.name is not ProviderName.LOCAL and "asset_id" not in state:
-            self.uploads += 1
-            await checkpoint({**state, "asset_id": f"asset-{video.recording_id}"})
-        self.waiting.set()
-        if self.release is not None:
-            await self.release.wait()
-        outcome = self.script.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        assert isinstance(outcome, ProviderResult)
-        return outcome
-
-    async def delete_remote(self, state: dict[str, Any]) -> None:
-        if self.delete_failures:
-            self.delete_failures -= 1
-            raise ProviderFailure("provider_unavailable", "try later", retryable=True)
-        self.deleted.append(state)
-
-    async def aclose(self) -> None:
-        pass
-
-
-LOCAL_SECTION = {"media": MEDIA.model_dump(mode="json"), "speech": SPEECH.model_dump(mode="json")}
-
-
-def local_ok() -> ProviderResult:
-    return ProviderResult(section=(MEDIA, SPEECH), raw={"probe": {}})
-
-
-def tl_ok() -> ProviderResult:
-    return ProviderResult(
-        section=Assessment(confidence=8, clarity=7, key_points=["caching"], model="pegasus1.5"),
-        raw={"analyze": {"data": "{}"}},
-        remote_ids={"analyze_id": "an-1"},
-    )
-
-
-def ih_ok() -> ProviderResult:
-    signal = Signal(type="made_up_new_type", start=1.0, end=3.0, probability="high")
-    return ProviderResult(section=Behavior(signals=[signal]), raw={"signals": []})
-
-
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.database_url_for("interview_api"))
-    await database.create_all(metadata)
-    yield database
-    await database.dispose()
-
-
-def make_worker(
-    db: Database, settings: Settings, providers: list[Scripted], **kwargs: Any
-) -> AnalysisWorker:
-    no_wait = RetryPolicy(sleep=_no_sleep)
-    kwargs.setdefault("step_policy", StepPolicy(attempts=3, backoff=no_wait))
-    kwargs.setdefault("webhook_policy", RetryPolicy(max_attempts=3, sleep=_no_sleep))
-    named = {p.name for p in providers}  # the steps a test does not script are not configured
-    providers = providers + [
-        Scripted(name, [], skip="not configured") for name in ProviderName if name not in named
-    ]
-    return AnalysisWorker(db, settings, providers, LocalStorage(settings.data_dir), **kwargs)
-
-
-async def _no_sleep(_: float) -> None:
-    return None
-
-
-async def enqueue(
-    db: Database, data_dir: Path, recording_id: str = "rec-1", interview_id: str = "int-1"
-) -> str:
-    """Queue the analysis of a stored recording, as an upload does."""
-    key = f"recordings/interview_{interview_id}/{recording_id}.webm"
-    (data_dir / key).parent.mkdir(parents=True, exist_ok=True)
-    (data_dir / key).write_bytes(b"\x1aE\xdf\xa3 a stored recording")
-    async with db.session() as session:
-        return await service.enqueue(
-            session,
-            interview_id=interview_id,
-            recording_id=recording_id,
-            recording_key=key,
-            size_bytes=1000,
-            sha256="ab" * 32,
-            container="webm",
-            question_id="q1",
-            question_text="How would you cache a slow endpoint?",
-        )
-
-
-async def document(db: Database, analysis_id: str) -> dict[str, Any]:
-    async with db.session() as session:
-        analysis = await service.load(session, analysis_id)
-        return service.document_of(analysis).model_dump(mode="json")
 
 
 async def test_all_providers_succeed_gives_a_complete_document_on_disk(db, settings):
@@ -346,16 +210,27 @@ async def test_the_webhook_is_signed_retried_and_every_attempt_recorded(db, sett
     await make_worker(db, settings, providers, http_client=client).run_until_idle()
     await client.aclose()
 
+    assert len(received) == 1  # refused: tried again later, not in a loop holding a job slot
+    async with db.session() as session:
+        first = (await service.webhook_deliveries(session))["items"]
+    assert [(d["status"], d["attempts"], d["last_error"]) for d in first] == [
+        ("pending", 1, "HTTP 503")
+    ]
+
+    await make_due(db)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(receiver))
+    await make_worker(db, settings, providers, http_client=client).drain_outbox()
+    await client.aclose()
     assert len(received) == 2
     last = received[-1]
     assert verify("s3cret", last.content, last.headers[SIGNATURE_HEADER])
     assert not verify("wrong", last.content, last.headers[SIGNATURE_HEADER])
     assert json.loads(last.content)["analysis_id"] == analysis_id
+    assert last.headers["X-Analysis-Id"] == analysis_id
     async with db.session() as session:
-        deliveries = await AnalysisRepository(session).deliveries(analysis_id)
-    assert [(d.attempt, d.status_code, d.delivered) for d in deliveries] == [
-        (1, 503, False),
-        (2, 204, True),
+        deliveries = (await service.webhook_deliveries(session))["items"]
+    assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == [
+        ("done", 2, 204)
     ]
 
 
@@ -373,24 +248,19 @@ async def test_erasure_deletes_provider_copies_and_retries_what_failed(db, setti
     result_file = settings.data_dir / f"results/analysis_{analysis_id}.json"
     assert result_file.exists()
 
-    async with db.session() as session:
-        queued = await service.erase_interview(session, LocalStorage(settings.data_dir), "int-1")
-    assert queued == 1
+    assert await erase(db, settings.data_dir) == 1
     assert not result_file.exists()
 
-    await worker.process_remote_deletions()
-    async with db.session() as session:
-        pending = await service.remote_deletions(session, "int-1")
+    await worker.drain_outbox()
+    pending = await provider_deletions(db)
     assert pending[0]["status"] == "pending"
     assert "try later" in pending[0]["last_error"]
 
-    async with db.session() as session:  # time passes: the retry is due
-        rows = await AnalysisRepository(session).remote_deletions("int-1")
-        rows[0].updated_at = utcnow() - timedelta(hours=2)
-    await worker.process_remote_deletions()
+    await make_due(db)
+    await worker.drain_outbox()
     assert twelvelabs.deleted == [{"asset_id": "asset-rec-1", "analyze_id": "an-1"}]
+    assert [d["status"] for d in await provider_deletions(db)] == ["done"]
     async with db.session() as session:
-        assert (await service.remote_deletions(session, "int-1"))[0]["status"] == "done"
         with pytest.raises(Exception, match="No analysis"):
             await service.load(session, analysis_id)
 
@@ -407,11 +277,10 @@ async def test_an_analysis_erased_while_running_leaves_no_copy_behind(db, settin
     worker = make_worker(db, settings, providers)
     run = asyncio.create_task(worker.run_until_idle())
     await asyncio.wait_for(twelvelabs.waiting.wait(), 5)
-    async with db.session() as session:
-        await service.erase_interview(session, LocalStorage(settings.data_dir), "int-1")
+    await erase(db, settings.data_dir)
     twelvelabs.release.set()
     await run
-    await worker.process_remote_deletions()
+    await worker.drain_outbox()
     assert [state["asset_id"] for state in twelvelabs.deleted] == ["asset-rec-1"]
 
 

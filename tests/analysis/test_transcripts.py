@@ -12,8 +12,8 @@ from analysis.canonical import (
     Transcript,
     TranscriptSegment,
     TranscriptWord,
-    analysis_json_schema,
 )
+from analysis.registry import analysis_json_schema
 from analysis.transcripts import answers, interview_text, webvtt
 
 

@@ -169,8 +169,8 @@ async def test_a_recording_is_uploaded_once_polled_and_scored(
 
     result = await provider.run(video, {}, checkpoints)
 
-    assert isinstance(result.section, Assessment)
-    assert result.section.model_dump() == {
+    assert isinstance(result.sections["assessment"], Assessment)
+    assert result.sections["assessment"].model_dump() == {
         **{name: GOOD_ANALYSIS[name] for name in SCORE_FIELDS},
         "key_points": GOOD_ANALYSIS["key_points"],
         "summary": GOOD_ANALYSIS["summary"],
@@ -184,7 +184,8 @@ async def test_a_recording_is_uploaded_once_polled_and_scored(
     assert len(result.raw["analyze"]) == 1
     assert json.loads(result.raw["analyze"][0]["data"]) == GOOD_ANALYSIS  # untouched
     assert fake.uploads == 1
-    assert fake_time.sleeps == [5.0]  # one `processing` poll, then `ready`
+    # asked a second after the upload (`processing`), then a second later (`ready`)
+    assert fake_time.sleeps == [1.0, 1.0]
 
 
 async def test_the_asset_id_is_checkpointed_before_the_first_poll(
@@ -289,10 +290,10 @@ async def test_null_scores_stay_null(
         provider = make_provider(http_client=client)
         result = await provider.run(video, {}, _ignore)
 
-    assert isinstance(result.section, Assessment)
-    assert result.section.eye_contact is None
-    assert result.section.body_language is None
-    assert result.section.confidence == 8
+    assert isinstance(result.sections["assessment"], Assessment)
+    assert result.sections["assessment"].eye_contact is None
+    assert result.sections["assessment"].body_language is None
+    assert result.sections["assessment"].confidence == 8
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -319,7 +320,7 @@ async def test_aclose_closes_only_a_client_it_created(
 ) -> None:
     own = TwelveLabsProvider(api_key="k")
     await own.aclose()
-    assert own._client.is_closed
+    assert own._http._client.is_closed
 
     async with fake.client() as client:
         lent = TwelveLabsProvider(api_key="k", http_client=client)
@@ -387,15 +388,15 @@ async def test_transient_failures_are_retried(
 
     result = await provider.run(video, {}, _ignore)
 
-    assert isinstance(result.section, Assessment)
+    assert isinstance(result.sections["assessment"], Assessment)
     assert len(sleeps) == 2
 
 
 @pytest.mark.parametrize(
     ("fault", "code", "message"),
     [
-        (Fault.RATE_LIMITED, "too_many_requests", "exceeded the rate limit"),
-        (Fault.SERVER_ERROR, "internal_error", "internal error"),
+        (Fault.RATE_LIMITED, "provider_rate_limited", "exceeded the rate limit"),
+        (Fault.SERVER_ERROR, "provider_unavailable", "internal error"),
         (Fault.UNAVAILABLE, "provider_unavailable", "503 Service Unavailable"),
         (Fault.TIMEOUT, "provider_timeout", "did not answer in time"),
         (Fault.RESET, "provider_unavailable", "could not be reached"),
@@ -499,15 +500,29 @@ def test_error_bodies_are_read_in_both_shapes_and_as_text() -> None:
 # -- the asset --------------------------------------------------------------------------------
 
 
-async def test_polling_waits_the_interval_between_polls(
+async def test_polling_starts_a_second_apart_then_backs_off(
     make_provider: Callable[..., TwelveLabsProvider], video: VideoInput, fake_time: FakeTime
 ) -> None:
-    fake = FakeTwelveLabs(processing_polls=3)
+    fake = FakeTwelveLabs(processing_polls=8)
     async with fake.client() as client:
         await make_provider(http_client=client).run(video, {}, _ignore)
 
-    assert fake_time.sleeps == [5.0, 5.0, 5.0]
-    assert fake.polls == 4
+    # the upload's answer says `processing`: the first poll is a second later, and while the
+    # asset is likely to be ready soon (the steady part) every poll is a second apart
+    assert fake_time.sleeps == [1.0] * 9
+    assert fake.polls == 9
+
+
+@pytest.mark.parametrize(
+    ("duration", "steady", "ceiling"), [(6.0, 5.0, 3.0), (120.0, 30.0, 6.0), (1800.0, 30.0, 30.0)]
+)
+def test_the_polling_schedule_follows_the_recordings_duration(
+    make_provider: Callable[..., TwelveLabsProvider], duration: float, steady: float, ceiling: float
+) -> None:
+    schedule = make_provider().asset_schedule(duration)
+
+    assert schedule.first == 1.0  # at most about one request a second
+    assert (schedule.steady_for, schedule.ceiling) == (steady, ceiling)
 
 
 async def test_a_failed_asset_is_a_permanent_failure_with_the_reason(
@@ -534,7 +549,7 @@ async def test_an_asset_that_never_gets_ready_times_out(
     assert failure.code == "asset_timeout"
     assert failure.retryable is True
     assert sum(fake_time.sleeps) <= 60.0
-    assert fake.polls == 13  # at 0, 5, ..., 60 s
+    assert fake.polls == len(fake_time.sleeps)  # one after each wait
 
 
 # -- resuming: never two uploads ---------------------------------------------------------------
@@ -699,8 +714,10 @@ async def test_an_unusable_answer_once_is_asked_again(
 
     result = await provider.run(video, {}, _ignore)
 
-    assert isinstance(result.section, Assessment)
-    assert result.section.confidence == 8  # never a clamped 10 from the out-of-range 11
+    assert isinstance(result.sections["assessment"], Assessment)
+    assert (
+        result.sections["assessment"].confidence == 8
+    )  # never a clamped 10 from the out-of-range 11
     assert len(result.raw["analyze"]) == 2
 
 
@@ -757,8 +774,8 @@ async def test_a_recording_over_the_upload_limit_is_analysed_as_a_proxy(
         video, {}, checkpoints
     )
 
-    assert isinstance(result.section, Assessment)
-    assert result.section.input == "proxy"
+    assert isinstance(result.sections["assessment"], Assessment)
+    assert result.sections["assessment"].input == "proxy"
     assert any("proxy" in note for note in result.notes)
     (form,) = fake.upload_forms
     assert form["fields"]["filename"] == "rec-1.mp4"
@@ -770,8 +787,8 @@ async def test_a_recording_over_the_upload_limit_is_analysed_as_a_proxy(
     assert list(work.iterdir()) == []  # the proxy is removed once uploaded
 
     resumed = await make_provider(direct_upload_limit=limit).run(video, checkpoints[-1], _ignore)
-    assert isinstance(resumed.section, Assessment)
-    assert resumed.section.input == "proxy"
+    assert isinstance(resumed.sections["assessment"], Assessment)
+    assert resumed.sections["assessment"].input == "proxy"
 
 
 # -- erasure ----------------------------------------------------------------------------------
@@ -817,7 +834,7 @@ async def test_delete_remote_finds_an_asset_an_interrupted_upload_left(
 @pytest.mark.parametrize(
     ("faults", "code", "retryable"),
     [
-        ([Fault.SERVER_ERROR] * 4, "internal_error", True),
+        ([Fault.SERVER_ERROR] * 4, "provider_unavailable", True),
         ([Fault.KEY_INVALID], "api_key_invalid", False),
     ],
 )

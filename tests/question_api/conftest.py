@@ -50,8 +50,25 @@ def completion(content: str, *, model: str = "gpt-stand-in-2025") -> httpx2.Resp
     )
 
 
+SLOTS = ("tech_stack", "coding", "scenario", "extra", "hr")
+
+
+def slotted(questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Five questions in interview order (tech_stack, coding, scenario, extra, hr) as the
+    slotted answer the schema asks for."""
+    answer: dict[str, Any] = {}
+    for slot, question in zip(SLOTS, questions, strict=False):
+        fields = {k: question[k] for k in ("text", "competency", "expected_points")}
+        if slot == "hr":
+            fields["subtype"] = question["subtype"]
+        if slot == "extra":
+            fields |= {"type": question["type"], "subtype": question["subtype"]}
+        answer[slot] = fields
+    return answer
+
+
 def questions_answer(questions: list[dict[str, Any]], **kwargs: Any) -> httpx2.Response:
-    return completion(json.dumps({"questions": questions}), **kwargs)
+    return completion(json.dumps(slotted(questions)), **kwargs)
 
 
 def error(status: int, message: str = "stand-in error", **headers: str) -> httpx2.Response:

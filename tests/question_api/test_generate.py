@@ -34,6 +34,7 @@ async def test_without_a_key_the_offline_generator_answers_201(
     assert answer["provider"] == "offline"
     assert answer["model"] == "offline-v1"
     assert "OPENAI_API_KEY" in answer["notice"]
+    assert answer["warnings"] == []
     assert answer["file"] == f"generated_questions/questions_{set_id}.txt"
     assert answer["created_at"].endswith("Z")
     questions = answer["questions"]
@@ -47,9 +48,11 @@ async def test_without_a_key_the_offline_generator_answers_201(
             "subtype",
             "competency",
             "expected_points",
+            "provider",
             "status",
         }
         assert question["status"] == "pending"
+        assert question["provider"] == "offline"
         assert question["type"] in {"technical", "hr"}
         assert question["subtype"] in {"scenario", "tech_stack", "coding", "general"}
     assert "Django" in " ".join(q["text"] for q in questions)

@@ -6,7 +6,9 @@ import pytest
 
 from question_api.generation.base import GeneratedQuestion, GenerationRequest
 from question_api.generation.offline import OfflineGenerator, write_questions
-from question_api.generation.rules import check_questions
+from question_api.generation.rules import are_near_duplicates, check_questions, normalise_text
+from tests.question_api.job_descriptions import JOBS as VARIED
+from tests.question_api.job_descriptions import Job
 
 # Each description, and skills it names that its questions must name too.
 JOBS: dict[str, tuple[str, list[str]]] = {
@@ -178,3 +180,61 @@ async def test_the_offline_answer_explains_itself() -> None:
     assert result.notice is not None
     assert "OPENAI_API_KEY" in result.notice
     assert "English only" in result.notice
+
+
+# --- thirty-odd varied descriptions ---------------------------------------------------------
+
+
+def test_the_suite_covers_many_kinds_of_work() -> None:
+    assert len(VARIED) >= 30
+    assert {job.area for job in VARIED} >= {
+        "software", "data", "design", "sales", "nursing", "skilled trades", "finance",
+        "support", "management", "teaching", "hospitality", "logistics",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("job", VARIED, ids=[job.name for job in VARIED])
+def test_each_description_gets_a_grounded_balanced_set_without_repeats(job: Job) -> None:
+    request = GenerationRequest(job_description=job.description)
+
+    questions = write_questions(request)
+
+    assert check_questions(questions, request) == []
+    technical = {q.subtype for q in questions if q.type == "technical"}
+    assert {"tech_stack", "coding", "scenario"} <= technical
+    assert any(q.type == "hr" for q in questions)
+    for first, second in itertools.combinations(questions, 2):
+        assert not are_near_duplicates(first.text, second.text), (first.text, second.text)
+        assert normalise_text(first.competency) != normalise_text(second.competency)
+    text = " ".join(f"{q.text} {q.competency}" for q in questions).lower()
+    named = [skill for skill in job.skills if skill.lower() in text]
+    assert len(named) >= job.min_named, f"names only {named} of {job.skills}"
+
+
+@pytest.mark.parametrize(
+    "job", [job for job in VARIED if job.area not in ("software", "data")], ids=lambda j: j.name
+)
+def test_outside_software_the_coding_slot_is_a_hands_on_task_named_as_such(job: Job) -> None:
+    questions = write_questions(GenerationRequest(job_description=job.description))
+
+    (coding,) = [q for q in questions if q.subtype == "coding"]
+    assert coding.text.startswith("Hands-on task:")
+    assert "write code" not in coding.text.lower()
+
+
+def test_skills_outside_the_lexicon_are_asked_about() -> None:
+    job = next(job for job in VARIED if job.name == "data_scientist")
+
+    text = all_text(write_questions(GenerationRequest(job_description=job.description)))
+
+    assert "causal inference" in text
+    assert "a/b testing" in text
+    assert text.count("pandas") <= 1 or "causal inference" in text
+
+
+def test_a_spoken_language_requirement_is_not_quizzed_as_a_skill() -> None:
+    job = next(job for job in VARIED if job.name == "support_agent")
+
+    questions = write_questions(GenerationRequest(job_description=job.description))
+
+    assert not any("english" in q.competency.lower() for q in questions)

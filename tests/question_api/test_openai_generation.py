@@ -21,6 +21,7 @@ from tests.question_api.conftest import (
     openai_settings,
     questions_answer,
     serve,
+    slotted,
 )
 
 JOB = (
@@ -128,46 +129,49 @@ async def test_the_request_asks_for_structured_output_from_the_configured_model(
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["strict"] is True
     schema = response_format["json_schema"]["schema"]
-    question_schema = schema["$defs"]["GeneratedQuestion"]
-    assert set(question_schema["required"]) == {
-        "text",
-        "type",
-        "subtype",
-        "competency",
-        "expected_points",
+    # Five fixed slots: every schema-valid answer has the mix.
+    assert set(schema["required"]) == {"tech_stack", "coding", "scenario", "hr", "extra"}
+    assert schema["additionalProperties"] is False
+    for definition in schema["$defs"].values():
+        assert definition["additionalProperties"] is False
+        assert set(definition["required"]) == set(definition["properties"])
+    hr = schema["$defs"]["HrSlotQuestion"]["properties"]["subtype"]
+    assert hr["enum"] == ["general", "scenario"]
+    extra_types = {
+        schema["$defs"][ref["$ref"].rsplit("/", 1)[1]]["properties"]["type"]["const"]
+        for ref in schema["properties"]["extra"]["anyOf"]
     }
-    assert question_schema["properties"]["type"]["enum"] == ["technical", "hr"]
+    assert extra_types == {"technical", "hr"}
     system = messages(body)[0]["content"]
-    assert "exactly 5 questions" in system
+    assert "one for each slot" in system
     assert '"de"' in system
 
 
 # --- answers that break the rules -------------------------------------------------------------
 
 
-async def test_an_answer_that_breaks_a_rule_is_asked_again_naming_the_rule(
+async def test_an_answer_that_breaks_the_schema_is_asked_again_naming_the_problem(
     openai_client: httpx.AsyncClient, stand_in: OpenAIStandIn
 ) -> None:
-    four = GOOD_QUESTIONS[:4]
-    stand_in.reply(questions_answer(four), questions_answer(GOOD_QUESTIONS))
+    four = slotted(GOOD_QUESTIONS[:4])
+    stand_in.reply(completion(json.dumps(four)), questions_answer(GOOD_QUESTIONS))
 
     response = await generate(openai_client)
 
     assert response.status_code == 201, response.text
     assert len(response.json()["questions"]) == 5
+    assert response.json()["warnings"] == []
     assert len(stand_in.requests) == 2
     second = messages(stand_in.bodies[1])
     assert second[-2]["role"] == "assistant"
-    assert json.loads(second[-2]["content"]) == {"questions": four}
+    assert json.loads(second[-2]["content"]) == four
     assert second[-1]["role"] == "user"
-    assert "exactly 5 questions; the answer had 4" in second[-1]["content"]
+    assert "did not match the JSON schema (hr: Field required)" in second[-1]["content"]
 
 
 @pytest.mark.parametrize(
     ("questions", "rule"),
     [
-        (with_changes(q5={"type": "technical"}), "at least one question must have type hr"),
-        (with_changes(q2={"subtype": "general"}), "missing: coding"),
         (
             with_changes(q4={"text": GOOD_QUESTIONS[0]["text"].replace("fast", "quick")}),
             "questions 1 and 4 ask the same thing",
@@ -182,8 +186,10 @@ async def test_an_answer_that_breaks_a_rule_is_asked_again_naming_the_rule(
             ),
             "question 3 does not refer to anything in the job description",
         ),
-        (with_changes(q1={"expected_points": ["only one"]}), "question 1 has 1 expected points"),
-        (with_changes(q2={"competency": "  "}), "question 2 has an empty competency"),
+        (
+            with_changes(q4={"competency": "django orm"}),
+            "questions 1 and 4 assess the same competency",
+        ),
     ],
 )
 async def test_each_broken_rule_is_named_in_the_corrective_request(
@@ -200,22 +206,82 @@ async def test_each_broken_rule_is_named_in_the_corrective_request(
     assert rule in messages(stand_in.bodies[1])[-1]["content"]
 
 
-async def test_breaking_the_rules_twice_is_a_502_and_nothing_is_stored(
+async def test_breaking_a_rule_twice_keeps_the_better_answer_with_warnings_to_review(
+    openai_client: httpx.AsyncClient, stand_in: OpenAIStandIn
+) -> None:
+    duplicate = with_changes(q2=GOOD_QUESTIONS[0], q4=GOOD_QUESTIONS[0])
+    off_topic = with_changes(
+        q3={
+            "text": "What is your favourite colour?",
+            "competency": "colour",
+            "expected_points": ["names a colour", "gives a reason"],
+        }
+    )
+    stand_in.reply(questions_answer(duplicate), questions_answer(off_topic))
+
+    response = await generate(openai_client)
+
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert [q["text"] for q in answer["questions"]] == [q["text"] for q in off_topic]
+    assert [q["subtype"] for q in answer["questions"][:3]] == ["tech_stack", "coding", "scenario"]
+    assert {q["provider"] for q in answer["questions"]} == {"openai"}
+    (warning,) = answer["warnings"]
+    assert "question 3 does not refer to anything in the job description" in warning
+    stored = await openai_client.get(f"/question-sets/{answer['question_set_id']}")
+    assert stored.json()["warnings"] == answer["warnings"]
+
+
+async def test_no_usable_answer_twice_is_a_502_and_nothing_is_stored(
     openai_client: httpx.AsyncClient, stand_in: OpenAIStandIn, data_dir: Path
 ) -> None:
-    duplicate = with_changes(q2=GOOD_QUESTIONS[0])
-    stand_in.reply(questions_answer(duplicate), questions_answer(duplicate))
+    stand_in.reply(completion("{}"), completion('{"questions": []}'))
 
     response = await generate(openai_client)
 
     assert response.status_code == 502
     error_body = response.json()["error"]
     assert error_body["code"] == "question_generation_invalid"
-    assert "questions 1 and 2 ask the same thing" in error_body["message"]
+    assert "QUESTION_FALLBACK=offline" in error_body["message"]
     assert len(stand_in.requests) == 2
     listing = await openai_client.get("/question-sets")
     assert listing.json()["total"] == 0
     assert not list((data_dir / "generated_questions").glob("*.txt"))
+
+
+def refusal(reason: str = "I can't help with that.") -> httpx2.Response:
+    response = completion("")
+    body = json.loads(response.content)
+    body["choices"][0]["message"] = {"role": "assistant", "content": None, "refusal": reason}
+    return httpx2.Response(200, json=body)
+
+
+async def test_a_refusal_is_asked_once_more_then_named_as_a_refusal(
+    openai_client: httpx.AsyncClient, stand_in: OpenAIStandIn
+) -> None:
+    stand_in.reply(refusal(), refusal("I won't write these."))
+
+    response = await generate(openai_client)
+
+    assert response.status_code == 502
+    body = response.json()["error"]
+    assert body["code"] == "question_provider_refused"
+    assert "I won't write these." in body["message"]
+
+
+async def test_with_the_offline_fallback_an_unusable_answer_still_gives_questions(
+    openai_app: Callable[..., FastAPI], stand_in: OpenAIStandIn
+) -> None:
+    stand_in.reply(refusal(), completion("not json"))
+
+    async with serve(openai_app(question_fallback="offline")) as client:
+        response = await generate(client)
+
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert answer["provider"] == "offline"
+    assert {q["provider"] for q in answer["questions"]} == {"offline"}
+    assert "declined to write questions" in answer["notice"]
 
 
 async def test_an_answer_that_is_not_json_is_asked_again_then_refused(

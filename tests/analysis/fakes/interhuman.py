@@ -39,6 +39,9 @@ class Fault(StrEnum):
     UNAVAILABLE = "unavailable"  # 503 ih1003
     TIMEOUT = "timeout"  # the answer never comes: httpx.ReadTimeout
     CONNECTION_RESET = "connection_reset"  # httpx.ReadError, connection reset by peer
+    # the upload is accepted (a job is created), then its answer is lost
+    ACCEPTED_THEN_RESET = "accepted_then_reset"  # connection reset after the video was sent
+    ACCEPTED_THEN_CUT = "accepted_then_cut"  # a 202 whose JSON is cut short
     TRUNCATED_JSON = "truncated_json"  # a success status with its JSON cut off
     INVALID_JSON = "invalid_json"  # a success status with an HTML page
     TOKEN_EXPIRED = "token_expired"  # 401 ih2001; the presented token stops working
@@ -262,10 +265,22 @@ class FakeInterhuman:
         self.records.append(record)
         if refused := self._check_auth(request):
             return refused
-        if fault := self._take("upload"):
+        fault = self._take("upload")
+        if fault and fault not in (Fault.ACCEPTED_THEN_RESET, Fault.ACCEPTED_THEN_CUT):
             return self._fault(fault, request, success_status=202)
         if record.file_size == 0:
             return self._error(400, "ih4001", "No file was uploaded.")
+        job = self._create_job()
+        if fault is Fault.ACCEPTED_THEN_RESET:
+            raise httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+        if fault is Fault.ACCEPTED_THEN_CUT:
+            body = json.dumps(self._job_body(job, "queued")).encode()
+            return httpx.Response(
+                202, content=body[: len(body) // 2], headers={"content-type": "application/json"}
+            )
+        return httpx.Response(202, json=self._job_body(job, "queued"))
+
+    def _create_job(self) -> FakeJob:
         self.jobs_created += 1
         job = FakeJob(
             f"job-{self.jobs_created}", self.polls_until_done, self.result, self._next_job_error
@@ -274,7 +289,7 @@ class FakeInterhuman:
         self.jobs[job.job_id] = job
         self.active_jobs += 1
         self.max_active_jobs = max(self.max_active_jobs, self.active_jobs)
-        return httpx.Response(202, json=self._job_body(job, "queued"))
+        return job
 
     def _poll(self, request: httpx.Request, job_id: str) -> httpx.Response:
         self.polls += 1

@@ -133,7 +133,7 @@ async def test_a_body_over_the_size_limit_is_refused_as_the_api_does(fake, sleep
     fake.size_limit = chunk.size_bytes // 2
     with pytest.raises(ProviderFailure) as caught:
         await engine(fake, sleeps).transcribe(chunk)
-    assert caught.value.code == "transcription_too_large" and not caught.value.retryable
+    assert caught.value.code == "provider_rejected" and not caught.value.retryable
     assert "Maximum content size limit" in caught.value.message
     assert len(fake.requests) == 1  # a 413 is not retried
 
@@ -141,7 +141,7 @@ async def test_a_body_over_the_size_limit_is_refused_as_the_api_does(fake, sleep
 async def test_a_wrong_key_fails_at_once_and_the_key_is_never_shown(fake, sleeps, chunk) -> None:
     with pytest.raises(ProviderFailure) as caught:
         await engine(fake, sleeps, api_key="sk-wrong-secret").transcribe(chunk)
-    assert caught.value.code == "transcription_auth" and not caught.value.retryable
+    assert caught.value.code == "invalid_api_key" and not caught.value.retryable
     assert "sk-wrong-secret" not in str(caught.value) and "TRANSCRIPTION_API_KEY" in str(
         caught.value
     )
@@ -184,7 +184,7 @@ async def test_a_forty_minute_answer_is_sent_in_pieces_and_joined_in_order(
     saved = Saved()
     result = await provider.run(video_of(forty_minutes), {}, saved)
 
-    transcript = result.section
+    transcript = result.sections["transcript"]
     assert isinstance(transcript, Transcript)
     pieces = len(fake.requests)
     assert pieces >= 4 and len(saved.states) == pieces  # a checkpoint after every piece
@@ -223,7 +223,7 @@ async def test_a_restarted_step_sends_only_the_pieces_it_had_not_finished(
     sent_before = len(fake.requests)
     result = await provider.run(video_of(source), state, saved)
     assert len(fake.requests) - sent_before == len(state["cuts"]) - 2
-    assert result.section.text.startswith("one two three")  # type: ignore[union-attr]
+    assert result.sections["transcript"].text.startswith("one two three")  # type: ignore[union-attr]
 
 
 async def test_silence_is_not_sent_and_gives_an_empty_transcript(fake, sleeps, tmp_path) -> None:
@@ -233,7 +233,7 @@ async def test_silence_is_not_sent_and_gives_an_empty_transcript(fake, sleeps, t
     result = await provider.run(video_of(write_silence(tmp_path / "q.wav", 4)), {}, Saved())
 
     assert fake.requests == []
-    assert result.section.text == ""  # type: ignore[union-attr]
+    assert result.sections["transcript"].text == ""  # type: ignore[union-attr]
     assert any("Nobody speaks" in note for note in result.notes)
 
 
