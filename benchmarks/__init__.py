@@ -1,1 +1,1 @@
-"""Scripts that print measured figures (see the README's benchmarks section)."""
+"""Scripts that print measured figures (see the README)."""

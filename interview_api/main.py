@@ -3,11 +3,13 @@
 `build_app(settings)` makes the app; `app` is the one uvicorn serves.
 """
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from analysis import service as analysis_service
 from analysis.providers.base import AnalysisProvider
@@ -17,11 +19,19 @@ from interview_api.analyses.hooks import PipelineHooks
 from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.interviews.routes import router as interviews_router
+from interview_api.invitations.dependencies import refuse_candidate_token
+from interview_api.invitations.routes import candidate_router
+from interview_api.invitations.routes import router as invitations_router
+from interview_api.invitations.tus_routes import router as uploads_router
+from interview_api.invitations.uploads import UploadLocks, run_upload_sweeps
+from interview_api.page import mount_static
+from interview_api.page import router as page_router
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.routes import router as recordings_router
 from interview_api.recordings.service import sweep_orphan_files
 from shared.app import create_app
 from shared.metrics import register_queue_probe
+from shared.resumable import PartialFiles
 from shared.settings import Settings, get_settings
 from shared.storage import storage_from_settings
 
@@ -67,9 +77,17 @@ def build_app(
                 return await analysis_service.queue_state(session)
 
         register_queue_probe(app, queue_probe)
+        sweeper = asyncio.create_task(
+            run_upload_sweeps(
+                app.state.db, storage, app.state.partial_files, settings.upload_sweep_seconds
+            )
+        )
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             if worker is not None:
                 await worker.stop()
             if owned is not None:
@@ -82,13 +100,25 @@ def build_app(
         title="Interview API",
         description="Interview sessions with a snapshot of approved questions, and streamed, "
         "durable recording uploads.",
-        routers=[interviews_router, recordings_router, analyses_router],
+        routers=[_staff(interviews_router, recordings_router, analyses_router, invitations_router)],
+        public_routers=[candidate_router, uploads_router, page_router],
         settings=settings,
         extra_lifespan=lifespan,
     )
+    mount_static(app)
+    app.state.partial_files = PartialFiles(settings.data_dir / "uploads")
+    app.state.upload_locks = UploadLocks()
     app.state.question_client = question_client
     app.state.analysis_hooks = analysis_hooks
     return app
+
+
+def _staff(*routers: APIRouter) -> APIRouter:
+    """The staff API: whatever key rules apply, an invitation token opens none of it."""
+    staff = APIRouter(dependencies=[Depends(refuse_candidate_token)])
+    for router in routers:
+        staff.include_router(router)
+    return staff
 
 
 app = build_app()

@@ -34,6 +34,7 @@ class QuestionSet(BaseModel):
     """The part of the question API's `GET /question-sets/{id}` answer this service uses."""
 
     question_set_id: str
+    role_title: str | None = None
     questions: list[QuestionSetQuestion]
 
     def approved(self) -> list[QuestionSetQuestion]:

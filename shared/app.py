@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from shared.auth import require_api_key
 from shared.db import Database
+from shared.docs import install_docs
 from shared.errors import error_response, install_error_handlers
 from shared.logging import RequestContextMiddleware, configure_logging
 from shared.metrics import install_metrics
@@ -32,10 +33,13 @@ def create_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
+    public_routers: Sequence[APIRouter] = (),
     settings: Settings | None = None,
     extra_lifespan: Extra | None = None,
 ) -> FastAPI:
-    """Build a service. `extra_lifespan` starts and stops what only that service has."""
+    """Build a service. `routers` are the staff API (behind the API key check);
+    `public_routers` are not, and authenticate their callers themselves (the candidate API and
+    page). `extra_lifespan` starts and stops what only that service has."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -55,7 +59,15 @@ def create_app(
         finally:
             await db.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_docs(app)  # /docs and /redoc from the app's own assets, no CDN
     app.state.settings = settings
     app.add_middleware(RequestContextMiddleware)
     install_metrics(app, service)  # GET /metrics, open like the health checks
@@ -77,4 +89,6 @@ def create_app(
 
     for router in routers:
         app.include_router(router, dependencies=[Depends(require_api_key)])
+    for router in public_routers:
+        app.include_router(router)
     return app

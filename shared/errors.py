@@ -55,6 +55,16 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class Gone(AppError):
+    status = 410
+    code = "gone"
+
+
 class Unprocessable(AppError):
     status = 422
     code = "validation_error"

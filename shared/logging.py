@@ -88,6 +88,15 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(name).disabled = True
 
 
+def loggable_path(scope: Scope) -> str:
+    """The request's path for the logs: the route's template instead when the path carries a
+    secret (a `{token}` parameter, such as the candidate page's invitation link)."""
+    template = getattr(scope.get("route"), "path_format", None)
+    if isinstance(template, str) and "{token}" in template:
+        return template
+    return str(scope["path"])
+
+
 class RequestContextMiddleware:
     """Gives each request an id (the caller's `X-Request-ID` when sane), echoes it, logs it."""
 
@@ -115,14 +124,15 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
+                path = loggable_path(scope)
                 access_logger.info(
                     "%s %s %s",
                     scope["method"],
-                    scope["path"],
+                    path,
                     status,
                     extra={
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": path,
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     },

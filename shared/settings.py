@@ -9,6 +9,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
 
+DEFAULT_NOTICE = (
+    "What we record: a video with sound of each answer you submit. Practice answers stay in "
+    "your browser and are never sent. "
+    "Who analyses it: this service measures each video itself (length, picture, speaking time, "
+    "pauses, loudness). When the employer has enabled them, Twelve Labs scores confidence, "
+    "clarity, speech rate, eye contact, body language, voice tone and relevance to the question, "
+    "and Interhuman describes behavioural signals, engagement and conversation quality. These "
+    "results are advisory: people at the employer review your answers and make every decision. "
+    "How long it is kept: until the hiring process ends, and never longer than the employer's "
+    "retention period. "
+    "Your rights: you can ask the employer who invited you to see or delete your recordings and "
+    "their analyses at any time; deletion removes them here and at the providers. "
+    "If you do not agree, nothing is recorded."
+)
+
 
 class Settings(BaseSettings):
     """Every setting of the system. Empty values count as unset."""
@@ -39,6 +54,14 @@ class Settings(BaseSettings):
     question_api_url: str = ""  # unset: the question API on this machine, QUESTION_API_PORT
     question_api_timeout_seconds: float = 10.0
     max_upload_bytes: int = 2 * GIB
+
+    # Invitations and the candidate page
+    public_base_url: str | None = None  # the invitation links' base; else the request's own
+    invitation_days: int = Field(default=7, ge=1, le=90)  # default validity of an invitation
+    notice_version: str = Field(default="2026-01", min_length=1, max_length=64)
+    notice_text: str = Field(default=DEFAULT_NOTICE, min_length=1)
+    upload_expiry_seconds: float = Field(default=24 * 3600, gt=0)  # an unfinished upload's life
+    upload_sweep_seconds: float = Field(default=600, gt=0)  # how often expired ones are removed
 
     # Analysis providers
     twelvelabs_api_key: SecretStr | None = None

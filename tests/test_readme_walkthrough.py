@@ -48,7 +48,7 @@ def _until_healthy(urls: list[str], children: Children) -> None:
 
 
 @pytest.fixture
-def running_system(tmp_path: Path) -> Iterator[dict[str, str]]:
+def running_system(tmp_path: Path, database_url: str | None) -> Iterator[dict[str, str]]:
     """`interview-backend serve` on two free ports, in a fresh folder, with a recorded answer."""
     work = tmp_path / "work"
     work.mkdir()
@@ -59,6 +59,8 @@ def running_system(tmp_path: Path) -> Iterator[dict[str, str]]:
         **{k: "" for k in ("INTERHUMAN_API_KEY", "INTERHUMAN_KEY_ID", "API_KEYS")},
         **ports,
         "DATA_DIR": str(work / "data"),
+        "DATABASE_URL": database_url or "",  # both services share it, as in production
+        "STORAGE_URL": "",
         "QUESTION_API_URL": "",
         "LOG_FORMAT": "text",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",

@@ -20,6 +20,17 @@ _QUESTION_SET_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 InterviewStatus = Literal["active", "ended"]
 
 
+def check_question_set_id(value: str | None) -> str | None:
+    """A question set id safe to put in the question API's URL path, or 422."""
+    if value is not None and not _QUESTION_SET_ID.match(value):
+        raise invalid(
+            "invalid_question_set_id",
+            "question_set_id must be 1-128 letters, digits or . _ : - characters; "
+            "use the question_set_id the question API returned.",
+        )
+    return value
+
+
 class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -46,16 +57,7 @@ class StartInterviewRequest(BaseModel):
         default_factory=dict, description=f"Free JSON object, at most {METADATA_MAX_BYTES} bytes."
     )
 
-    @field_validator("question_set_id")
-    @classmethod
-    def _safe_question_set_id(cls, value: str | None) -> str | None:
-        if value is not None and not _QUESTION_SET_ID.match(value):
-            raise invalid(
-                "invalid_question_set_id",
-                "question_set_id must be 1-128 letters, digits or . _ : - characters; "
-                "use the question_set_id the question API returned.",
-            )
-        return value
+    _question_set_id = field_validator("question_set_id")(check_question_set_id)
 
     @field_validator("metadata")
     @classmethod

@@ -11,7 +11,7 @@ from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.interviews.models import ACTIVE, Interview
 from interview_api.interviews.repository import InterviewRepository
 from interview_api.interviews.schemas import InterviewOut, InterviewPage, StartInterviewRequest
-from interview_api.question_client import QuestionApiClient
+from interview_api.question_client import QuestionApiClient, QuestionSet
 from interview_api.recordings.repository import RecordingRepository
 from interview_api.recordings.storage import interview_prefix
 from shared.db import utcnow
@@ -32,6 +32,30 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def approved_snapshot(question_set: QuestionSet) -> list[dict[str, Any]]:
+    """The set's approved questions as an interview keeps them, positions renumbered 1..n (the
+    order the interview asks them in); 409 `no_approved_questions` when there is none."""
+    approved = question_set.approved()
+    if not approved:
+        raise Conflict(
+            f"Question set {question_set.question_set_id!r} has no approved question. Approve "
+            "its questions in the question API first: only approved questions reach an interview.",
+            code="no_approved_questions",
+        )
+    return [
+        {
+            "id": q.id,
+            "position": position,
+            "text": q.text,
+            "type": q.type,
+            "subtype": q.subtype,
+            "competency": q.competency,
+            "expected_points": q.expected_points,
+        }
+        for position, q in enumerate(approved, start=1)
+    ]
+
+
 class InterviewService:
     def __init__(self, session: AsyncSession) -> None:
         self.interviews = InterviewRepository(session)
@@ -44,7 +68,8 @@ class InterviewService:
         """Create an active interview; with a question set, snapshot its approved questions."""
         snapshot: list[dict[str, Any]] = []
         if request.question_set_id is not None:
-            snapshot = await self._approved_questions(request.question_set_id, questions)
+            question_set = await questions.fetch_question_set(request.question_set_id)
+            snapshot = approved_snapshot(question_set)
         now = utcnow()
         consent = request.consent
         interview = Interview(
@@ -63,31 +88,6 @@ class InterviewService:
         with log_context(interview_id=interview.id):
             logger.info("interview started with %d questions", len(snapshot))
         return InterviewOut.of(interview, [], {})
-
-    async def _approved_questions(
-        self, question_set_id: str, questions: QuestionApiClient
-    ) -> list[dict[str, Any]]:
-        question_set = await questions.fetch_question_set(question_set_id)
-        approved = question_set.approved()
-        if not approved:
-            raise Conflict(
-                f"Question set {question_set_id!r} has no approved question. Approve its "
-                "questions in the question API first: only approved questions reach an interview.",
-                code="no_approved_questions",
-            )
-        # Positions are renumbered 1..n: the order this interview asks them in.
-        return [
-            {
-                "id": q.id,
-                "position": position,
-                "text": q.text,
-                "type": q.type,
-                "subtype": q.subtype,
-                "competency": q.competency,
-                "expected_points": q.expected_points,
-            }
-            for position, q in enumerate(approved, start=1)
-        ]
 
     async def describe(self, interview: Interview) -> InterviewOut:
         recordings = await self.recordings.for_interview(interview.id)

@@ -1,10 +1,13 @@
 """Storing an uploaded recording durably, once, and sweeping what a crash left behind."""
 
 import logging
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
+import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -15,7 +18,7 @@ from interview_api.interviews.repository import InterviewRepository
 from interview_api.interviews.service import interview_not_found, new_id
 from interview_api.recordings.models import Recording
 from interview_api.recordings.repository import RecordingRepository
-from interview_api.recordings.sniff import EXTENSIONS
+from interview_api.recordings.sniff import EXTENSIONS, HEAD_BYTES, sniff_container
 from interview_api.recordings.storage import (
     RECORDINGS_PREFIX,
     interview_of,
@@ -24,8 +27,8 @@ from interview_api.recordings.storage import (
     safe_original_filename,
 )
 from interview_api.recordings.streaming import (
-    ReceivedForm,
     UploadTooLarge,
+    not_a_video,
     receive_upload,
     too_large_by_header,
 )
@@ -35,6 +38,8 @@ from shared.logging import log_context
 from shared.storage import Storage, StoredObject, UploadSink
 
 logger = logging.getLogger(__name__)
+
+COPY_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,7 @@ class RecordingService:
         multipart upload completed), and only then is the row written; the request's unit of
         work commits it. Whatever a crash leaves without a row is removed by the start-up sweep.
         """
-        if interview.consent_given is False:
-            raise AppError(
-                "The candidate refused consent for this interview, so its answers are not "
-                "recorded or analysed. Start a new interview once consent is given.",
-                code="consent_refused",
-                status=403,
-            )
+        refuse_without_consent(interview)
         if too_large_by_header(request.headers.get("content-length"), self.max_upload_bytes):
             raise UploadTooLarge(self.max_upload_bytes)
         recording_id = new_id()
@@ -83,33 +82,121 @@ class RecordingService:
 
         with log_context(interview_id=interview.id):
             form, sink = await receive_upload(request, open_sink, max_bytes=self.max_upload_bytes)
+            return await self._keep(
+                interview,
+                recording_id,
+                sink,
+                container=form.container,
+                question_id=form.fields.get("question_id") or None,
+                filename=form.filename,
+            )
+
+    async def store_file(
+        self, interview: Interview, source: Path, *, question_id: str | None, filename: str | None
+    ) -> Stored:
+        """Store a complete file from local disk (a finished resumable upload) exactly as an
+        upload of the same bytes: the same checks (consent, size cap, container sniffed from
+        the bytes, question), the same sink, hash, de-duplication and queued analysis. The
+        file is read in bounded chunks and left in place."""
+        refuse_without_consent(interview)
+        head, size = await anyio.to_thread.run_sync(_head_and_size, source)
+        if size > self.max_upload_bytes:
+            raise UploadTooLarge(self.max_upload_bytes)
+        if size == 0:
+            raise Unprocessable(
+                "The uploaded file is empty; send the recorded video.", code="empty_file"
+            )
+        container = sniff_container(head)
+        if container is None:
+            raise not_a_video()
+        recording_id = new_id()
+        key = recording_key(interview.id, recording_id, EXTENSIONS[container])
+        with log_context(interview_id=interview.id):
+            sink = self.storage.open_sink(key)
             try:
-                question_id, question_text = _question(interview, form)
-                existing = await self.recordings.find_duplicate(
-                    interview.id, question_id, sink.sha256
-                )
-                if existing is not None:
-                    logger.info("duplicate upload of recording %s", existing.id)
-                    return Stored(existing, created=False)
-                recording = Recording(
-                    id=recording_id,
-                    interview_id=interview.id,
-                    question_id=question_id,
-                    question_text=question_text,
-                    path=recording_key(interview.id, recording_id, EXTENSIONS[form.container]),
-                    size_bytes=sink.bytes_written,
-                    sha256=sink.sha256,
-                    container=form.container,
-                    original_filename=safe_original_filename(form.filename),
-                    created_at=utcnow(),
-                )
-                try:
-                    await sink.commit()
-                except FileNotFoundError as exc:  # erased while the upload streamed in
-                    raise interview_not_found(interview.id) from exc
-            finally:
-                await sink.abort()  # nothing once committed
-            return await self._record(recording)
+                async with await anyio.open_file(source, "rb") as file:
+                    while chunk := await file.read(COPY_CHUNK_BYTES):
+                        await sink.write(chunk)
+            except BaseException:
+                await sink.abort()
+                raise
+            return await self._keep(
+                interview,
+                recording_id,
+                sink,
+                container=container,
+                question_id=question_id,
+                filename=filename,
+            )
+
+    async def keep(
+        self,
+        interview: Interview,
+        recording_id: str,
+        sink: UploadSink,
+        *,
+        container: str,
+        question_id: str | None,
+        filename: str | None,
+    ) -> Stored:
+        """Store a sink written elsewhere (a resumable upload's parts, already in storage under
+        this recording's key) as the recording `recording_id`, with the same checks, hash,
+        de-duplication and queued analysis as an upload; the sink is aborted when it is not
+        kept."""
+        try:
+            refuse_without_consent(interview)
+            if sink.bytes_written > self.max_upload_bytes:
+                raise UploadTooLarge(self.max_upload_bytes)
+        except BaseException:
+            await sink.abort()
+            raise
+        with log_context(interview_id=interview.id):
+            return await self._keep(
+                interview,
+                recording_id,
+                sink,
+                container=container,
+                question_id=question_id,
+                filename=filename,
+            )
+
+    async def _keep(
+        self,
+        interview: Interview,
+        recording_id: str,
+        sink: UploadSink,
+        *,
+        container: str,
+        question_id: str | None,
+        filename: str | None,
+    ) -> Stored:
+        """Commit a written sink as the recording `recording_id`, or answer with the stored
+        one of the same bytes; the sink is aborted whenever it is not committed."""
+        try:
+            question_id, question_text = _question(interview, question_id)
+            existing = await self.recordings.find_duplicate(interview.id, question_id, sink.sha256)
+            if existing is not None:
+                logger.info("duplicate upload of recording %s", existing.id)
+                return Stored(existing, created=False)
+            recording = Recording(
+                id=recording_id,
+                interview_id=interview.id,
+                question_id=question_id,
+                question_text=question_text,
+                path=recording_key(interview.id, recording_id, EXTENSIONS[container]),
+                size_bytes=sink.bytes_written,
+                sha256=sink.sha256,
+                container=container,
+                original_filename=safe_original_filename(filename),
+                created_at=utcnow(),
+            )
+            try:
+                await sink.commit()
+            except FileNotFoundError as exc:  # erased while the upload streamed in
+                raise interview_not_found(interview.id) from exc
+        finally:
+            await sink.abort()  # nothing once committed
+        return await self._record(recording)
 
     async def _record(self, recording: Recording) -> Stored:
         """Write the row of a file already in place (and enqueue its analysis); remove the
@@ -147,9 +234,24 @@ class RecordingService:
         return Stored(existing, created=False)
 
 
-def _question(interview: Interview, form: ReceivedForm) -> tuple[str | None, str | None]:
+def refuse_without_consent(interview: Interview) -> None:
+    """403 `consent_refused` when the candidate refused: nothing of theirs is stored."""
+    if interview.consent_given is False:
+        raise AppError(
+            "The candidate refused consent for this interview, so its answers are not "
+            "recorded or analysed. Start a new interview once consent is given.",
+            code="consent_refused",
+            status=403,
+        )
+
+
+def _head_and_size(source: Path) -> tuple[bytes, int]:
+    with source.open("rb") as file:
+        return file.read(HEAD_BYTES), os.fstat(file.fileno()).st_size
+
+
+def _question(interview: Interview, question_id: str | None) -> tuple[str | None, str | None]:
     """The answered question's id and text from the snapshot, or 422 `unknown_question`."""
-    question_id = form.fields.get("question_id") or None
     if question_id is None:
         return None, None
     question = interview.question(question_id)

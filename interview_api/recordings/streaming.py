@@ -43,6 +43,14 @@ def unsupported_media(code: str, message: str) -> AppError:
     return AppError(message, code=code, status=415)
 
 
+def not_a_video() -> AppError:
+    return unsupported_media(
+        "unsupported_media",
+        "The file is not a video this service accepts (MP4, MOV, WebM, Matroska, AVI "
+        "or MPEG-TS, recognised from its content). Send the recording itself.",
+    )
+
+
 def too_large_by_header(content_length: str | None, limit: int) -> bool:
     """True when the declared body size already rules out a file within `limit`."""
     # Allow for the multipart framing around the file and a few small fields.
@@ -252,11 +260,7 @@ class _FormReader:
     def _sniff(self) -> None:
         self.container = sniff_container(bytes(self.head))
         if self.container is None:
-            raise unsupported_media(
-                "unsupported_media",
-                "The file is not a video this service accepts (MP4, MOV, WebM, Matroska, AVI "
-                "or MPEG-TS, recognised from its content). Send the recording itself.",
-            )
+            raise not_a_video()
 
 
 def _decode(raw: bytes) -> str:

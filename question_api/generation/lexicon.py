@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-Domain = Literal["software", "healthcare", "finance", "sales", "education", "logistics", "general"]
+Domain = Literal[
+    "software", "healthcare", "finance", "sales", "education", "logistics", "trades",
+    "hospitality", "support", "design", "general",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)

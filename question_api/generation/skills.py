@@ -1,8 +1,10 @@
 """Reading a job description: its domain, level, role and the skills it names.
 
 A lexicon per domain recognises the usual skills, in software and outside it (nursing, accounting,
-sales, teaching, warehouse work); phrases such as "experience with X" and capitalised tool names
-catch what the lexicon does not know. Everything here is pure and deterministic.
+sales, teaching, warehouse work). The key phrases a description lists ("experience with X", "you
+will X, Y and Z", "Duties: ...", bullet points) add what the lexicon does not know, such as
+"causal inference" or "fault finding"; duties that start with a verb become activities
+("manage sedation" -> "managing sedation"). Everything here is pure and deterministic.
 """
 
 import re
@@ -43,7 +45,26 @@ _DOMAIN_WORDS: dict[Domain, re.Pattern[str]] = {
     ),
     "logistics": _words(
         "warehouse", "logistics", "forklift", r"pallets?", r"distribution cent(?:er|re)",
-        r"fulfil?ment", "picker", "packer", "operative",
+        r"fulfil?ment", "picker", "packer", "operative", r"(?:delivery|hgv|van) driver",
+        "tachograph", "route planning", "supply chain", "demand planning", r"suppliers?",
+    ),
+    "trades": _words(
+        "electrician", r"plumb(?:er|ing)", r"weld(?:er|ing)", r"fabricat(?:or|ion)", "carpenter",
+        "joiner", "wiring", r"boilers?", "gas safe", r"fit-outs?", "heating engineer",
+        "tradesperson", r"on site",
+    ),
+    "hospitality": _words(
+        r"chefs?", "kitchen", "restaurant", "bistro", "hotel", r"guests?", "barista", "coffee",
+        "front desk", "menu", "waiter", "waiting staff", "housekeeping", "catering",
+    ),
+    "support": _words(
+        "customer support", r"help[- ]?desk", "service desk", r"tickets?", "first-line",
+        r"troubleshoot(?:ing)?", "IT support", "support specialist", "technical support",
+    ),
+    "design": _words(
+        "designer", r"(?:product|graphic|ux|ui|interaction|visual) design", "figma",
+        "typography", r"wireframes?", r"prototyp(?:e|es|ing)", "design system", "usability",
+        "user research", "adobe", "indesign", "brand guidelines",
     ),
 }  # fmt: skip
 
@@ -104,7 +125,9 @@ _DUTY_VERBS = frozenset(
     """.split()  # noqa: SIM905
 )
 _DOUBLED = frozenset({"plan", "run", "set"})
+_DETERMINERS = frozenset({"a", "an", "the", "our", "your", "their"})
 _KNOWN = "\x00"  # marks where a lexicon skill stood in a listed duty
+_ANY_KNOWN = re.compile("|".join(skill.pattern.pattern for skill in LEXICON), re.IGNORECASE)
 _PREPOSITIONS = frozenset({"for", "to", "with", "on", "in"})
 _TRAILING = frozenset({"up", "well", "out", "daily"})
 # Words that make a phrase generic rather than a skill, and languages people speak (a support
@@ -120,6 +143,7 @@ _NOT_SKILLS = frozenset(
 _MAX_PHRASE_WORDS = 5
 _ENOUGH_SKILLS = 3
 _SKILLS_FOR_A_SET = 5
+_TITLE_WORDS = 6
 _DOMAIN_MIN_SCORE = 2
 
 
@@ -204,6 +228,8 @@ def _clean_phrase(phrase: str) -> str | None:
         words = words[1:]
     if words and words[0].lower() in _DUTY_VERBS and len(words) > 1:
         words[0] = _gerund(words[0].lower())
+        if words[1].lower() in _DETERMINERS and len(words) > 2:
+            del words[1]  # "maintain our design system" -> "maintaining design system"
         if len(words) > 2 and words[1] == "and" and words[2].lower() in _DUTY_VERBS:
             words[2] = _gerund(words[2].lower())  # "hire and grow engineers"
     if len(words) == 1 and words[0].lower().endswith("ing") and words[0][0].islower():
@@ -242,8 +268,7 @@ def find_phrases(text: str) -> list[Skill]:
     listed += [m.group(1) for m in _AFTER_COLON.finditer(text)]
     listed += [m.group(1) for m in _BULLET.finditer(text)]
     for items in listed:
-        for known in LEXICON:  # what the lexicon knows is found by it, not cut into fragments
-            items = known.pattern.sub(_KNOWN, items)
+        items = _ANY_KNOWN.sub(_KNOWN, items)  # the lexicon finds those, not cut into bits
         for part in _items(items):
             if _KNOWN in part:
                 continue
@@ -276,7 +301,8 @@ def _capitalised_names(text: str) -> list[str]:
 
 def frequent_words(text: str, count: int = 3) -> list[Skill]:
     """The description's most used meaningful words: the last resort when nothing else is named."""
-    words = [w for w in re.findall(r"[a-z][a-z-]{3,}", text.lower()) if w not in STOPWORDS]
+    words = re.findall(r"[a-z][a-z-]{3,}", text.lower())
+    words = [w for w in words if w not in STOPWORDS and w not in _NOT_SKILLS]
     return [_fallback_skill(word, "practice") for word, _ in Counter(words).most_common(count)]
 
 
@@ -340,13 +366,16 @@ def read_profile(request: GenerationRequest) -> JobProfile:
     found = find_skills(text)
     phrases = [p for p in find_phrases(text) if not any(s.pattern.search(p.name) for s in found)]
     skills = _by_position(text, [*found, *phrases])
+    role = (request.role_title or "").strip() or detect_role(text) or "this role"
     if len(skills) < _SKILLS_FOR_A_SET:  # five questions on five different things
-        named = " ".join(s.name for s in skills).lower()
-        skills += [w for w in frequent_words(text, 6) if w.name not in named]
+        # nor the job title ("Welder fabricator: ...") that opens most descriptions
+        title = re.split(r"[:.(\n]", text, maxsplit=1)[0].split()[:_TITLE_WORDS]
+        taken = f"{' '.join(s.name for s in skills)} {role} {' '.join(title)}".lower()
+        asides_dropped = re.sub(r"\([^)]*\)", " ", text)  # "(7.5 tonne)", "(licence required)"
+        skills += [w for w in frequent_words(asides_dropped, 6) if w.name not in taken]
     if not skills:
         skills = [_fallback_skill("the core duties of the role", "practice")]
     skills = _language_first(skills, request.language)
     domain = detect_domain(text, skills)
     seniority = request.seniority or detect_seniority(text)
-    role = (request.role_title or "").strip() or detect_role(text) or "this role"
     return JobProfile(domain=domain, seniority=seniority, role=role, skills=tuple(skills))

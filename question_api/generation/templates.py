@@ -1371,6 +1371,93 @@ PRO_SCENARIOS = {
             ),
         ),
     ),
+    "trades": (
+        T(
+            "You arrive at a job and find that earlier work on {a} was done unsafely and not to "
+            "standard, and the customer is in a hurry. What do you do?",
+            "safe working under pressure",
+            (
+                "Makes the situation safe before anything else",
+                "Explains the problem honestly to the customer",
+                "Records the defect and follows the regulations that apply",
+            ),
+        ),
+        T(
+            "Halfway through a job involving {a}, you find the fault is not what you expected "
+            "and the quote no longer covers it. How do you handle it?",
+            "diagnosis and customer communication",
+            (
+                "Diagnoses methodically before committing to a fix",
+                "Tells the customer promptly and agrees the change before going on",
+                "Keeps the work safe and documented throughout",
+            ),
+        ),
+    ),
+    "hospitality": (
+        T(
+            "In the middle of the busiest service of the week, something goes wrong with {a}. "
+            "What do you do in the next ten minutes, and afterwards?",
+            "service under pressure",
+            (
+                "Keeps guests served and safe while fixing the problem",
+                "Communicates clearly with the team and the guests affected",
+                "Looks at the cause afterwards so it does not happen again",
+            ),
+        ),
+        T(
+            "A guest complains loudly about {a} in front of other guests. How do you handle it?",
+            "guest recovery",
+            (
+                "Listens, stays calm and takes the conversation somewhere quieter",
+                "Puts things right within what they are allowed to offer",
+                "Follows up and tells the team what happened",
+            ),
+        ),
+    ),
+    "support": (
+        T(
+            "A frustrated customer has contacted support three times about the same problem with "
+            "{a}, and it is still not solved. How do you handle the fourth contact?",
+            "customer recovery",
+            (
+                "Reads the history first so the customer does not repeat themselves",
+                "Owns the problem and sets an honest next step and time",
+                "Escalates with a clear, reproducible report when it is beyond them",
+            ),
+        ),
+        T(
+            "The ticket queue doubles after a release, many of the tickets about {a}. What do "
+            "you do?",
+            "queue triage",
+            (
+                "Spots the pattern and groups the tickets",
+                "Tells engineering with evidence and shares a known answer with the team",
+                "Keeps customers informed while the fix is on its way",
+            ),
+        ),
+    ),
+    "design": (
+        T(
+            "A stakeholder rejects your work on {a} two days before launch because they do not "
+            "like it. How do you respond?",
+            "design decisions with stakeholders",
+            (
+                "Asks what problem the stakeholder sees before defending the work",
+                "Brings the evidence behind the design (research, tests, goals)",
+                "Finds a way forward that keeps the launch and the users' needs",
+            ),
+        ),
+        T(
+            "Usability testing shows that users struggle with a design you are proud of, built "
+            "around {a}. What do you do next?",
+            "evidence-led iteration",
+            (
+                "Accepts the evidence and finds where users struggle",
+                "Iterates with small changes and tests again",
+                "Shares what was learned with the team",
+            ),
+        ),
+    ),
     "general": (
         T(
             "Imagine you are asked to deliver work involving {a} under a tight deadline, and "
@@ -1511,6 +1598,46 @@ PRO_HR = {
             "Describes their own actions, not just the team's",
             "Kept safety and accuracy in view",
             "Reflects on what made it work",
+        ),
+    ),
+    "trades": T(
+        "Tell me about a time you refused to cut a corner on {a}, even though someone wanted "
+        "the job done faster. What happened?",
+        "integrity and safety",
+        (
+            "Describes a concrete situation and the risk involved",
+            "Explained the reason calmly to the person pushing",
+            "Shows the outcome and what it taught them",
+        ),
+    ),
+    "hospitality": T(
+        "Tell me about a time you helped a colleague during a difficult shift while keeping "
+        "{a} up to standard. What did you do?",
+        "teamwork",
+        (
+            "Describes their own actions during the shift",
+            "Kept quality and guests in view",
+            "Reflects on what made the team work",
+        ),
+    ),
+    "support": T(
+        "Tell me about a time you turned an angry customer into a satisfied one while working "
+        "on {a}. What did you do?",
+        "empathy and ownership",
+        (
+            "Describes the customer's problem and feelings accurately",
+            "Took ownership rather than passing the customer on",
+            "Shows the result and what they learned",
+        ),
+    ),
+    "design": T(
+        "Tell me about a piece of feedback on your {a} work that changed how you design. What "
+        "was it, and what did you change?",
+        "openness to feedback",
+        (
+            "Describes specific, hard feedback",
+            "Shows how they weighed it rather than simply accepting or rejecting it",
+            "Names a lasting change in their practice",
         ),
     ),
     "general": T(

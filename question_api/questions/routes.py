@@ -66,7 +66,7 @@ def _idempotency_key(
     responses={
         409: _error("The Idempotency-Key was used with a different body."),
         422: _error("The request is invalid; the code says which field and why."),
-        502: _error("OpenAI refused the key or broke the question rules twice."),
+        502: _error("OpenAI refused the key or the request, or gave nothing usable twice."),
         503: _error("OpenAI is unavailable or rate limiting (see Retry-After)."),
         504: _error("OpenAI did not answer in time."),
     },

@@ -75,13 +75,14 @@ async def test_a_failed_file_deletion_is_reported_retried_and_done_later(
         async with db.session() as session:  # time passes: the retry is due
             await session.execute(update(OutboxItem).values(due_at=utcnow()))
         await db.dispose()
-        for _ in range(300):
-            if not folder.exists():
+        statuses: dict[str, str] = {}
+        for _ in range(300):  # the folder goes first, then the row is marked done
+            done = await client.get("/remote-deletions", params={"interview_id": interview_id})
+            statuses = {i["id"]: i["status"] for i in done.json()["items"]}
+            if statuses[pending["id"]] == "done":
                 break
             await asyncio.sleep(0.02)
         assert not folder.exists()
-        done = await client.get("/remote-deletions", params={"interview_id": interview_id})
-        statuses = {i["id"]: i["status"] for i in done.json()["items"]}
         assert statuses[pending["id"]] == "done"
     assert storage.row_committed_at_delete == [True, True]
 

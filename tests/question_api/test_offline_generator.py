@@ -7,6 +7,7 @@ import pytest
 from question_api.generation.base import GeneratedQuestion, GenerationRequest
 from question_api.generation.offline import OfflineGenerator, write_questions
 from question_api.generation.rules import are_near_duplicates, check_questions, normalise_text
+from question_api.generation.skills import read_profile
 from tests.question_api.job_descriptions import JOBS as VARIED
 from tests.question_api.job_descriptions import Job
 
@@ -238,3 +239,26 @@ def test_a_spoken_language_requirement_is_not_quizzed_as_a_skill() -> None:
     questions = write_questions(GenerationRequest(job_description=job.description))
 
     assert not any("english" in q.competency.lower() for q in questions)
+
+
+@pytest.mark.parametrize(
+    ("area", "domain", "words"),
+    [
+        ("skilled trades", "trades", ("safe", "fault")),
+        ("hospitality", "hospitality", ("guest", "service")),
+        ("support", "support", ("customer", "ticket")),
+        ("design", "design", ("design", "usability")),
+    ],
+)
+def test_each_kind_of_work_gets_scenarios_from_its_own_world(
+    area: str, domain: str, words: tuple[str, ...]
+) -> None:
+    for job in (job for job in VARIED if job.area == area):
+        request = GenerationRequest(job_description=job.description)
+
+        questions = write_questions(request)
+
+        assert read_profile(request).domain == domain, job.name
+        (scenario,) = [q for q in questions if q.subtype == "scenario"]
+        said = f"{scenario.text} {scenario.competency}".lower()
+        assert any(word in said for word in words), job.name

@@ -2,7 +2,7 @@
 evaluation steps for the analyses still unfinished
 
 Revision ID: e5a7c3b19d42
-Revises: c4d2e8a91f07
+Revises: a560d513d4c7
 Create Date: 2026-12-01 07:30:00.000000
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import shared.db
 
 revision: str = "e5a7c3b19d42"
-down_revision: str | None = "c4d2e8a91f07"
+down_revision: str | None = "a560d513d4c7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

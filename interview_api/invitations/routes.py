@@ -1,0 +1,145 @@
+"""Invitation endpoints for staff (behind the API key) and the candidate's API (behind the
+invitation token)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from interview_api.dependencies import QuestionClientDep
+from interview_api.invitations.dependencies import CandidateInvitation, ValidInvitation
+from interview_api.invitations.schemas import (
+    CandidateInterview,
+    ConsentRequest,
+    CreateInvitationRequest,
+    InvitationOut,
+    InvitationPage,
+    InvitationStatus,
+)
+from interview_api.invitations.service import InvitationService
+from shared.app import SettingsDep
+from shared.db import SessionDep
+
+router = APIRouter(tags=["invitations"])
+candidate_router = APIRouter(prefix="/candidate", tags=["candidate"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "`invitation_not_found`"}}
+_CANDIDATE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "`invitation_token_invalid`"},
+    410: {"description": "`invitation_expired`, `invitation_revoked`"},
+}
+
+
+@router.post(
+    "/invitations",
+    status_code=201,
+    summary="Invite a candidate",
+    responses={
+        404: {"description": "`question_set_not_found`"},
+        409: {"description": "`no_approved_questions`"},
+        422: {"description": "`expires_at_invalid`, `candidate_email_invalid`, ..."},
+        503: {"description": "`question_api_unavailable`"},
+    },
+)
+async def create_invitation(
+    body: CreateInvitationRequest,
+    request: Request,
+    session: SessionDep,
+    questions: QuestionClientDep,
+    settings: SettingsDep,
+) -> InvitationOut:
+    """A link for one candidate to take one interview in the browser. The set's approved
+    questions are snapshotted now. The answer's `url` carries the token: send it to the
+    candidate; it is not shown again (only its hash is stored)."""
+    base_url = (settings.public_base_url or str(request.base_url)).rstrip("/")
+    return await InvitationService(session, settings).create(body, questions, base_url)
+
+
+@router.get("/invitations", summary="List invitations, newest first")
+async def list_invitations(
+    session: SessionDep,
+    settings: SettingsDep,
+    question_set_id: str | None = None,
+    status: InvitationStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> InvitationPage:
+    return await InvitationService(session, settings).page(
+        question_set_id=question_set_id, status=status, limit=limit, offset=offset
+    )
+
+
+@router.get("/invitations/{invitation_id}", summary="An invitation", responses=_NOT_FOUND)
+async def get_invitation(
+    invitation: ValidInvitation, session: SessionDep, settings: SettingsDep
+) -> InvitationOut:
+    return InvitationService(session, settings).describe(invitation)
+
+
+@router.post(
+    "/invitations/{invitation_id}/revoke", summary="Withdraw an invitation", responses=_NOT_FOUND
+)
+async def revoke_invitation(
+    invitation: ValidInvitation, session: SessionDep, settings: SettingsDep
+) -> InvitationOut:
+    """The link stops working at once (410 `invitation_revoked`); an interview in progress is
+    ended, and what was already uploaded is kept."""
+    return await InvitationService(session, settings).revoke(invitation)
+
+
+@candidate_router.get(
+    "/interview", summary="The candidate's interview", responses=_CANDIDATE_ERRORS
+)
+async def candidate_interview(
+    invitation: CandidateInvitation, session: SessionDep, settings: SettingsDep
+) -> CandidateInterview:
+    """What the candidate page shows: role, settings, notice, the questions once started and
+    which answers are stored. The first call marks the invitation `opened`."""
+    return await InvitationService(session, settings).open(invitation)
+
+
+@candidate_router.post(
+    "/consent",
+    summary="Agree or refuse",
+    responses={
+        **_CANDIDATE_ERRORS,
+        403: {"description": "`consent_refused`"},
+        409: {"description": "`notice_outdated`, `interview_already_started`"},
+    },
+)
+async def candidate_consent(
+    body: ConsentRequest,
+    invitation: CandidateInvitation,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> CandidateInterview:
+    """Record the candidate's choice with the notice's version and text. A refusal is final:
+    nothing is recorded afterwards (403 `consent_refused`)."""
+    return await InvitationService(session, settings).consent(invitation, body)
+
+
+@candidate_router.post(
+    "/start",
+    summary="Start the interview",
+    responses={**_CANDIDATE_ERRORS, 403: {"description": "`consent_required`, `consent_refused`"}},
+)
+async def candidate_start(
+    invitation: CandidateInvitation, session: SessionDep, settings: SettingsDep
+) -> CandidateInterview:
+    """The questions appear and the interview's clock starts. Needs consent."""
+    return await InvitationService(session, settings).start(invitation)
+
+
+@candidate_router.post(
+    "/end",
+    summary="Finish the interview",
+    responses={
+        **_CANDIDATE_ERRORS,
+        403: {"description": "`consent_required`, `consent_refused`"},
+        409: {"description": "`interview_not_started`"},
+    },
+)
+async def candidate_end(
+    invitation: CandidateInvitation, session: SessionDep, settings: SettingsDep
+) -> CandidateInterview:
+    """The interview is ended (status `completed`). Repeating it changes nothing."""
+    return await InvitationService(session, settings).end(invitation)
