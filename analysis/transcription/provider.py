@@ -182,6 +182,7 @@ def from_settings(settings: Settings) -> TranscriptionProvider:
     """The OpenAI-compatible engine when a key is set, else the offline one when it is on,
     else none (the step is skipped)."""
     engine: SpeechEngine | None = None
+    reason = NOT_CONFIGURED
     if (key := settings.transcription_key) is not None:
         engine = OpenAITranscriber(
             api_key=key.get_secret_value(),
@@ -195,7 +196,10 @@ def from_settings(settings: Settings) -> TranscriptionProvider:
     elif settings.transcription_offline:
         from analysis.transcription.offline import PocketSphinxTranscriber
 
-        engine = PocketSphinxTranscriber(max_concurrent=settings.transcription_concurrency)
+        try:
+            engine = PocketSphinxTranscriber(max_concurrent=settings.transcription_concurrency)
+        except ProviderFailure as missing:  # the extra is not installed: say so on every answer
+            reason = missing.message
     return TranscriptionProvider(
-        engine, not_configured=NOT_CONFIGURED, audio_format=settings.transcription_audio_format
+        engine, not_configured=reason, audio_format=settings.transcription_audio_format
     )

@@ -240,3 +240,19 @@ async def test_silence_is_not_sent_and_gives_an_empty_transcript(fake, sleeps, t
 async def test_without_an_engine_the_step_says_what_to_set() -> None:
     provider = TranscriptionProvider(None, not_configured="Set TRANSCRIPTION_API_KEY.")
     assert provider.skip_reason() == "Set TRANSCRIPTION_API_KEY."
+
+
+def test_the_settings_choose_the_engine(monkeypatch) -> None:
+    from pydantic import SecretStr
+
+    from analysis.transcription import offline, provider
+    from shared.settings import Settings
+
+    openai_only = Settings(_env_file=None, openai_api_key=SecretStr("sk-x"))
+    chosen = provider.from_settings(openai_only)
+    assert isinstance(chosen.engine, OpenAITranscriber)  # the OpenAI key serves by default
+    assert provider.from_settings(Settings(_env_file=None)).skip_reason() == provider.NOT_CONFIGURED
+
+    monkeypatch.setattr(offline, "available", lambda: False)
+    without_extra = provider.from_settings(Settings(_env_file=None, transcription_offline=True))
+    assert "offline-transcription" in (without_extra.skip_reason() or "")
