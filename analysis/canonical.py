@@ -13,14 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 SCHEMA_VERSION: Literal["1.1"] = "1.1"
 
 
-class ProviderName(StrEnum):
-    TWELVELABS = "twelvelabs"
-    INTERHUMAN = "interhuman"
-    LOCAL = "local"
-    TRANSCRIPTION = "transcription"
-    EVALUATION = "evaluation"
-
-
 class ProviderStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from analysis.canonical import Coverage, Evaluation, PointJudgement, ProviderName, Transcript
+from analysis.canonical import Coverage, Evaluation, PointJudgement, Transcript
 from analysis.providers.base import (
     Checkpoint,
     ProviderFailure,
@@ -249,7 +249,7 @@ def _structured(reply: dict[str, Any], http: ProviderClient) -> dict[str, Any]:
 
 
 SPEC = ProviderSpec(
-    name=ProviderName.EVALUATION.value,
+    name="evaluation",
     title="answer evaluation",
     sections={"evaluation": Evaluation},
     remote_copies=RemoteCopies(kept=False),  # only the words are sent; nothing is kept
@@ -262,7 +262,6 @@ class EvaluationProvider:
     that cannot be evaluated (no transcript, no expected points) is skipped, never failed and
     never given an invented judgement."""
 
-    name = ProviderName.EVALUATION
     spec = SPEC
 
     def __init__(self, evaluator: AnswerEvaluator | None, *, not_configured: str = "") -> None:

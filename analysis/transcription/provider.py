@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import anyio
 import anyio.to_thread
 
-from analysis.canonical import ProviderName, Transcript
+from analysis.canonical import Transcript
 from analysis.media import MediaError
 from analysis.providers.base import (
     Checkpoint,
@@ -55,7 +55,7 @@ class SpeechEngine(Protocol):
 
 
 SPEC = ProviderSpec(
-    name=ProviderName.TRANSCRIPTION.value,
+    name="transcription",
     title="transcription",
     sections={"transcript": Transcript},
     # the OpenAI transcription endpoint keeps no file; the offline engine sends nothing
@@ -66,7 +66,6 @@ SPEC = ProviderSpec(
 class TranscriptionProvider:
     """The answer's transcript, from whichever engine is configured (or skipped)."""
 
-    name = ProviderName.TRANSCRIPTION
     spec = SPEC
 
     def __init__(
