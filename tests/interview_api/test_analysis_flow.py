@@ -10,11 +10,11 @@ import httpx
 import jsonschema
 import pytest
 
-from analysis.registry import SPECS
 from analysis.evaluation import EvaluationProvider
 from analysis.providers.interhuman import InterhumanProvider
 from analysis.providers.local import LocalMediaProvider
 from analysis.providers.twelvelabs import TwelveLabsProvider
+from analysis.registry import SPECS
 from analysis.transcription.provider import TranscriptionProvider
 from interview_api.main import build_app
 from interview_api.question_client import QuestionApiClient
