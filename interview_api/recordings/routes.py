@@ -10,6 +10,7 @@ from interview_api.interviews.dependencies import UploadInterview
 from interview_api.recordings.schemas import RecordingOut
 from interview_api.recordings.service import RecordingService
 from shared.app import SettingsDep
+from shared.auth import Role, require_roles
 from shared.db import SessionDep
 
 router = APIRouter(tags=["recordings"])
@@ -43,9 +44,11 @@ _UPLOAD_FORM: dict[str, Any] = {
     status_code=202,
     summary="Upload a recording",
     openapi_extra=_UPLOAD_FORM,
+    dependencies=[require_roles(Role.hr)],
     responses={
         200: {"model": RecordingOut, "description": "The same bytes were already stored."},
         404: {"description": "`interview_not_found`"},
+        408: {"description": "`upload_idle_timeout`: the body stopped arriving"},
         413: {"description": "`upload_too_large`"},
         415: {"description": "`unsupported_media`, `multipart_required`"},
         422: {"description": "`file_missing`, `empty_file`, `unknown_question`, ..."},
@@ -65,7 +68,13 @@ async def upload_recording(
     202 for a new recording; 200 with the existing one when the same bytes were already
     uploaded for the same question, so a retried upload is safe.
     """
-    service = RecordingService(session, storage, hooks, max_upload_bytes=settings.max_upload_bytes)
+    service = RecordingService(
+        session,
+        storage,
+        hooks,
+        max_upload_bytes=settings.max_upload_bytes,
+        idle_timeout=settings.upload_idle_timeout_seconds,
+    )
     stored = await service.upload(interview, request)
     if stored.created:
         return RecordingOut.of(stored.recording, None)  # its analysis was just queued
