@@ -1,5 +1,5 @@
 """The provider-neutral models: what each provider's answer is normalised into, and the merged
-analysis document (schema 1.0) that the database team stores as is.
+analysis document (schema 1.1) that the database team stores as is.
 
 A section whose provider did not succeed is `None` in the document: never zeros, never invented.
 """
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 
 from analysis.policy import PolicyReport
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Literal["1.1"] = "1.1"
 
 
 class ProviderStatus(StrEnum):
@@ -57,17 +57,17 @@ class _Section(BaseModel):
 class Media(_Section):
     """Measured from the file itself."""
 
-    duration_seconds: float | None
-    width: int | None
-    height: int | None
-    has_audio: bool
-    has_video: bool
-    container: str
-    video_codec: str | None = None
-    audio_codec: str | None = None
-    frame_rate: float | None = None
-    size_bytes: int
-    sha256: str
+    duration_seconds: float | None = Field(description="Length of the recording, in seconds.")
+    width: int | None = Field(description="Picture width, in pixels.")
+    height: int | None = Field(description="Picture height, in pixels.")
+    has_audio: bool = Field(description="Whether the recording has a sound track.")
+    has_video: bool = Field(description="Whether the recording has a picture.")
+    container: str = Field(description="File format: webm, mkv, mp4, mov, avi or ts.")
+    video_codec: str | None = Field(default=None, description="FFmpeg's name of the video codec.")
+    audio_codec: str | None = Field(default=None, description="FFmpeg's name of the audio codec.")
+    frame_rate: float | None = Field(default=None, description="Frames per second.")
+    size_bytes: int = Field(description="Size of the uploaded file, in bytes.")
+    sha256: str = Field(description="SHA-256 of the uploaded file, hex.")
 
 
 Score = int  # 1-10, validated where the provider's answer is parsed
@@ -82,116 +82,271 @@ SCORE_FIELDS = (
 )
 
 
-class Assessment(_Section):
-    """Twelve Labs (Pegasus) scores, integers 1-10; `None` where the model could not judge."""
+def _score(what: str) -> Any:
+    return Field(
+        default=None,
+        ge=1,
+        le=10,
+        description=f"{what}: Twelve Labs score on a 1-10 scale (10 best); null when the model "
+        "could not judge.",
+    )
 
-    confidence: Score | None = Field(default=None, ge=1, le=10)
-    clarity: Score | None = Field(default=None, ge=1, le=10)
-    speech_rate: Score | None = Field(default=None, ge=1, le=10)
-    eye_contact: Score | None = Field(default=None, ge=1, le=10)
-    body_language: Score | None = Field(default=None, ge=1, le=10)
-    voice_tone: Score | None = Field(default=None, ge=1, le=10)
-    relevance_to_question: Score | None = Field(default=None, ge=1, le=10)
-    key_points: list[str] = Field(default_factory=list)
-    summary: str | None = None
-    model: str
-    input: Literal["original", "proxy"] = "original"
-    policy: Literal["standard", "eu"] | None = None  # ANALYSIS_POLICY it was asked under
+
+class Assessment(_Section):
+    """Twelve Labs (Pegasus) scores, integers on a 1-10 scale; `None` where the model could not
+    judge. Not comparable with Interhuman's 0-100 values."""
+
+    confidence: Score | None = _score("How confident the candidate comes across")
+    clarity: Score | None = _score("How clearly the answer is expressed")
+    speech_rate: Score | None = _score("How well paced the speech is (a judgement, not a count)")
+    eye_contact: Score | None = _score("Eye contact with the camera")
+    body_language: Score | None = _score("Posture and gestures")
+    voice_tone: Score | None = _score("Tone of voice")
+    relevance_to_question: Score | None = _score("How relevant the answer is to the question")
+    key_points: list[str] = Field(
+        default_factory=list, description="Main points of the answer, as the model saw them."
+    )
+    summary: str | None = Field(default=None, description="The model's summary of the answer.")
+    model: str = Field(description="The Twelve Labs model that scored (e.g. pegasus1.5).")
+    input: Literal["original", "proxy"] = Field(
+        default="original",
+        description="`proxy`: a smaller transcoded copy was analysed instead of the upload.",
+    )
+    policy: Literal["standard", "eu"] | None = Field(
+        default=None, description="The ANALYSIS_POLICY the model was asked under."
+    )
 
 
 Probability = Literal["low", "medium", "high"]
 
 
 class Signal(_Section):
-    type: str  # kept as sent: types the code does not know are kept, not dropped
-    start: float
-    end: float
-    probability: Probability | None = None
-    rationale: str | None = None
+    """One behavioural signal Interhuman saw, over a stretch of the answer."""
+
+    type: str = Field(description="Interhuman's signal type, kept as sent (e.g. confidence).")
+    start: float = Field(description="Start, in seconds from the start of the answer.")
+    end: float = Field(description="End, in seconds from the start of the answer.")
+    probability: Probability | None = Field(
+        default=None, description="How likely the signal is: low, medium or high."
+    )
+    rationale: str | None = Field(default=None, description="Why Interhuman saw it.")
 
 
 class EngagementWindow(_Section):
-    start: float
-    end: float
-    state: str
+    start: float = Field(description="Start, in seconds from the start of the answer.")
+    end: float = Field(description="End, in seconds from the start of the answer.")
+    state: str = Field(description="Interhuman's engagement state, kept as sent.")
+
+
+_QUALITY = "Interhuman value on a 0-100 scale (100 best); not comparable with 1-10 scores."
 
 
 class QualityValues(_Section):
+    """Interhuman conversation quality, each on a 0-100 scale."""
+
     model_config = ConfigDict(extra="allow")
 
-    quality_index: float | None = None
-    clarity: float | None = None
-    authority: float | None = None
-    energy: float | None = None
-    rapport: float | None = None
-    learning: float | None = None
+    quality_index: float | None = Field(default=None, description=f"Overall. {_QUALITY}")
+    clarity: float | None = Field(default=None, description=f"Clarity. {_QUALITY}")
+    authority: float | None = Field(default=None, description=f"Authority. {_QUALITY}")
+    energy: float | None = Field(default=None, description=f"Energy. {_QUALITY}")
+    rapport: float | None = Field(default=None, description=f"Rapport. {_QUALITY}")
+    learning: float | None = Field(default=None, description=f"Learning. {_QUALITY}")
 
 
 class QualityWindow(_Section):
-    start: float
-    end: float
-    values: dict[str, float | None]
+    start: float = Field(description="Start, in seconds from the start of the answer.")
+    end: float = Field(description="End, in seconds from the start of the answer.")
+    values: dict[str, float | None] = Field(description=f"Values in this window. {_QUALITY}")
 
 
 class ConversationQuality(_Section):
-    overall: QualityValues | None = None
-    timeline: list[QualityWindow] = Field(default_factory=list)
+    overall: QualityValues | None = Field(default=None, description="Over the whole answer.")
+    timeline: list[QualityWindow] = Field(
+        default_factory=list, description="The same values over consecutive windows."
+    )
 
 
 class Behavior(_Section):
     """Interhuman: behavioural signals with rationale, engagement, conversation quality (0-100)."""
 
-    signals: list[Signal] = Field(default_factory=list)
-    engagement: list[EngagementWindow] = Field(default_factory=list)
-    conversation_quality: ConversationQuality | None = None
-    input: Literal["original", "proxy"] = "original"
+    signals: list[Signal] = Field(default_factory=list, description="Behavioural signals.")
+    engagement: list[EngagementWindow] = Field(
+        default_factory=list, description="Engagement over time."
+    )
+    conversation_quality: ConversationQuality | None = Field(
+        default=None, description="Conversation quality, 0-100 scale."
+    )
+    model: str | None = Field(
+        default=None, description="The Interhuman API that analysed (e.g. interhuman-v2)."
+    )
+    input: Literal["original", "proxy"] = Field(
+        default="original",
+        description="`proxy`: a smaller transcoded copy was analysed instead of the upload.",
+    )
+
+
+TimestampKind = Literal["word", "segment", "none"]
+Coverage = Literal["covered", "partly", "missing"]
+
+
+class _TimedText(_Section):
+    text: str = Field(description="The words as the engine wrote them.")
+    start_seconds: float = Field(description="Start, in seconds from the start of the answer.")
+    end_seconds: float = Field(description="End, in seconds from the start of the answer.")
+
+
+class TranscriptWord(_TimedText):
+    """One word and when it was said."""
+
+
+class TranscriptSegment(_TimedText):
+    """A stretch of speech (about a sentence) and when it was said."""
+
+
+class Transcript(_Section):
+    """What was said in the answer, as a speech-to-text engine heard it."""
+
+    text: str = Field(description="The whole answer's text, pieces joined in order.")
+    language: str | None = Field(
+        description="The language the engine detected or was told, as the engine names it."
+    )
+    words: list[TranscriptWord] | None = Field(
+        description="Every word with its time, when the engine gives word timestamps; else null."
+    )
+    segments: list[TranscriptSegment] = Field(
+        default_factory=list, description="Stretches of speech with their times (may be empty)."
+    )
+    provider: str = Field(description="The engine: `openai` (compatible API) or `pocketsphinx`.")
+    model: str = Field(description="The engine's model, as configured.")
+    timestamps: TimestampKind = Field(
+        description="How finely times are known: `word`, `segment` or `none`."
+    )
+
+
+class WordsPerMinute(_Section):
+    speaking: float | None = Field(
+        description="Words per minute of speaking time (pauses left out); null when unknown."
+    )
+    overall: float | None = Field(
+        description="Words per minute over the whole answer, pauses included; null when unknown."
+    )
+    word_count: int = Field(description="Words in the transcript.")
+
+
+class FillerWords(_Section):
+    count: int = Field(description="Filler words and phrases in the transcript, in all.")
+    by_word: dict[str, int] = Field(
+        description='How many of each: "um", "uh", "er", "you know", "like" (only those found).'
+    )
+
+
+class PointJudgement(_Section):
+    """One expected point and whether the answer covers it."""
+
+    point: str = Field(description="The expected point, as the question states it.")
+    status: Coverage = Field(description="`covered`, `partly` or `missing`.")
+    quotes: list[str] = Field(description="Verbatim quotes from the transcript (checked).")
+    note: str | None = Field(default=None, description="Why the judgement was changed, if it was.")
+
+
+class Evaluation(_Section):
+    """An advisory judgement of the answer's words against the question's expected points
+    (a chat model; its quotes are checked to be in the transcript). Only the words go in."""
+
+    advisory: Literal[True] = Field(
+        default=True, description="Always true: a model's opinion for a reviewer, not a decision."
+    )
+    points: list[PointJudgement] = Field(description="One judgement per expected point, in order.")
+    covered: int = Field(description="Points judged covered.")
+    partly: int = Field(description="Points judged partly covered.")
+    missing: int = Field(description="Points judged missing.")
+    summary: str = Field(description="How well the answer meets the question, in short.")
+    strengths: list[str] = Field(description="What the answer does well.")
+    gaps: list[str] = Field(description="What a strong answer has that this one lacks.")
+    model: str = Field(description="The chat model that judged.")
+    prompt_version: str = Field(description="The version of the instructions it was given.")
 
 
 class Speech(_Section):
-    """Measured locally from the audio track (energy-based voice activity), not a model's guess."""
+    """Measured locally from the audio track (energy-based voice activity), not a model's guess;
+    the word counts come from the transcript."""
 
-    speaking_seconds: float
-    speaking_ratio: float
-    pause_count: int
-    longest_pause_seconds: float
-    mean_loudness_dbfs: float | None
+    speaking_seconds: float = Field(description="Time someone is audibly speaking, in seconds.")
+    speaking_ratio: float = Field(description="Speaking time over the answer's length, 0-1.")
+    pause_count: int = Field(description="Pauses of 0.3 s or more between stretches of speech.")
+    longest_pause_seconds: float = Field(description="The longest pause, in seconds.")
+    mean_loudness_dbfs: float | None = Field(
+        description="Loudness of the speech, in dBFS (0 = full scale); null when nobody speaks."
+    )
+    words_per_minute: WordsPerMinute | None = Field(
+        default=None, description="Speech rate from the transcript; null without a transcript."
+    )
+    filler_words: FillerWords | None = Field(
+        default=None, description="Filler words in the transcript; null without a transcript."
+    )
 
 
 class ProviderError(_Section):
-    code: str
-    message: str
+    code: str = Field(description="A stable machine code (the provider's own, or ours).")
+    message: str = Field(description="What went wrong, for a person.")
 
 
 class ProviderReport(_Section):
-    status: ProviderStatus
-    error: ProviderError | None = None
-    remote_ids: dict[str, str] = Field(default_factory=dict)
-    attempts: int = 0
-    notes: list[str] = Field(default_factory=list)
+    status: ProviderStatus = Field(
+        description="pending, running, succeeded, failed or skipped (not configured)."
+    )
+    error: ProviderError | None = Field(default=None, description="Why it failed or was skipped.")
+    remote_ids: dict[str, str] = Field(
+        default_factory=dict, description="Ids of the copies the provider keeps (for erasure)."
+    )
+    attempts: int = Field(default=0, description="How many times the step was tried.")
+    notes: list[str] = Field(default_factory=list, description="What a reviewer should know.")
 
 
 class QuestionRef(_Section):
-    id: str | None
-    text: str | None
+    id: str | None = Field(description="The question's id in the interview's snapshot.")
+    text: str | None = Field(description="The question as the candidate was asked it.")
 
 
 class AnalysisDocument(_Section):
-    """The merged analysis, as served at `GET /analyses/{id}` and written to results/."""
+    """The merged analysis, as served at `GET /analyses/{id}` and written to results/.
 
-    schema_version: Literal["1.0"] = "1.0"
-    analysis_id: str
-    interview_id: str
-    recording_id: str
-    question: QuestionRef | None
-    status: AnalysisStatus
-    created_at: datetime
-    completed_at: datetime | None
-    media: Media | None
-    assessment: Assessment | None
-    behavior: Behavior | None
-    speech: Speech | None
-    providers: dict[str, ProviderReport]
-    policy: PolicyReport | None = None  # ANALYSIS_POLICY, and what it withheld and why
+    Schema 1.1 adds `transcript`, `evaluation` and the word counts of `speech` to 1.0; a stored
+    1.0 document reads as is (the new fields are null)."""
+
+    schema_version: Literal["1.0", "1.1"] = Field(
+        default=SCHEMA_VERSION, description="Version of this document's shape."
+    )
+    analysis_id: str = Field(description="The analysis (one per recording).")
+    interview_id: str = Field(description="The interview the answer belongs to.")
+    recording_id: str = Field(description="The uploaded recording of the answer.")
+    question: QuestionRef | None = Field(description="What the answer answers; null if unknown.")
+    status: AnalysisStatus = Field(
+        description="queued, running, then succeeded (every configured provider did), partial "
+        "(some did) or failed (none did)."
+    )
+    created_at: datetime = Field(description="When the recording was queued (UTC).")
+    completed_at: datetime | None = Field(description="When the analysis ended (UTC).")
+    media: Media | None = Field(description="Measured from the file; null if it failed.")
+    assessment: Assessment | None = Field(description="Twelve Labs scores (1-10).")
+    behavior: Behavior | None = Field(description="Interhuman signals (0-100 quality).")
+    speech: Speech | None = Field(description="Measured from the audio (and the transcript).")
+    transcript: Transcript | None = Field(
+        default=None, description="What was said; null when transcription did not succeed."
+    )
+    evaluation: Evaluation | None = Field(
+        default=None,
+        description="Advisory judgement against the expected points; null without a transcript "
+        "or an OpenAI key.",
+    )
+    policy: PolicyReport | None = Field(
+        default=None,
+        description="The ANALYSIS_POLICY applied, and which outputs it withheld and why.",
+    )
+    providers: dict[str, ProviderReport] = Field(
+        description="Each step's status, error and remote copies."
+    )
 
     @classmethod
     def section_names(cls) -> list[str]:
@@ -221,6 +376,7 @@ def document_json_schema(section_sources: dict[str, str], providers: list[str]) 
     schema = AnalysisDocument.model_json_schema(mode="serialization")
     schema["$id"] = "analysis-v1.json"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["required"] = ["schema_version", *schema["required"]]  # a 1.0 document has it too
     properties = schema["properties"]
     for section, source in section_sources.items():
         properties[section]["description"] = (

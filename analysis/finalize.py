@@ -5,7 +5,7 @@ its file. The file is written only while the job is still ours and still exists;
 erasure land between the write and the save, the save finds no row and the file is deleted
 again (a crash in that instant leaves a file without a row, which `sweep_orphan_results`
 removes). The webhook is queued in the same transaction that saves the document, and the
-outbox delivers it.
+outbox delivers it. The transcript files are written with the result file, and go with it.
 """
 
 import json
@@ -16,7 +16,7 @@ from analysis.canonical import AnalysisStatus
 from analysis.merge import merge
 from analysis.outbox import queue_webhook
 from analysis.repository import AnalysisRepository
-from analysis.service import result_key, stored_analysis, stored_steps
+from analysis.service import result_key, stored_analysis, stored_steps, write_transcripts
 from analysis.step_store import AnalysisGone, LeaseLost
 from shared.db import Database, utcnow
 from shared.settings import Settings
@@ -57,13 +57,16 @@ async def finalize(
             raise
         logger.exception("result file not written; the document is saved in the database only")
     async with db.session() as session:
+        written = await write_transcripts(session, storage, analysis_id)
+    async with db.session() as session:
         repo = AnalysisRepository(session)
         finished = await repo.finish(analysis_id, owner, status, document, completed_at)
         if finished and settings.analysis_webhook_url:
             await queue_webhook(repo, interview_id, analysis_id, document)
         gone = not finished and not await repo.existing_ids([analysis_id])
     if gone:
-        await storage.delete(key)  # erased meanwhile: the file must not outlive the row
+        for path in (key, *written):  # erased meanwhile: no file may outlive the row
+            await storage.delete(path)
         raise AnalysisGone(analysis_id)
     if not finished:
         # another worker took the job over; it writes the same file when it finishes

@@ -14,14 +14,18 @@ from analysis.canonical import (
     AnalysisDocument,
     AnalysisStatus,
     Assessment,
+    Media,
     ProviderError,
     ProviderReport,
     ProviderStatus,
     QuestionRef,
+    Speech,
+    Transcript,
 )
 from analysis.policy import INTERHUMAN_OFF, PolicyName
 from analysis.policy import report as policy_report
 from analysis.registry import SPECS
+from analysis.transcription.measures import filler_words, words_per_minute
 
 FINAL = frozenset({ProviderStatus.SUCCEEDED, ProviderStatus.FAILED, ProviderStatus.SKIPPED})
 
@@ -73,8 +77,11 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
         # every step is done, but the job is still being finished (result file, webhook): a
         # final status is only shown once the analysis itself has completed
         status = AnalysisStatus.RUNNING
-    sections = _sections(by_provider)
     has_question = analysis.question_id is not None or analysis.question_text is not None
+    sections = _sections(by_provider)
+    sections["speech"] = with_words(
+        sections.get("speech"), sections.get("transcript"), sections.get("media")
+    )
     return AnalysisDocument(
         analysis_id=analysis.analysis_id,
         interview_id=analysis.interview_id,
@@ -115,6 +122,24 @@ def _sections(by_provider: Mapping[str, StoredStep]) -> dict[str, Any]:
 
 
 _UNFINISHED = frozenset({AnalysisStatus.QUEUED, AnalysisStatus.RUNNING})
+
+
+def with_words(
+    speech: Speech | None, transcript: Transcript | None, media: Media | None
+) -> Speech | None:
+    """The local speech measurement with the speech rate and filler words of the transcript."""
+    if speech is None or transcript is None:
+        return speech
+    return speech.model_copy(
+        update={
+            "words_per_minute": words_per_minute(
+                transcript,
+                speaking_seconds=speech.speaking_seconds or None,
+                answer_seconds=media.duration_seconds if media else None,
+            ),
+            "filler_words": filler_words(transcript.text),
+        }
+    )
 
 
 def _report(step: StoredStep) -> ProviderReport:

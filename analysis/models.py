@@ -22,6 +22,9 @@ class Analysis(Base):
     recording_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
     question_id: Mapped[str | None] = mapped_column(String(64))
     question_text: Mapped[str | None] = mapped_column(Text)
+    # from the interview's snapshot: position, competency, expected_points (for the evaluation
+    # and the transcript files; never shown to the candidate)
+    question_details: Mapped[dict[str, Any] | None]
     recording_key: Mapped[str] = mapped_column(Text)  # where the video is, relative to DATA_DIR
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))

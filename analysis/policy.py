@@ -13,7 +13,7 @@ local measurements.
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 PolicyName = Literal["standard", "eu"]
 
@@ -40,15 +40,17 @@ INTERHUMAN_OFF = (
 
 
 class WithheldOutput(BaseModel):
-    output: str
-    reason: str
+    output: str = Field(description="The output not asked for, e.g. `assessment.voice_tone`.")
+    reason: str = Field(description="Why the policy withholds it.")
 
 
 class PolicyReport(BaseModel):
     """Recorded in every merged document: the policy its providers were asked under."""
 
-    name: PolicyName
-    withheld: list[WithheldOutput]
+    name: PolicyName = Field(description="The ANALYSIS_POLICY: `standard` or `eu`.")
+    withheld: list[WithheldOutput] = Field(
+        description="Outputs no provider was asked for under this policy, and why."
+    )
 
 
 def report(name: PolicyName) -> PolicyReport:

@@ -10,9 +10,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from analysis import evaluation
 from analysis.canonical import AnalysisDocument, document_json_schema
 from analysis.providers import interhuman, local, twelvelabs
 from analysis.providers.base import AnalysisProvider, ProviderSpec
+from analysis.transcription import provider as transcription
 from shared.settings import Settings
 
 
@@ -28,6 +30,8 @@ REGISTRATIONS: tuple[Registration, ...] = (
     Registration(local.SPEC, local.LocalMediaProvider.from_settings),
     Registration(twelvelabs.SPEC, twelvelabs.TwelveLabsProvider.from_settings),
     Registration(interhuman.SPEC, interhuman.InterhumanProvider.from_settings),
+    Registration(transcription.SPEC, transcription.from_settings),
+    Registration(evaluation.SPEC, evaluation.from_settings),
 )
 
 SPECS: Mapping[str, ProviderSpec] = {r.spec.name: r.spec for r in REGISTRATIONS}

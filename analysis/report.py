@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from statistics import fmean
 from typing import Any
 
-from analysis.canonical import SCORE_FIELDS, AnalysisDocument
+from analysis.canonical import SCHEMA_VERSION, SCORE_FIELDS, AnalysisDocument
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -56,12 +56,14 @@ def interview_report(
         key = document.question.id if document.question else None
         by_question.setdefault(key, []).append(document)
     return {
-        "schema_version": "1.0",
+        "schema_version": SCHEMA_VERSION,
         "interview": interview,
         "summary": summarize(documents),
         "answers": [
             {
                 "question": document.question.model_dump() if document.question else None,
+                "transcript": document.transcript.text if document.transcript else None,
+                "coverage": _coverage(document),
                 "analysis": document.model_dump(mode="json"),
             }
             for document in documents
@@ -69,4 +71,18 @@ def interview_report(
         "unanswered_questions": [
             q for q in interview.get("questions", []) if q.get("id") not in by_question
         ],
+    }
+
+
+def _coverage(document: AnalysisDocument) -> dict[str, Any] | None:
+    """The evaluation in short (advisory): how many expected points were covered, and each."""
+    evaluation = document.evaluation
+    if evaluation is None:
+        return None
+    return {
+        "advisory": True,
+        "covered": evaluation.covered,
+        "partly": evaluation.partly,
+        "missing": evaluation.missing,
+        "points": [{"point": p.point, "status": p.status} for p in evaluation.points],
     }

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from analysis.canonical import STORED, Media, ProviderStatus
-from analysis.providers.base import AnalysisProvider, ProviderFailure, VideoInput
+from analysis.canonical import STORED, Media, ProviderStatus, Transcript
+from analysis.providers.base import AnalysisProvider, ProviderFailure, StepSkipped, VideoInput
 from analysis.providers.local import UNUSABLE_MEDIA_CODES
 from shared.http import RetryPolicy
 from shared.metrics import observe_provider_call
@@ -91,11 +91,12 @@ async def run_providers(
     """
     policy = policy or StepPolicy()
     first = [p for p in providers if p.spec.runs_first]
-    rest = [p for p in providers if not p.spec.runs_first]
+    last = [p for p in providers if p.spec.needs_transcript]
+    rest = [p for p in providers if not p.spec.runs_first and not p.spec.needs_transcript]
     for provider in first:
         await run_step(provider, video, store, policy)
         if refusal := await _refused_media(provider, store):
-            for other in rest:  # never sent anywhere, never scored
+            for other in rest + last:  # never sent anywhere, never scored
                 await store.finish(other.spec.name, _failed(*refusal, {}))
             return
         if (media := await _probed_media(provider, store)) is not None:
@@ -106,6 +107,21 @@ async def run_providers(
                 group.create_task(run_step(provider, video, store, policy))
     except* JobStopped as stopped:
         raise stopped.exceptions[0] from None
+    if last:  # steps that read the transcript (the evaluation), once it is there
+        video = replace(video, transcript=await _transcript(providers, store))
+        for provider in last:
+            await run_step(provider, video, store, policy)
+
+
+async def _transcript(providers: Sequence[AnalysisProvider], store: StepStore) -> Transcript | None:
+    """The `transcript` section, when the provider that declares it succeeded."""
+    for provider in providers:
+        if "transcript" in provider.spec.sections:
+            snapshot = await store.load(provider.spec.name)
+            section = provider.spec.split_section(snapshot.section).get("transcript")
+            if snapshot.status is ProviderStatus.SUCCEEDED and section:
+                return Transcript.model_validate(section, context=STORED)
+    return None
 
 
 async def _refused_media(provider: AnalysisProvider, store: StepStore) -> tuple[str, str] | None:
@@ -159,6 +175,15 @@ async def run_step(
                 result = await provider.run(video, dict(state), checkpoint)
         except JobStopped:
             raise
+        except StepSkipped as skipped:  # nothing to do for this answer (no transcript...)
+            await store.finish(
+                name,
+                StepOutcome(
+                    ProviderStatus.SKIPPED,
+                    error_code="not_applicable",
+                    error_message=skipped.reason,
+                ),
+            )
         except ProviderFailure as failure:
             observe_provider_call(name, time.monotonic() - started, failure.code)
             if failure.retryable and attempts < policy.attempts:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analysis import transcripts
 from analysis.canonical import STORED, AnalysisDocument, ProviderStatus
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, ProviderStep
@@ -35,6 +36,7 @@ async def enqueue(
     container: str,
     question_id: str | None = None,
     question_text: str | None = None,
+    question_details: dict[str, Any] | None = None,
 ) -> str:
     """Queue the analysis of a stored recording; returns the analysis id (one per recording)."""
     repo = AnalysisRepository(session)
@@ -46,6 +48,7 @@ async def enqueue(
         recording_id=recording_id,
         question_id=question_id,
         question_text=question_text,
+        question_details=question_details,
         recording_key=recording_key,
         size_bytes=size_bytes,
         sha256=sha256,
@@ -118,6 +121,45 @@ async def for_interview(session: AsyncSession, interview_id: str) -> list[Analys
     return [document_of(a) for a in analyses]
 
 
+async def interview_answers(session: AsyncSession, interview_id: str) -> list[transcripts.Answer]:
+    """The interview's answers, in question order, with their transcripts."""
+    analyses = await AnalysisRepository(session).for_interview(interview_id)
+    details = {a.id: a.question_details for a in analyses}
+    return transcripts.answers([document_of(a) for a in analyses], details)
+
+
+async def captions(session: AsyncSession, recording_id: str) -> str:
+    """The recording's transcript as WebVTT (a header only while there is none)."""
+    analysis = await AnalysisRepository(session).get_by_recording(recording_id)
+    if analysis is None:
+        raise NotFound(f"No analysis of recording {recording_id}.", code="recording_not_found")
+    document = document_of(analysis)
+    duration = document.media.duration_seconds if document.media else None
+    return transcripts.webvtt(document.transcript, duration)
+
+
+async def write_transcripts(session: AsyncSession, storage: Storage, analysis_id: str) -> list[str]:
+    """Bring the answer's and the interview's transcript files up to date (after an answer's
+    analysis ended); the keys written."""
+    analysis = await AnalysisRepository(session).get(analysis_id)
+    if analysis is None:
+        return []
+    document = document_of(analysis)
+    interview_id, recording_id = analysis.interview_id, analysis.recording_id
+    answers = await interview_answers(session, interview_id)
+    await session.rollback()  # no transaction stays open across the storage writes
+    written = []
+    if document.transcript is not None:
+        written.append(transcripts.answer_key(recording_id))
+        await storage.write_bytes(
+            written[-1], transcripts.answer_text(document.transcript).encode()
+        )
+    if any(answer.transcript is not None for answer in answers):
+        written.append(transcripts.interview_key(interview_id))
+        await storage.write_bytes(written[-1], transcripts.interview_text(answers).encode())
+    return written
+
+
 async def erase_interview(session: AsyncSession, interview_id: str) -> int:
     """Delete an interview's analyses and queue, in the same transaction, the deletion of their
     result files and of each provider-side copy (one per analysis and provider), and drop the
@@ -136,7 +178,12 @@ async def erase_interview(session: AsyncSession, interview_id: str) -> int:
     await repo.drop_undelivered_webhooks(interview_id)
     if analyses:
         await queue_file_deletion(
-            repo, interview_id, keys=[result_key(a.id) for a in analyses], prefixes=[]
+            repo,
+            interview_id,
+            keys=[result_key(a.id) for a in analyses]
+            + [transcripts.answer_key(a.recording_id) for a in analyses]
+            + [transcripts.interview_key(interview_id)],
+            prefixes=[],
         )
     return queued
 

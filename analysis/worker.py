@@ -244,6 +244,7 @@ class AnalysisWorker:
                 analysis_id=analysis.id,
                 recording_id=analysis.recording_id,
                 question_text=analysis.question_text,
+                question_details=analysis.question_details,
             )
         store = DatabaseStepStore(
             self.db, analysis_id, self.owner, sleep=self.step_policy.backoff.sleep

@@ -93,6 +93,20 @@ class Settings(BaseSettings):
     interhuman_concurrency: int = 2
     # `eu`: no provider is asked for emotion or affect inference (see analysis/policy.py)
     analysis_policy: Literal["standard", "eu"] = "standard"
+    # Transcription: an OpenAI-compatible /v1/audio/transcriptions (key and URL default to the
+    # OpenAI ones), else the offline engine when TRANSCRIPTION_OFFLINE is on, else skipped.
+    transcription_api_key: SecretStr | None = None
+    transcription_base_url: str | None = None
+    transcription_model: str = "whisper-1"
+    transcription_language: str | None = None  # ISO-639-1, e.g. "en"; unset = detected
+    transcription_chunk_seconds: float = Field(default=600.0, ge=30, le=1400)
+    transcription_audio_format: Literal["ogg", "mp3"] = "ogg"
+    transcription_timeout_seconds: float = 300.0
+    transcription_offline: bool = False
+    transcription_concurrency: int = 2
+    # Answer evaluation against the expected points (needs OPENAI_API_KEY and a transcript)
+    evaluation_model: str | None = None  # unset = OPENAI_MODEL
+    evaluation_timeout_seconds: float = 60.0
     analysis_webhook_url: str | None = None
     analysis_webhook_secret: SecretStr | None = None
     run_worker_in_api: bool = True
@@ -133,6 +147,16 @@ class Settings(BaseSettings):
         if not self.question_api_url:
             self.question_api_url = f"http://127.0.0.1:{self.question_api_port}"
         return self
+
+    @property
+    def transcription_key(self) -> SecretStr | None:
+        """TRANSCRIPTION_API_KEY, else the OpenAI key."""
+        return self.transcription_api_key or self.openai_api_key
+
+    @property
+    def transcription_url(self) -> str | None:
+        """TRANSCRIPTION_BASE_URL, else the OpenAI base URL (None: OpenAI itself)."""
+        return self.transcription_base_url or self.openai_base_url
 
     @property
     def service_key(self) -> str | None:

@@ -14,9 +14,11 @@ import httpx2
 import pytest
 from pydantic import SecretStr
 
+from analysis.evaluation import EvaluationProvider
 from analysis.providers.interhuman import InterhumanProvider
 from analysis.providers.local import LocalMediaProvider
 from analysis.providers.twelvelabs import TwelveLabsProvider
+from analysis.transcription.provider import TranscriptionProvider
 from interview_api.main import build_app as build_interview_app
 from question_api.main import build_app as build_question_app
 from shared.http import RetryPolicy
@@ -88,6 +90,8 @@ async def test_a_run_with_every_key_set_logs_ids_and_no_secret(
             poll_interval=0,
             base_url=fake_ih.base_url,
         ),
+        TranscriptionProvider(None, not_configured="not configured here"),
+        EvaluationProvider(None, not_configured="not configured here"),
     ]
     video = make_video(tmp_path / "answer.webm", seconds=4.0, width=480, height=360).read_bytes()
 

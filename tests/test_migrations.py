@@ -107,3 +107,42 @@ async def test_deletions_queued_before_the_outbox_carry_on_in_it(settings: Setti
         2,
     )
     assert item.payload == {"state": {"asset_id": "tl-1"}}
+
+
+async def test_a_job_queued_before_transcription_gets_its_new_steps(settings: Settings):
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url_for("interview_api"))
+    config = alembic_config("interview_api", db.url)
+
+    def to(revision: str) -> Callable[[Connection], None]:
+        def run(connection: Connection) -> None:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+        return run
+
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to("a560d513d4c7"))
+            for analysis_id, status in (("a-queued", "queued"), ("a-done", "succeeded")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO analyses (id, interview_id, recording_id, recording_key,"
+                        " size_bytes, sha256, container, status, created_at, claims) VALUES"
+                        " (:id, 'int-1', :id, 'k', 1, 'ab', 'webm', :status, :now, 0)"
+                    ),
+                    {"id": analysis_id, "status": status, "now": utcnow()},
+                )
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to("head"))
+            rows = (
+                await conn.execute(
+                    text("SELECT analysis_id, provider, status FROM analysis_provider_steps")
+                )
+            ).all()
+    finally:
+        await db.dispose()
+    assert sorted(tuple(row) for row in rows) == [
+        ("a-queued", "evaluation", "pending"),
+        ("a-queued", "transcription", "pending"),
+    ]

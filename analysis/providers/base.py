@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import anyio.to_thread
 from pydantic import BaseModel
 
-from analysis.canonical import Media
+from analysis.canonical import Media, Transcript
 
 State = dict[str, Any]
 
@@ -50,6 +50,9 @@ class VideoInput:
     question_text: str | None = None
     media: Media | None = None  # the local probe, when it has run
     url: str | None = None  # a presigned link to the recording, when the storage can make one
+    # the question's position, competency and expected points (interview snapshot), if known
+    question_details: Mapping[str, Any] | None = None
+    transcript: Transcript | None = None  # for steps that run after the transcription
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class ProviderSpec:
     limits: MediaLimits | None = None
     # Runs before the others: its findings (the local probe) let them refuse a video early.
     runs_first: bool = False
+    # Runs after the others, with the transcript (when there is one) in `VideoInput.transcript`.
+    needs_transcript: bool = False
 
     def remote_ids(self, state: Mapping[str, Any]) -> dict[str, str]:
         """What a step's state says the provider holds: every `*_id` and the possible-copies
@@ -135,6 +140,15 @@ class ProviderResult:
         if len(spec.sections) == 1:
             return dumped.get(next(iter(spec.sections)))
         return {name: dumped.get(name) for name in spec.sections}
+
+
+class StepSkipped(Exception):
+    """This answer gives the provider nothing to work on (e.g. no transcript to evaluate): the
+    step is `skipped` with `reason`, neither failed nor faked."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ProviderFailure(Exception):

@@ -563,6 +563,7 @@ def behavior_from_answer(answer: Mapping[str, Any], *, input_kind: InputKind) ->
         signals=signals,
         engagement=engagement,
         conversation_quality=_conversation_quality(answer.get("conversation_quality")),
+        model="interhuman-v2",  # the API version that analysed (v2 upload/analyze jobs)
         input=input_kind,
     )
 

@@ -4,6 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis import service
 from analysis.worker import AnalysisWorker
+from interview_api.interviews.models import Interview
 from interview_api.recordings.models import Recording
 from shared.db import after_commit
 from shared.storage import Storage
@@ -19,6 +20,10 @@ class PipelineHooks:
         self.worker = worker
 
     async def enqueue(self, session: AsyncSession, recording: Recording) -> str | None:
+        question = None  # from the interview's snapshot, for the evaluation and the transcripts
+        if recording.question_id:
+            interview = await session.get(Interview, recording.interview_id)
+            question = interview.question(recording.question_id) if interview else None
         analysis_id = await service.enqueue(
             session,
             interview_id=recording.interview_id,
@@ -29,6 +34,13 @@ class PipelineHooks:
             container=recording.container,
             question_id=recording.question_id,
             question_text=recording.question_text,
+            question_details={
+                "position": question.get("position"),
+                "competency": question.get("competency"),
+                "expected_points": list(question.get("expected_points") or []),
+            }
+            if question is not None
+            else None,
         )
         if self.worker is not None:
             after_commit(session, self.worker.notify)  # before it, the job is not visible

@@ -3,9 +3,10 @@ report, the JSON Schema, and what erasure still has to delete at the providers."
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
 
-from analysis import service
+from analysis import service, transcripts
 from analysis.canonical import AnalysisDocument
 from analysis.registry import analysis_json_schema
 from analysis.report import interview_report
@@ -57,6 +58,58 @@ async def get_report(interview: ValidInterview, session: SessionDep) -> dict[str
     described = await InterviewService(session).describe(interview)
     documents = await service.for_interview(session, interview.id)
     return interview_report(described.model_dump(mode="json"), documents)
+
+
+@router.get(
+    "/interviews/{interview_id}/transcript",
+    summary="The interview's questions and answers as text",
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "JSON, or text with format=text"},
+        404: {"description": "`interview_not_found`"},
+    },
+    dependencies=[READS_RESULTS],
+)
+async def get_transcript(
+    interview: ValidInterview,
+    session: SessionDep,
+    format: Annotated[Literal["json", "text"], Query()] = "json",
+) -> Response:
+    """Each answer in question order with its transcript (`null` until transcribed). With
+    `format=text`: `Q1: ...` / `A1: ...`, as in `transcripts/transcript_<interview_id>.txt`."""
+    answers = await service.interview_answers(session, interview.id)
+    if format == "text":
+        return PlainTextResponse(transcripts.interview_text(answers))
+    body = {
+        "interview_id": interview.id,
+        "answers": [
+            {
+                "number": number,
+                "question_id": a.question_id,
+                "question": a.question,
+                "recording_id": a.recording_id,
+                "analysis_id": a.analysis_id,
+                "status": a.status,
+                "transcript": a.transcript.model_dump(mode="json") if a.transcript else None,
+            }
+            for number, a in enumerate(answers, 1)
+        ],
+    }
+    return JSONResponse(body)
+
+
+@router.get(
+    "/recordings/{recording_id}/captions.vtt",
+    summary="The answer's transcript as WebVTT captions",
+    responses={
+        200: {"content": {"text/vtt": {}}},
+        404: {"description": "`recording_not_found`"},
+    },
+    dependencies=[READS_RESULTS],
+)
+async def get_captions(recording_id: str, session: SessionDep) -> Response:
+    """Captions for a player's `<track>`: one cue per segment (or per few words); only the
+    `WEBVTT` header while the answer has no transcript."""
+    return Response(await service.captions(session, recording_id), media_type="text/vtt")
 
 
 @router.get(

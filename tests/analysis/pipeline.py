@@ -143,6 +143,10 @@ def make_worker(
     no_wait = RetryPolicy(sleep=_no_sleep)
     kwargs.setdefault("step_policy", StepPolicy(attempts=3, backoff=no_wait))
     kwargs.setdefault("outbox_policy", OutboxPolicy(max_attempts=3))
+    named = {p.spec.name for p in providers}  # the steps a test does not script are not configured
+    providers = providers + [
+        Scripted(name, [], skip="not configured") for name in SPECS if name not in named
+    ]
     return AnalysisWorker(db, settings, providers, LocalStorage(settings.data_dir), **kwargs)
 
 

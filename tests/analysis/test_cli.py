@@ -27,7 +27,7 @@ def test_analyze_prints_the_merged_document_of_a_local_file(
 
     assert exited.value.code == 0
     document = json.loads(capsys.readouterr().out)
-    assert document["schema_version"] == "1.0"
+    assert document["schema_version"] == "1.1"
     assert document["status"] == "succeeded"
     assert document["question"]["text"] == "Tell me about a hard bug you fixed."
     assert document["media"]["container"] == "mp4"

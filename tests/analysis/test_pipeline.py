@@ -325,6 +325,8 @@ def test_a_job_whose_steps_are_done_is_running_until_it_is_finished():
         StoredStep("local", ProviderStatus.SUCCEEDED, section=LOCAL_SECTION),
         StoredStep("twelvelabs", ProviderStatus.SKIPPED),
         StoredStep("interhuman", ProviderStatus.SKIPPED),
+        StoredStep("transcription", ProviderStatus.SKIPPED),
+        StoredStep("evaluation", ProviderStatus.SKIPPED),
     ]
     analysis = StoredAnalysis(
         analysis_id="a",

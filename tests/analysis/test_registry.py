@@ -35,6 +35,8 @@ def test_every_document_section_has_exactly_one_declared_provider() -> None:
         "speech": "local",
         "assessment": "twelvelabs",
         "behavior": "interhuman",
+        "transcript": "transcription",
+        "evaluation": "evaluation",
     }
 
 

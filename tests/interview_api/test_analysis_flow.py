@@ -10,9 +10,12 @@ import httpx
 import jsonschema
 import pytest
 
+from analysis.evaluation import EvaluationProvider
 from analysis.providers.interhuman import InterhumanProvider
 from analysis.providers.local import LocalMediaProvider
 from analysis.providers.twelvelabs import TwelveLabsProvider
+from analysis.registry import SPECS
+from analysis.transcription.provider import TranscriptionProvider
 from interview_api.main import build_app
 from interview_api.question_client import QuestionApiClient
 from question_api.main import build_app as build_question_app
@@ -59,6 +62,8 @@ def cloud_providers(fake_tl: tl.FakeTwelveLabs, fake_ih: ih.FakeInterhuman) -> l
             poll_sleep=no_sleep,
             poll_interval=0,
         ),
+        TranscriptionProvider(None, not_configured="not configured here"),
+        EvaluationProvider(None, not_configured="not configured here"),
     ]
 
 
@@ -147,7 +152,7 @@ async def test_with_stand_ins_every_section_is_filled(api, answer, fakes, settin
     assert fake_tl.analyze_bodies[0]["stream"] is False
 
     raw = (await client.get(f"/analyses/{recording['analysis_id']}/raw")).json()
-    assert set(raw["providers"]) == {"local", "twelvelabs", "interhuman"}
+    assert set(raw["providers"]) == set(SPECS)
     assert raw["providers"]["twelvelabs"]["raw"]
     on_disk = data_dir / "results" / f"analysis_{recording['analysis_id']}.json"
     assert on_disk.exists()

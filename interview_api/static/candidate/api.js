@@ -50,7 +50,8 @@ export function createApi(token) {
       clearTimeout(timer);
     }
     if (!response.ok) throw await parseError(response);
-    return response.json();
+    // 204: nothing to read; an erasure's 202 says only that files are still being deleted
+    return response.status === 204 || response.status === 202 ? { status: response.status } : response.json();
   }
 
   return {
@@ -60,5 +61,8 @@ export function createApi(token) {
       call("POST", "/candidate/consent", { given, notice_version: noticeVersion }),
     start: () => call("POST", "/candidate/start"),
     end: () => call("POST", "/candidate/end"),
+    // erasures answer { status: 204 } when everything is gone, { status: 202 } while files are deleted
+    withdraw: () => call("POST", "/candidate/consent/withdraw"),
+    remove: () => call("DELETE", "/candidate/interview"),
   };
 }

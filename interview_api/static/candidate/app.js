@@ -8,9 +8,13 @@ import { findPending, forgetPending, keepPending, uploadAnswer } from "./uploads
 
 const PRACTICE_QUESTION = "Practice: introduce yourself in two or three sentences.";
 const READ_ALOUD_KEY = "candidate-read-aloud";
+// the link of an interview deleted in this browser (a dead token), so a reload can say why it fails
+const DELETED_KEY = "candidate-deleted";
+const withdrawnKey = (interviewId) => `candidate-withdrawn:${interviewId}`;
 
 const main = document.getElementById("app");
 const announcer = document.getElementById("announcer");
+const dialog = document.getElementById("confirm");
 const state = { api: null, interview: null, stream: null, format: null, cleanups: [] };
 
 // -- small helpers ---------------------------------------------------------------------------
@@ -147,6 +151,31 @@ const ENDINGS = {
     body: "The person who invited you has withdrawn this invitation, so the interview can no " +
       "longer be taken.\n\nIf you think this is a mistake, contact them.",
   },
+  deleted: {
+    title: "Your interview and its recordings are deleted",
+    body: "Your answers, their video recordings and everything made from them were deleted, " +
+      "here and at the services that analyse them. The hiring team keeps only a note that " +
+      "the interview was deleted at your request.\n\n" +
+      "This link no longer works. You can close this page.",
+  },
+  deleting: {
+    title: "Your interview is being deleted",
+    body: "Your interview and your answers are deleted. A few of the recording files are " +
+      "still being removed from storage: this finishes by itself, you do not need to do " +
+      "anything.\n\nThis link no longer works. You can close this page.",
+  },
+  link_gone: {
+    title: "This link no longer works",
+    body: "The interview this link opened was deleted at your request, with its recordings. " +
+      "There is nothing left to open.\n\n" +
+      "If you want to take part again, ask the person who invited you for a new link.",
+  },
+  withdrawn: {
+    title: "You withdrew your consent",
+    body: "Your recorded answers and their analyses are deleted, here and at the services " +
+      "that analyse them, and nothing more is recorded. The hiring team sees that you " +
+      "withdrew.\n\nYou can also delete the whole interview below. You can close this page.",
+  },
   declined: {
     title: "You did not agree, so nothing was recorded",
     body: "You chose not to take part in this video interview. Nothing was recorded and " +
@@ -156,12 +185,14 @@ const ENDINGS = {
 };
 
 function ending(code) {
+  if (dialog.open) dialog.close();
   stopSpeaking();
   if (state.stream) state.stream.getTracks().forEach((track) => track.stop());
   const { title, body } = ENDINGS[code];
   const screen = show("screen-message", title);
   slot(screen, "title").textContent = title;
   paragraphs(slot(screen, "body"), body);
+  if (code === "withdrawn") addDataControls(screen, { consented: false });
   focus(slot(screen, "title"));
   announce(title);
 }
@@ -169,7 +200,10 @@ function ending(code) {
 /** The ending an API error leads to, or null when the page can carry on. */
 function endingFor(error) {
   if (!(error instanceof ApiError)) return null;
-  if (error.status === 401) return "invitation_token_invalid";
+  if (error.status === 401) {
+    const gone = state.api && localStorage.getItem(DELETED_KEY) === state.api.token;
+    return gone ? "link_gone" : "invitation_token_invalid";
+  }
   if (error.code === "invitation_expired" || error.code === "invitation_revoked") return error.code;
   if (error.status === 410) return "invitation_expired";
   if (error.code === "consent_refused") return "declined";
@@ -218,7 +252,7 @@ function route(interview) {
   document.querySelector("[data-role-title]").textContent = interview.role_title || "";
   switch (interview.status) {
     case "declined":
-      return ending("declined");
+      return ending(localStorage.getItem(withdrawnKey(interview.interview_id)) ? "withdrawn" : "declined");
     case "expired":
       return ending("invitation_expired");
     case "revoked":
@@ -263,6 +297,91 @@ function nextQuestion() {
   else showFinish();
 }
 
+// -- the candidate's own data: withdraw consent, delete the interview -------------------------
+
+const ERASURES = {
+  delete: {
+    title: "Delete your interview?",
+    body: "Your answers, their video recordings and everything made from them are deleted, " +
+      "here and at the services that analyse them, and this link stops working.\n\n" +
+      "This cannot be undone.",
+    confirm: "Delete everything",
+    keep: "Keep my interview",
+    run: () => state.api.remove(),
+    after: (result) => {
+      localStorage.setItem(DELETED_KEY, state.api.token);
+      return result.status === 202 ? "deleting" : "deleted";
+    },
+  },
+  withdraw: {
+    title: "Withdraw your consent?",
+    body: "Your recorded answers and their analyses are deleted, here and at the services " +
+      "that analyse them, and nothing more is recorded. The interview ends.\n\n" +
+      "This cannot be undone.",
+    confirm: "Withdraw and delete my recordings",
+    keep: "Keep my interview",
+    run: () => state.api.withdraw(),
+    after: () => {
+      localStorage.setItem(withdrawnKey(state.interview.interview_id), "yes");
+      return "withdrawn";
+    },
+  },
+};
+
+/** What this browser keeps of the interview: answers waiting to be sent, retakes, upload URLs. */
+async function forgetInBrowser(interview) {
+  for (const question of interview.questions || []) {
+    await forgetPending(interview.interview_id, question.id);
+  }
+  for (const key of Object.keys(localStorage)) {
+    if (key.includes(interview.interview_id) && key !== withdrawnKey(interview.interview_id)) {
+      localStorage.removeItem(key);
+    }
+  }
+}
+
+/** Asks in the page before erasing; "Keep my interview" (or Escape) changes nothing. */
+function confirmErasure(kind, trigger) {
+  const words = ERASURES[kind];
+  const confirm = action(dialog, "confirm");
+  const keep = action(dialog, "keep");
+  let busy = false;
+  slot(dialog, "title").textContent = words.title;
+  paragraphs(slot(dialog, "body"), words.body);
+  confirm.textContent = words.confirm;
+  keep.textContent = words.keep;
+  confirm.disabled = keep.disabled = false;
+  showError(dialog, "");
+  dialog.oncancel = (event) => { if (busy) event.preventDefault(); };
+  dialog.onclose = () => { if (trigger.isConnected) focus(trigger); };
+  keep.onclick = () => dialog.close();
+  confirm.onclick = async () => {
+    busy = true;
+    confirm.disabled = keep.disabled = true;
+    showError(dialog, "");
+    const interview = state.interview;
+    const result = await call(words.run, (error) => showError(dialog, problemText(error)));
+    busy = false;
+    confirm.disabled = keep.disabled = false;
+    if (!result) return;
+    await forgetInBrowser(interview);
+    ending(words.after(result));
+  };
+  dialog.showModal();
+  focus(keep);
+}
+
+/** "Withdraw my consent" (once consent is given) and "Delete my interview" under a screen. */
+function addDataControls(screen, { consented }) {
+  const part = document.getElementById("part-your-data").content.firstElementChild.cloneNode(true);
+  const withdraw = action(part, "withdraw");
+  const remove = action(part, "delete");
+  withdraw.hidden = !consented;
+  withdraw.addEventListener("click", () => confirmErasure("withdraw", withdraw));
+  remove.addEventListener("click", () => confirmErasure("delete", remove));
+  screen.append(part);
+}
+
 // -- screens ---------------------------------------------------------------------------------
 
 function showWelcome() {
@@ -300,6 +419,7 @@ function showWelcome() {
   };
   buttons[0].addEventListener("click", () => choose(true));
   buttons[1].addEventListener("click", () => choose(false));
+  addDataControls(screen, { consented: false });
   focus(screen.querySelector("h1"));
 }
 
@@ -310,6 +430,7 @@ async function showDevices() {
   const checks = slot(screen, "checks");
   const meter = slot(screen, "meter");
   const fill = slot(screen, "meter-fill");
+  addDataControls(screen, { consented: true });
   focus(screen.querySelector("h1"));
 
   const working = (yes) => {
@@ -370,6 +491,7 @@ async function showAnswer(question) {
   const playback = slot(screen, "playback");
   const badge = slot(screen, "rec-badge");
   live.srcObject = state.stream;
+  addDataControls(screen, { consented: true });
 
   slot(screen, "position").textContent = practice
     ? "Practice question · played back to you only, never sent"
@@ -595,6 +717,7 @@ function fillSubmitted(list) {
 function showFinish() {
   const screen = show("screen-finish", "Finish");
   fillSubmitted(slot(screen, "submitted"));
+  addDataControls(screen, { consented: true });
   const finish = action(screen, "finish");
   finish.addEventListener("click", async () => {
     finish.disabled = true;
@@ -619,6 +742,7 @@ function showDone() {
   const answered = answeredQuestions();
   slot(screen, "count").textContent = plural(answered.length, "answer");
   fillSubmitted(slot(screen, "submitted"));
+  addDataControls(screen, { consented: true });
   announce("Thank you. Your interview is complete.");
   focus(screen.querySelector("h1"));
 }
