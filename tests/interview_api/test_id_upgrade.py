@@ -26,7 +26,7 @@ from shared.migrations import alembic_config
 from shared.settings import Settings
 from tests.interview_api.conftest import serve
 
-BEFORE = "e7a1c3f50b92"  # the last revision with hex ids
+BEFORE = "e5a7c3b19d42"  # the last revision with hex ids
 TOKEN = "old-link-token"
 QUESTION = {
     "id": "q1",

@@ -6,7 +6,7 @@ state) are kept as they are: they name where the bytes already are, so every fil
 reachable; erasure and the orphan sweep also look in the folder named by an id's hex digits.
 
 Revision ID: e5b7c3d9a2f4
-Revises: e7a1c3f50b92
+Revises: e5a7c3b19d42
 Create Date: 2026-12-01 08:40:00.000000
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 revision: str = "e5b7c3d9a2f4"
-down_revision: str | None = "e7a1c3f50b92"
+down_revision: str | None = "e5a7c3b19d42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
