@@ -29,6 +29,7 @@ from interview_api.page import router as page_router
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.routes import router as recordings_router
 from interview_api.recordings.service import sweep_orphan_files
+from interview_api.reviews.routes import router as reviews_router
 from shared.app import create_app
 from shared.metrics import register_queue_probe
 from shared.resumable import PartialFiles
@@ -100,7 +101,15 @@ def build_app(
         title="Interview API",
         description="Interview sessions with a snapshot of approved questions, and streamed, "
         "durable recording uploads.",
-        routers=[_staff(interviews_router, recordings_router, analyses_router, invitations_router)],
+        routers=[
+            _staff(
+                interviews_router,
+                recordings_router,
+                analyses_router,
+                invitations_router,
+                reviews_router,
+            )
+        ],
         public_routers=[candidate_router, uploads_router, page_router],
         settings=settings,
         extra_lifespan=lifespan,

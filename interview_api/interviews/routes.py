@@ -53,12 +53,17 @@ async def end_interview(body: EndInterviewRequest, session: SessionDep) -> Inter
 async def list_interviews(
     session: SessionDep,
     candidate_id: str | None = None,
+    question_set_id: str | None = None,
     status: InterviewStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> InterviewPage:
     return await InterviewService(session).page(
-        candidate_id=candidate_id, status=status, limit=limit, offset=offset
+        candidate_id=candidate_id,
+        status=status,
+        limit=limit,
+        offset=offset,
+        question_set_id=question_set_id,
     )
 
 

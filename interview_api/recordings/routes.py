@@ -1,14 +1,18 @@
 """The recording upload endpoint."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from analysis import service as analysis_service
 from interview_api.dependencies import AnalysisHooksDep, StorageDep
 from interview_api.interviews.dependencies import UploadInterview
+from interview_api.recordings.dependencies import ValidRecording
+from interview_api.recordings.media import media_response
 from interview_api.recordings.schemas import RecordingOut
 from interview_api.recordings.service import RecordingService
+from interview_api.reviews.dependencies import key_holder
+from interview_api.reviews.service import review_action
 from shared.app import SettingsDep
 from shared.db import SessionDep
 
@@ -72,3 +76,38 @@ async def upload_recording(
     response.status_code = 200
     statuses = await analysis_service.statuses(session, [stored.recording.id])
     return RecordingOut.of(stored.recording, statuses.get(stored.recording.id))
+
+
+@router.get(
+    "/recordings/{recording_id}/media",
+    summary="A recording's video, with HTTP Range support",
+    response_class=Response,
+    responses={
+        200: {"description": "The whole video", "content": {"video/webm": {}, "video/mp4": {}}},
+        206: {"description": "The byte range asked for in `Range` (`Content-Range` says which)"},
+        307: {"description": "On S3 storage: a presigned URL of the object, valid 15 minutes"},
+        400: {"description": "`invalid_range`"},
+        404: {"description": "`recording_not_found`, `media_not_found`"},
+        416: {"description": "`range_not_satisfiable` (`Content-Range: bytes */<size>`)"},
+    },
+)
+async def get_media(
+    recording: ValidRecording,
+    storage: StorageDep,
+    session: SessionDep,
+    request: Request,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
+) -> Response:
+    """Streams the stored file (`Accept-Ranges: bytes`; a `Range` request gets 206), so a
+    `<video>` element can seek. On S3 storage it redirects to a short-lived presigned URL."""
+    response = await media_response(storage, recording, range_header)
+    if not range_header or range_header.strip().startswith("bytes=0-"):
+        # a player's first request: one play, not every seek, is the action
+        await review_action(
+            session,
+            "media.played",
+            actor=key_holder(request) or "staff",
+            interview_id=recording.interview_id,
+            detail=f"recording {recording.id}",
+        )
+    return response
