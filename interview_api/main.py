@@ -18,6 +18,8 @@ from analysis.worker import AnalysisWorker
 from interview_api.analyses.hooks import PipelineHooks
 from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.console import page_router as console_page_router
+from interview_api.console import relay_router as console_relay_router
 from interview_api.interviews.routes import router as interviews_router
 from interview_api.invitations.dependencies import refuse_candidate_token
 from interview_api.invitations.routes import candidate_router
@@ -108,9 +110,10 @@ def build_app(
                 analyses_router,
                 invitations_router,
                 reviews_router,
+                console_relay_router,
             )
         ],
-        public_routers=[candidate_router, uploads_router, page_router],
+        public_routers=[candidate_router, uploads_router, page_router, console_page_router],
         settings=settings,
         extra_lifespan=lifespan,
     )

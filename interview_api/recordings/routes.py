@@ -8,8 +8,8 @@ from analysis import service as analysis_service
 from interview_api.dependencies import AnalysisHooksDep, StorageDep
 from interview_api.interviews.dependencies import UploadInterview
 from interview_api.recordings.dependencies import ValidRecording
-from interview_api.recordings.media import media_response
-from interview_api.recordings.schemas import RecordingOut
+from interview_api.recordings.media import PRESIGN_SECONDS, media_response
+from interview_api.recordings.schemas import MediaLink, RecordingOut
 from interview_api.recordings.service import RecordingService
 from interview_api.reviews.dependencies import key_holder
 from interview_api.reviews.service import review_action
@@ -76,6 +76,22 @@ async def upload_recording(
     response.status_code = 200
     statuses = await analysis_service.statuses(session, [stored.recording.id])
     return RecordingOut.of(stored.recording, statuses.get(stored.recording.id))
+
+
+@router.get(
+    "/recordings/{recording_id}/media-link",
+    summary="Where a browser can play a recording without a key",
+    responses={404: {"description": "`recording_not_found`"}},
+)
+async def get_media_link(recording: ValidRecording, storage: StorageDep) -> MediaLink:
+    """On S3 storage, a presigned URL of the video (valid 15 minutes) for a `<video>` element,
+    which cannot send `X-API-Key`; on the data folder `url` is null: fetch `/media` with the
+    key instead."""
+    return MediaLink(
+        recording_id=recording.id,
+        url=await storage.presigned_url(recording.path, PRESIGN_SECONDS),
+        expires_in_seconds=PRESIGN_SECONDS,
+    )
 
 
 @router.get(
