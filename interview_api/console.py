@@ -76,7 +76,7 @@ async def relay(
         )
     body = await _bounded_body(request)
     headers = {k: v for k in _PASSED_HEADERS if (v := request.headers.get(k)) is not None}
-    timeout = settings.openai_deadline_seconds + 15 if _SLOW.match(path) else None
+    wait = settings.openai_deadline_seconds + 15 if _SLOW.match(path) else None
     try:
         answer = await questions.relay(
             request.method,
@@ -85,7 +85,7 @@ async def relay(
             content=body,
             headers=headers,
             api_key=api_key,
-            timeout=timeout,
+            wait_seconds=wait,
         )
     except httpx.TimeoutException as exc:
         raise UpstreamError(

@@ -122,7 +122,7 @@ class QuestionApiClient:
         content: bytes,
         headers: dict[str, str],
         api_key: str | None,
-        timeout: float | None,
+        wait_seconds: float | None,
     ) -> httpx.Response:
         """One request on behalf of a console user, with *their* key (never this service's
         key). Reads are retried like every call here; a write is sent once, as its caller
@@ -133,7 +133,7 @@ class QuestionApiClient:
             params=params,
             content=content,
             headers=headers,
-            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            timeout=wait_seconds if wait_seconds is not None else httpx.USE_CLIENT_DEFAULT,
         )
         request.headers.pop("X-API-Key", None)
         if api_key:
