@@ -1,12 +1,12 @@
 // Compare: a question set's candidates by questions; people's ratings first, AI advisory.
 import { interviewApi, questionApi, query, session } from "./api.js";
-import { announce, clear, errorBox, h, statusBadge, when } from "./dom.js";
+import { announce, clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
 
 export function compareScreen(setId) {
   return async (view) => {
     const sets = (await questionApi("/question-sets" + query({ limit: 100 }))).items;
     const picker = h("select", { id: "compare-set" }, sets.map((s) =>
-      h("option", { value: s.question_set_id, selected: s.question_set_id === setId }, `${s.role_title || "Question set"} · ${when(s.created_at)}`)));
+      h("option", { value: s.question_set_id, selected: s.question_set_id === setId }, setLabel(s))));
     picker.addEventListener("change", () => { location.hash = `#/compare/${picker.value}`; });
     const body = h("section", { class: "card" });
     const exportButton = h("button", { type: "button", onclick: () => exportCsv(picker.value) }, "Export CSV");

@@ -52,3 +52,9 @@ export function errorBox(error) {
   return h("p", { class: "error", role: "alert" }, error.message || String(error),
     error.code ? h("code", {}, ` (${error.code})`) : null);
 }
+
+/** A question set as people name it: its role title, else the start of its job description. */
+export function setLabel(set) {
+  const name = set.role_title || (set.job_description || "").split(/[.:;\n]/)[0].slice(0, 50) || "Question set";
+  return `${name} · ${when(set.created_at)}`;
+}

@@ -1,6 +1,6 @@
 // Interviews: filter by question set, status and candidate; analysis progress refreshes itself.
 import { interviewApi, questionApi, query } from "./api.js";
-import { clear, errorBox, h, statusBadge, when } from "./dom.js";
+import { clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
 
 const RUNNING = new Set(["queued", "running"]);
 
@@ -8,7 +8,7 @@ export function interviewsScreen() {
   return async (view) => {
     const sets = (await questionApi("/question-sets" + query({ limit: 100 }))).items;
     const setFilter = h("select", { id: "filter-set" }, h("option", { value: "" }, "every set"),
-      sets.map((s) => h("option", { value: s.question_set_id }, `${s.role_title || "Question set"} · ${when(s.created_at)}`)));
+      sets.map((s) => h("option", { value: s.question_set_id }, setLabel(s))));
     const statusFilter = h("select", { id: "filter-status" }, h("option", { value: "" }, "any"),
       h("option", { value: "active" }, "active"), h("option", { value: "ended" }, "ended"));
     const candidate = h("input", { id: "filter-candidate", type: "search", placeholder: "name or candidate id" });

@@ -1,6 +1,6 @@
 // Invitations: invite candidates to an approved set, copy each link, follow statuses, revoke.
 import { interviewApi, questionApi, query } from "./api.js";
-import { announce, clear, errorBox, h, statusBadge, when } from "./dom.js";
+import { announce, clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
 
 // An invitation's link is shown once, when it is made (the service keeps only a hash of its
 // token): keep the links made in this tab so that they can still be copied.
@@ -30,7 +30,7 @@ export function invitationsScreen() {
 function inviteForm(approved, refresh) {
   const field = (label, input) => h("label", {}, label, input);
   const set = h("select", { id: "invite-set", required: true }, approved.map((s) =>
-    h("option", { value: s.question_set_id }, `${s.role_title || "Question set"} · ${when(s.created_at)}`)));
+    h("option", { value: s.question_set_id }, setLabel(s))));
   const name = h("input", { id: "invite-name", required: true, autocomplete: "off" });
   const email = h("input", { id: "invite-email", type: "email", autocomplete: "off" });
   const answer = h("input", { id: "invite-answer", type: "number", min: 10, max: 1800, value: 120 });
@@ -76,7 +76,7 @@ function copyButton(id, url, name) {
 
 async function renderTable(table, status, sets) {
   const page = await interviewApi("/invitations" + query({ status, limit: 100 }));
-  const names = Object.fromEntries(sets.map((s) => [s.question_set_id, s.role_title || "Question set"]));
+  const names = Object.fromEntries(sets.map((s) => [s.question_set_id, setLabel(s)]));
   const kept = links();
   clear(table, h("h3", { id: "invitations-title" }, `Invitations (${page.total})`), h("table", {},
     h("thead", {}, h("tr", {}, ["Candidate", "Question set", "Status", "Created", "Expires", "Link", ""].map((t) => h("th", { scope: "col" }, t)))),

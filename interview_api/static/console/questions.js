@@ -1,6 +1,6 @@
 // Questions: generate from a job description, review each question, approve the set.
 import { questionApi, reviewerField, query } from "./api.js";
-import { announce, clear, errorBox, h, statusBadge, when } from "./dom.js";
+import { announce, clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
 
 export function questionsScreen(setId) {
   return async (view) => {
@@ -50,8 +50,7 @@ async function renderSets(list) {
   const page = await questionApi("/question-sets" + query({ limit: 20 }));
   clear(list, h("h3", { id: "sets-title" }, "Question sets"),
     page.items.length ? h("ul", {}, page.items.map((set) => h("li", {},
-      h("a", { href: `#/questions/${set.question_set_id}` }, set.role_title || set.questions[0]?.competency || set.question_set_id),
-      " ", statusBadge(set.status), h("span", { class: "muted" }, ` ${when(set.created_at)}`))))
+      h("a", { href: `#/questions/${set.question_set_id}` }, setLabel(set)), " ", statusBadge(set.status))))
       : h("p", { class: "muted" }, "No question set yet: generate one."));
 }
 
@@ -76,7 +75,7 @@ async function renderSet(detail, setId) {
         h("td", {}, e.field ? `${e.field}: ${short(e.old_value)} → ${short(e.new_value)}` : "—"))))));
   });
   clear(detail, h("div", { class: "card" },
-    h("div", { class: "row" }, h("h3", {}, set.role_title || "Question set"), statusBadge(set.status),
+    h("div", { class: "row" }, h("h3", {}, setLabel(set)), statusBadge(set.status),
       h("span", { class: "advisory" }, `Written by ${set.provider} (${set.model}): review every question.`)),
     set.notice ? h("p", { class: "muted" }, set.notice) : null,
     set.warnings?.length ? h("ul", { class: "error" }, set.warnings.map((w) => h("li", {}, w))) : null,
