@@ -13,12 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 SCHEMA_VERSION = "1.0"
 
 
-class ProviderName(StrEnum):
-    TWELVELABS = "twelvelabs"
-    INTERHUMAN = "interhuman"
-    LOCAL = "local"
-
-
 class ProviderStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

@@ -26,9 +26,18 @@ logger = logging.getLogger(__name__)
 
 
 async def finalize(
-    db: Database, storage: Storage, settings: Settings, analysis_id: str, owner: str
+    db: Database,
+    storage: Storage,
+    settings: Settings,
+    analysis_id: str,
+    owner: str,
+    *,
+    file_required: bool = True,
 ) -> AnalysisStatus:
-    """Finish the job `owner` holds; raises `AnalysisGone` or `LeaseLost` when it cannot."""
+    """Finish the job `owner` holds; raises `AnalysisGone` or `LeaseLost` when it cannot.
+    With `file_required` off (a job given up on, perhaps because the storage fails), a result
+    file that cannot be written does not keep the job unfinished: the document is saved in the
+    database all the same."""
     completed_at = utcnow()
     async with db.session() as session:
         analysis = await AnalysisRepository(session).get(analysis_id)
@@ -41,7 +50,12 @@ async def finalize(
         document = merge(stored, stored_steps(analysis.steps)).model_dump(mode="json")
     status = AnalysisStatus(document["status"])
     key = result_key(analysis_id)
-    await storage.write_bytes(key, json.dumps(document, indent=2).encode())
+    try:
+        await storage.write_bytes(key, json.dumps(document, indent=2).encode())
+    except Exception:
+        if file_required:
+            raise
+        logger.exception("result file not written; the document is saved in the database only")
     async with db.session() as session:
         repo = AnalysisRepository(session)
         finished = await repo.finish(analysis_id, owner, status, document, completed_at)

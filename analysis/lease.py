@@ -11,15 +11,11 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from analysis.repository import AnalysisRepository
-from shared.db import Database
+from shared.db import TRANSIENT_DB_ERRORS, Database
 from shared.http import Sleep
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT_DB_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 
 
 class Lease:

@@ -84,6 +84,12 @@ class _Work:
     analysis_id: str | None
     payload: dict[str, Any]
 
+    @classmethod
+    def of(cls, item: OutboxItem) -> "_Work":
+        return cls(
+            item.id, item.kind, item.attempts, item.provider, item.analysis_id, dict(item.payload)
+        )
+
 
 class Outbox:
     def __init__(
@@ -155,10 +161,7 @@ class Outbox:
             )
             if item is None:
                 return None
-            work = _Work(
-                item.id, item.kind, item.attempts, item.provider, item.analysis_id,
-                dict(item.payload),
-            )  # fmt: skip
+            work = _Work.of(item)
         error: str | None = None
         status_code: int | None = None
         hinted: float | None = None
@@ -181,13 +184,9 @@ class Outbox:
         outcome = "done" if error is None else ("retry" if retry_at else "failed")
         observe_outbox_attempt(work.kind, outcome)
         if error is not None:
+            then = "tried again later" if retry_at else "every attempt failed, giving up"
             log = logger.warning if retry_at else logger.error
-            log(
-                "%s %s failed (attempt %d): %s%s",
-                work.kind, work.id, work.attempts + 1, error,
-                "" if retry_at else "; giving up",
-                extra={"analysis_id": work.analysis_id},
-            )  # fmt: skip
+            log(f"{work.kind} {work.id} failed (attempt {work.attempts + 1}): {error}; {then}")
         return recorded
 
     async def _perform(self, work: _Work) -> int | None:

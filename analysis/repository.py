@@ -325,20 +325,6 @@ class AnalysisRepository:
         )
         return rows.all()
 
-    async def outbox_state(self) -> tuple[dict[tuple[str, str], int], datetime | None]:
-        """Outbox items by kind and status, and when the oldest pending one was queued."""
-        rows = await self.session.execute(
-            select(OutboxItem.kind, OutboxItem.status, func.count()).group_by(
-                OutboxItem.kind, OutboxItem.status
-            )
-        )
-        oldest = await self.session.scalar(
-            select(func.min(OutboxItem.created_at)).where(
-                OutboxItem.status == OutboxStatus.PENDING.value
-            )
-        )
-        return {(kind, status): count for kind, status, count in rows}, oldest
-
     # result files
 
     async def existing_ids(self, analysis_ids: Sequence[str]) -> set[str]:

@@ -115,7 +115,7 @@ async def _probed_media(provider: AnalysisProvider, store: StepStore) -> Media |
 async def run_step(
     provider: AnalysisProvider, video: VideoInput, store: StepStore, policy: StepPolicy
 ) -> None:
-    name = provider.name.value
+    name = provider.spec.name
     snapshot = await store.load(name)
     if snapshot.status in FINAL:
         return

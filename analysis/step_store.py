@@ -2,15 +2,26 @@
 
 Every write first checks that the job still exists and that this worker still holds its lease,
 so a worker that lost its job (erased, or taken over after a long silence) stops at its next
-checkpoint instead of writing over the new owner's progress.
+checkpoint instead of writing over the new owner's progress. A write that meets a busy or
+briefly unreachable database is tried again a few times; should it still fail, the job stops
+(`StoreUnavailable`) and is resumed later from its last committed step, rather than a step being
+failed for what was the database's hiccup.
 """
 
-from typing import Any
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from analysis.canonical import ProviderStatus
 from analysis.repository import AnalysisRepository
 from analysis.runner import JobStopped, StepOutcome, StepSnapshot
-from shared.db import Database, utcnow
+from shared.db import TRANSIENT_DB_ERRORS, Database, utcnow
+from shared.http import Sleep
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+WRITE_ATTEMPTS = 4  # waits of 0.5, 1 and 2 s in between: past a SQLite busy spell or a failover
 
 
 class AnalysisGone(JobStopped):
@@ -21,11 +32,18 @@ class LeaseLost(JobStopped):
     """Another worker holds the job now (this one was silent for longer than its lease)."""
 
 
+class StoreUnavailable(JobStopped):
+    """The database kept failing: the job stops and is resumed once its lease runs out."""
+
+
 class DatabaseStepStore:
-    def __init__(self, db: Database, analysis_id: str, owner: str) -> None:
+    def __init__(
+        self, db: Database, analysis_id: str, owner: str, *, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.db = db
         self.analysis_id = analysis_id
         self.owner = owner
+        self.sleep = sleep
         # every state seen, also the last one a failed write carried: erasure deletes its copies
         self.states: dict[str, dict[str, Any]] = {}
 
@@ -37,7 +55,21 @@ class DatabaseStepStore:
         if owner != self.owner:
             raise LeaseLost(self.analysis_id)
 
+    async def _retrying(self, what: Callable[[], Awaitable[T]]) -> T:
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return await what()
+            except TRANSIENT_DB_ERRORS as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise StoreUnavailable(self.analysis_id) from exc
+                logger.warning("step store: %s; trying again", type(exc).__name__)
+                await self.sleep(0.5 * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
     async def load(self, provider: str) -> StepSnapshot:
+        return await self._retrying(lambda: self._load(provider))
+
+    async def _load(self, provider: str) -> StepSnapshot:
         async with self.db.session() as session:
             repo = AnalysisRepository(session)
             await self._check(repo)
@@ -50,6 +82,9 @@ class DatabaseStepStore:
             )
 
     async def _update(self, provider: str, **values: Any) -> None:
+        await self._retrying(lambda: self._write(provider, values))
+
+    async def _write(self, provider: str, values: dict[str, Any]) -> None:
         async with self.db.session() as session:
             repo = AnalysisRepository(session)
             await self._check(repo)

@@ -160,10 +160,8 @@ class AnalysisWorker:
             if claim is None:
                 return
             analysis_id = claim.analysis_id
-            logger.info(
-                "claimed analysis %s (claim %d)", analysis_id, claim.claims,
-                extra={"analysis_id": analysis_id},
-            )  # fmt: skip
+            with log_context(analysis_id=analysis_id):
+                logger.info("claimed analysis %s (claim %d)", analysis_id, claim.claims)
             task = asyncio.create_task(self._guarded(claim), name=f"analysis-{analysis_id}")
             self._running[analysis_id] = task
             task.add_done_callback(partial(self._forget, analysis_id))
@@ -203,9 +201,9 @@ class AnalysisWorker:
                 logger.warning("another worker holds this job now; stopped")
             except Exception:
                 logger.exception(
-                    "analysis job failed outside its steps (claim %d of at most %d); "
-                    "it is tried again when its lease ends", claim.claims, self.max_claims,
-                )  # fmt: skip
+                    f"analysis job failed outside its steps (claim {claim.claims} of at most "
+                    f"{self.max_claims}); it is tried again when its lease ends"
+                )
             finally:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -218,13 +216,17 @@ class AnalysisWorker:
     async def _give_up(self, analysis_id: str, claims: int) -> None:
         """Fail what is unfinished with `job_attempts_exhausted` and finish the job."""
         logger.error("analysis claimed %d times without finishing; failing it", claims)
-        store = DatabaseStepStore(self.db, analysis_id, self.owner)
+        store = DatabaseStepStore(
+            self.db, analysis_id, self.owner, sleep=self.step_policy.backoff.sleep
+        )
         message = (
             f"The analysis was started {claims - 1} times without finishing "
             f"(WORKER_MAX_CLAIMS={self.max_claims}); see the worker logs."
         )
         await self._fail_unfinished(store, EXHAUSTED, message)
-        await finalize(self.db, self.storage, self.settings, analysis_id, self.owner)
+        await finalize(
+            self.db, self.storage, self.settings, analysis_id, self.owner, file_required=False
+        )
         observe_job_exhausted()
         self.outbox.notify()
 
@@ -243,7 +245,9 @@ class AnalysisWorker:
                 recording_id=analysis.recording_id,
                 question_text=analysis.question_text,
             )
-        store = DatabaseStepStore(self.db, analysis_id, self.owner)
+        store = DatabaseStepStore(
+            self.db, analysis_id, self.owner, sleep=self.step_policy.backoff.sleep
+        )
         with log_context(interview_id=interview_id):
             if not await self.storage.exists(key):
                 await self._fail_unfinished(

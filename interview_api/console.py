@@ -48,17 +48,6 @@ async def console_page() -> FileResponse:
     )
 
 
-@relay_router.api_route(
-    "/console/question-api/{path:path}",
-    methods=["GET", "POST", "PATCH"],
-    summary="The question API, relayed for the console",
-    responses={
-        404: {"description": "`relay_path_unknown` (not a question API review endpoint)"},
-        413: {"description": "`request_too_large`"},
-        503: {"description": "`question_api_unavailable`"},
-        504: {"description": "`question_api_timeout`"},
-    },
-)
 async def relay(
     path: str,
     request: Request,
@@ -98,6 +87,22 @@ async def relay(
         raise questions.unavailable(f"did not answer ({type(exc).__name__})") from exc
     kept = {k: v for k in ("content-type", "retry-after") if (v := answer.headers.get(k))}
     return Response(answer.content, status_code=answer.status_code, headers=kept)
+
+
+for _method in ("GET", "POST", "PATCH"):
+    relay_router.add_api_route(
+        "/console/question-api/{path:path}",
+        relay,
+        methods=[_method],
+        operation_id=f"console_relay_{_method.lower()}",
+        summary="The question API, relayed for the console",
+        responses={
+            404: {"description": "`relay_path_unknown` (not a question API review endpoint)"},
+            413: {"description": "`request_too_large`"},
+            503: {"description": "`question_api_unavailable`"},
+            504: {"description": "`question_api_timeout`"},
+        },
+    )
 
 
 async def _bounded_body(request: Request) -> bytes:

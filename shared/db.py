@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, Table, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,6 +34,16 @@ NAMING_CONVENTION = {
 
 # JSON on SQLite, JSONB on PostgreSQL
 Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+# What a busy SQLite file or a dropped PostgreSQL connection raises: worth a second try, unlike
+# an integrity or programming error.
+TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    OSError,
+    TimeoutError,
+)
 
 
 def utcnow() -> datetime:

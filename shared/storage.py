@@ -13,6 +13,7 @@ import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # typing-only names from boto3-stubs
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef, ObjectIdentifierTypeDef
 
 MIB = 1024 * 1024
-FLUSH_BYTES = MIB  # small writes are gathered to this size before one hop to a thread
+FLUSH_BYTES = MIB  # smaller writes are gathered to this size before one hop to a thread
 MIN_PART_SIZE = 5 * MIB  # S3's minimum for every part but the last
 DEFAULT_PART_SIZE = 8 * MIB
 MAX_PARTS = 10_000  # S3's limit per multipart upload
@@ -174,7 +175,7 @@ def storage_from_settings(settings: Settings) -> Storage:
     raise ValueError(f"STORAGE_URL {url!r} must start with file:// or s3://")
 
 
-class _Batch:
+class Batch:
     """A buffer of fixed size filled by copying into it, so that gathering many small chunks
     never holds more than `size` bytes (a growing bytearray briefly holds two copies)."""
 
@@ -209,12 +210,21 @@ class _Batch:
         return data
 
 
+# Hashing runs beside the backend's write of the same batch: hashlib releases the GIL on large
+# buffers, as file and socket writes do, so the two take the time of the slower one.
+_HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sink-sha256")
+
+
 class _BufferedSink(ABC):
     """Gathers writes into `FLUSH_BYTES` batches and hands each to a thread, where it is hashed
-    and passed to the backend's `_consume_sync`. Subclasses do their blocking work in `_*_sync`."""
+    (in a second thread, at the same time) and passed to the backend's `_consume_sync`. A write
+    of at least `FLUSH_BYTES` is handed over as it is, without a copy. Subclasses do their
+    blocking work in `_*_sync`."""
 
     def __init__(self) -> None:
-        self._batch = _Batch(FLUSH_BYTES)
+        self._batch = Batch(FLUSH_BYTES)
+        self._handover: memoryview | None = None
+        self._opened = False
         self._sha = hashlib.sha256()
         self._bytes_written = 0
         self._state: Literal["open", "committed", "aborted"] = "open"
@@ -233,12 +243,20 @@ class _BufferedSink(ABC):
     async def write(self, chunk: bytes | bytearray) -> None:
         if self._state != "open":
             raise RuntimeError(f"write to a sink already {self._state}")
+        if not self._opened:
+            # at once, not at the first batch: a folder erased meanwhile then fails the commit
+            await anyio.to_thread.run_sync(self._open_sync)
+            self._opened = True
         view = memoryview(chunk)
         self._bytes_written += len(view)
         while view:
-            view = self._batch.fill(view)
-            if self._batch.full:
-                await self._flush()
+            if not self._batch.filled and len(view) >= FLUSH_BYTES:
+                self._handover, view = view, view[len(view) :]
+            else:
+                view = self._batch.fill(view)
+                if not self._batch.full:
+                    return
+            await self._flush()
 
     async def commit(self) -> None:
         if self._state != "open":
@@ -262,12 +280,23 @@ class _BufferedSink(ABC):
     def _absorb_sync(self) -> None:
         # Taken here, not passed as an argument: the worker thread keeps its last call's
         # arguments alive until its next call, which would hold a second batch.
-        data = self._batch.take()
-        self._sha.update(data)
-        self._consume_sync(data)
+        data: bytearray | memoryview
+        if self._handover is not None:
+            data, self._handover = self._handover, None
+        else:
+            data = self._batch.take()
+        hashed = _HASHING.submit(self._sha.update, data)
+        try:
+            self._consume_sync(data)
+        finally:
+            hashed.result()  # in order: the next batch is hashed only after this one
 
     @abstractmethod
-    def _consume_sync(self, data: bytearray) -> None: ...
+    def _open_sync(self) -> None:
+        """Prepare the destination, at the first write."""
+
+    @abstractmethod
+    def _consume_sync(self, data: bytearray | memoryview) -> None: ...
 
     @abstractmethod
     def _commit_sync(self) -> None: ...
@@ -377,7 +406,10 @@ class _LocalSink(_BufferedSink):
             self._temp, self._handle = Path(name), os.fdopen(fd, "wb")
         return self._handle
 
-    def _consume_sync(self, data: bytearray) -> None:
+    def _open_sync(self) -> None:
+        self._file()
+
+    def _consume_sync(self, data: bytearray | memoryview) -> None:
         self._file().write(data)
 
     def _commit_sync(self) -> None:
@@ -629,11 +661,14 @@ class _S3Sink(_BufferedSink):
         self._storage = storage
         self._bucket = storage.bucket
         self._name = name
-        self._part = _Batch(storage.part_size)
+        self._part = Batch(storage.part_size)
         self._upload_id: str | None = None
         self._parts: list[CompletedPartTypeDef] = []
 
-    def _consume_sync(self, data: bytearray) -> None:
+    def _open_sync(self) -> None:
+        return None  # the multipart upload starts with the first whole part
+
+    def _consume_sync(self, data: bytearray | memoryview) -> None:
         view = memoryview(data)
         while view:
             view = self._part.fill(view)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import anyio.to_thread
 from pydantic import BaseModel
 
-from analysis.canonical import Media, ProviderName
+from analysis.canonical import Media
 
 State = dict[str, Any]
 
@@ -153,7 +153,6 @@ class ProviderFailure(Exception):
 
 
 class AnalysisProvider(Protocol):
-    name: ProviderName
     spec: ProviderSpec
 
     def skip_reason(self) -> str | None:

@@ -41,7 +41,6 @@ from analysis.canonical import (
     Behavior,
     ConversationQuality,
     EngagementWindow,
-    ProviderName,
     QualityValues,
     QualityWindow,
     Signal,
@@ -86,7 +85,7 @@ LIMITS = MediaLimits(
     max_bytes=MAX_UPLOAD_BYTES,
 )
 SPEC = ProviderSpec(
-    name=ProviderName.INTERHUMAN.value,
+    name="interhuman",
     title="Interhuman",
     sections={"behavior": Behavior},
     remote_copies=RemoteCopies(
@@ -128,7 +127,6 @@ class _JobFailed(ProviderFailure):
 class InterhumanProvider:
     """The Interhuman adapter (see the module docstring). Reuse one instance: it caches tokens."""
 
-    name = ProviderName.INTERHUMAN
     spec = SPEC
 
     def __init__(

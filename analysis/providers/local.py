@@ -13,7 +13,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
-from analysis.canonical import Media, ProviderName, Speech
+from analysis.canonical import Media, Speech
 from analysis.media import (
     SPEECH_METHOD,
     CancelCheck,
@@ -37,7 +37,7 @@ from shared.settings import Settings
 _T = TypeVar("_T")
 
 SPEC = ProviderSpec(
-    name=ProviderName.LOCAL.value,
+    name="local",
     title="local media analysis",
     sections={"media": Media, "speech": Speech},
     remote_copies=RemoteCopies(kept=False),
@@ -52,7 +52,6 @@ class MeasurementCancelled(Exception):
 class LocalMediaProvider:
     """Probe and speech measurements of the recording, made on this machine."""
 
-    name = ProviderName.LOCAL
     spec = SPEC
 
     def __init__(self, *, max_concurrent: int = 2) -> None:

@@ -32,7 +32,7 @@ import anyio
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from analysis.canonical import SCORE_FIELDS, Assessment, ProviderName
+from analysis.canonical import SCORE_FIELDS, Assessment
 from analysis.providers.base import (
     Checkpoint,
     MediaLimits,
@@ -64,7 +64,7 @@ LIMITS = MediaLimits(
     max_bytes=DIRECT_UPLOAD_LIMIT,
 )
 SPEC = ProviderSpec(
-    name=ProviderName.TWELVELABS.value,
+    name="twelvelabs",
     title="Twelve Labs",
     sections={"assessment": Assessment},
     remote_copies=RemoteCopies(
@@ -303,7 +303,6 @@ class _AssetRecovered(Exception):
 class TwelveLabsProvider:
     """`AnalysisProvider` for Twelve Labs: produces the `assessment` section."""
 
-    name = ProviderName.TWELVELABS
     spec = SPEC
 
     def __init__(

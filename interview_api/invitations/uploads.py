@@ -52,7 +52,7 @@ class UploadLocks:
 
     def __init__(self) -> None:
         self._held: set[str] = set()
-        self._interviews: dict[str, asyncio.Lock] = {}
+        self._interviews: dict[str, tuple[asyncio.Lock, int]] = {}  # the lock, its users
         self._hashes: OrderedDict[str, tuple[int, hashlib._Hash]] = OrderedDict()
 
     def running_hash(self, upload_id: str, offset: int) -> "hashlib._Hash | None":
@@ -91,13 +91,17 @@ class UploadLocks:
 
     @asynccontextmanager
     async def completing(self, interview_id: str) -> AsyncIterator[None]:
-        lock = self._interviews.setdefault(interview_id, asyncio.Lock())
+        lock, users = self._interviews.get(interview_id, (asyncio.Lock(), 0))
+        self._interviews[interview_id] = (lock, users + 1)
         try:
             async with lock:
                 yield
         finally:
-            if not lock.locked():
-                self._interviews.pop(interview_id, None)
+            lock, users = self._interviews[interview_id]
+            if users == 1:
+                del self._interviews[interview_id]
+            else:
+                self._interviews[interview_id] = (lock, users - 1)
 
 
 @dataclass(frozen=True)
@@ -226,8 +230,11 @@ class UploadService:
         connection keeps (and records) every byte that arrived."""
         digest = self.locks.running_hash(upload.id, offset)
         self.locks.keep_hash(upload.id, offset, None)  # valid again only once this is durable
-        writer = await self.partials.open_at(upload.id, offset, digest)
         room = upload.length - offset
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > room:
+            raise exceeds_length(upload)
+        writer = await self.partials.open_at(upload.id, offset, digest)
         overflow = False
         try:
             async for chunk in request.stream():
@@ -242,11 +249,7 @@ class UploadService:
             received = await writer.close()
         if overflow:  # none of this request's bytes are kept
             await (await self.partials.open_at(upload.id, offset)).close()
-            raise AppError(
-                f"More bytes than the upload's Upload-Length ({upload.length}) were sent.",
-                code="upload_exceeds_length",
-                status=413,
-            )
+            raise exceeds_length(upload)
         await self._record_offset(upload, received)
         self.locks.keep_hash(upload.id, received, digest)
         return received
@@ -412,6 +415,14 @@ def require_uploading(invitation: Invitation) -> None:
     InvitationService.require_consent(invitation)
     if invitation.status not in (IN_PROGRESS, COMPLETED):
         raise not_started()
+
+
+def exceeds_length(upload: ResumableUpload) -> AppError:
+    return AppError(
+        f"More bytes than the upload's Upload-Length ({upload.length}) were sent.",
+        code="upload_exceeds_length",
+        status=413,
+    )
 
 
 def offset_mismatch(offset: int) -> Conflict:

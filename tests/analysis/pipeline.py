@@ -17,7 +17,6 @@ from analysis.canonical import (
     Assessment,
     Behavior,
     Media,
-    ProviderName,
     Signal,
     Speech,
 )
@@ -57,14 +56,14 @@ class Scripted:
 
     def __init__(
         self,
-        name: ProviderName,
+        name: str,
         script: list[Any],
         *,
         skip: str | None = None,
         state: dict[str, Any] | None = None,
     ):
         self.name = name
-        self.spec = SPECS[name.value]
+        self.spec = SPECS[name]
         self.script = script
         self.skip = skip
         self.extra_state = state or {}  # what the adapter also saves with its asset id
@@ -88,7 +87,7 @@ class Scripted:
         self.runs += 1
         self.seen.append(video)
         self.started.set()
-        if self.name is not ProviderName.LOCAL and "asset_id" not in state:
+        if self.name != "local" and "asset_id" not in state:
             if self.before_upload is not None:
                 await self.before_upload.wait()
             self.uploads += 1

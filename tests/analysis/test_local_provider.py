@@ -10,7 +10,7 @@ import anyio.to_thread
 import pytest
 
 from analysis import media as media_module
-from analysis.canonical import Media, ProviderName, Speech
+from analysis.canonical import Media, Speech
 from analysis.providers import local
 from analysis.providers.base import AnalysisProvider, ProviderFailure, State, VideoInput
 from analysis.providers.local import LocalMediaProvider, MeasurementCancelled, probe_async
@@ -47,7 +47,7 @@ def provider() -> LocalMediaProvider:
 def test_the_local_provider_is_always_on(provider: LocalMediaProvider) -> None:
     as_protocol: AnalysisProvider = provider
 
-    assert as_protocol.name is ProviderName.LOCAL
+    assert as_protocol.spec.name == "local"
     assert as_protocol.skip_reason() is None
 
 

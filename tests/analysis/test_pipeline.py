@@ -13,7 +13,6 @@ from sqlalchemy import update
 
 from analysis import service
 from analysis.canonical import (
-    ProviderName,
     ProviderStatus,
 )
 from analysis.merge import StoredAnalysis, StoredStep, merge
@@ -43,9 +42,9 @@ from tests.analysis.pipeline import (
 
 async def test_all_providers_succeed_gives_a_complete_document_on_disk(db, settings):
     providers = [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
-        Scripted(ProviderName.TWELVELABS, [tl_ok()]),
-        Scripted(ProviderName.INTERHUMAN, [ih_ok()]),
+        Scripted("local", [local_ok()]),
+        Scripted("twelvelabs", [tl_ok()]),
+        Scripted("interhuman", [ih_ok()]),
     ]
     analysis_id = await enqueue(db, settings.data_dir)
     queued = await document(db, analysis_id)
@@ -75,9 +74,9 @@ async def test_all_providers_succeed_gives_a_complete_document_on_disk(db, setti
 async def test_one_provider_failing_gives_partial_with_a_null_section(db, settings):
     failure = ProviderFailure("ih4003", "File exceeds 32 MB.")
     providers = [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
-        Scripted(ProviderName.TWELVELABS, [tl_ok()]),
-        Scripted(ProviderName.INTERHUMAN, [failure]),
+        Scripted("local", [local_ok()]),
+        Scripted("twelvelabs", [tl_ok()]),
+        Scripted("interhuman", [failure]),
     ]
     analysis_id = await enqueue(db, settings.data_dir)
     await make_worker(db, settings, providers).run_until_idle()
@@ -96,9 +95,9 @@ async def test_one_provider_failing_gives_partial_with_a_null_section(db, settin
 
 async def test_without_keys_cloud_providers_are_skipped_and_local_measures(db, settings):
     providers = [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
-        Scripted(ProviderName.TWELVELABS, [], skip="TWELVELABS_API_KEY is not set"),
-        Scripted(ProviderName.INTERHUMAN, [], skip="INTERHUMAN_API_KEY is not set"),
+        Scripted("local", [local_ok()]),
+        Scripted("twelvelabs", [], skip="TWELVELABS_API_KEY is not set"),
+        Scripted("interhuman", [], skip="INTERHUMAN_API_KEY is not set"),
     ]
     analysis_id = await enqueue(db, settings.data_dir)
     await make_worker(db, settings, providers).run_until_idle()
@@ -115,9 +114,9 @@ async def test_without_keys_cloud_providers_are_skipped_and_local_measures(db, s
 
 async def test_every_provider_failing_gives_failed_and_no_invented_values(db, settings):
     providers = [
-        Scripted(ProviderName.LOCAL, [ProviderFailure("unreadable_media", "Not a video.")]),
-        Scripted(ProviderName.TWELVELABS, [ProviderFailure("api_key_invalid", "Bad key.")]),
-        Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
+        Scripted("local", [ProviderFailure("unreadable_media", "Not a video.")]),
+        Scripted("twelvelabs", [ProviderFailure("api_key_invalid", "Bad key.")]),
+        Scripted("interhuman", [], skip="no key"),
     ]
     analysis_id = await enqueue(db, settings.data_dir)
     await make_worker(db, settings, providers).run_until_idle()
@@ -129,12 +128,12 @@ async def test_every_provider_failing_gives_failed_and_no_invented_values(db, se
 
 async def test_a_passing_failure_is_retried_and_the_attempts_are_recorded(db, settings):
     providers = [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
+        Scripted("local", [local_ok()]),
         Scripted(
-            ProviderName.TWELVELABS,
+            "twelvelabs",
             [ProviderFailure("too_many_requests", "slow down", retryable=True), tl_ok()],
         ),
-        Scripted(ProviderName.INTERHUMAN, [ih_ok()]),
+        Scripted("interhuman", [ih_ok()]),
     ]
     analysis_id = await enqueue(db, settings.data_dir)
     await make_worker(db, settings, providers).run_until_idle()
@@ -153,9 +152,9 @@ class DiesWithoutRelease(AnalysisWorker):
 
 
 async def test_a_worker_killed_while_waiting_is_resumed_without_a_second_upload(db, settings):
-    local = Scripted(ProviderName.LOCAL, [local_ok()])
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
-    interhuman = Scripted(ProviderName.INTERHUMAN, [ih_ok(), ih_ok()])
+    local = Scripted("local", [local_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
+    interhuman = Scripted("interhuman", [ih_ok(), ih_ok()])
     twelvelabs.release = asyncio.Event()  # the asset never becomes ready for the first worker
     analysis_id = await enqueue(db, settings.data_dir)
 
@@ -201,9 +200,9 @@ async def test_the_webhook_is_signed_retried_and_every_attempt_recorded(db, sett
         analysis_webhook_secret="s3cret",
     )
     providers = [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
-        Scripted(ProviderName.TWELVELABS, [], skip="no key"),
-        Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
+        Scripted("local", [local_ok()]),
+        Scripted("twelvelabs", [], skip="no key"),
+        Scripted("interhuman", [], skip="no key"),
     ]
     analysis_id = await enqueue(db, settings.data_dir)
     client = httpx.AsyncClient(transport=httpx.MockTransport(receiver))
@@ -235,12 +234,12 @@ async def test_the_webhook_is_signed_retried_and_every_attempt_recorded(db, sett
 
 
 async def test_erasure_deletes_provider_copies_and_retries_what_failed(db, settings):
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
     twelvelabs.delete_failures = 1
     providers = [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
+        Scripted("local", [local_ok()]),
         twelvelabs,
-        Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
+        Scripted("interhuman", [], skip="no key"),
     ]
     analysis_id = await enqueue(db, settings.data_dir)
     worker = make_worker(db, settings, providers)
@@ -266,12 +265,12 @@ async def test_erasure_deletes_provider_copies_and_retries_what_failed(db, setti
 
 
 async def test_an_analysis_erased_while_running_leaves_no_copy_behind(db, settings):
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
     twelvelabs.release = asyncio.Event()
     providers = [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
+        Scripted("local", [local_ok()]),
         twelvelabs,
-        Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
+        Scripted("interhuman", [], skip="no key"),
     ]
     await enqueue(db, settings.data_dir)
     worker = make_worker(db, settings, providers)
@@ -287,9 +286,9 @@ async def test_an_analysis_erased_while_running_leaves_no_copy_behind(db, settin
 async def test_two_workers_never_run_the_same_job(db, settings):
     def providers() -> list[Scripted]:
         return [
-            Scripted(ProviderName.LOCAL, [local_ok() for _ in range(10)]),
-            Scripted(ProviderName.TWELVELABS, [], skip="no key"),
-            Scripted(ProviderName.INTERHUMAN, [], skip="no key"),
+            Scripted("local", [local_ok() for _ in range(10)]),
+            Scripted("twelvelabs", [], skip="no key"),
+            Scripted("interhuman", [], skip="no key"),
         ]
 
     ids = [await enqueue(db, settings.data_dir, recording_id=f"rec-{i}") for i in range(10)]
@@ -305,9 +304,9 @@ async def test_two_workers_never_run_the_same_job(db, settings):
 
 async def test_a_recording_missing_from_storage_fails_with_a_clear_code(db, settings):
     providers = [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
-        Scripted(ProviderName.TWELVELABS, [tl_ok()]),
-        Scripted(ProviderName.INTERHUMAN, [ih_ok()]),
+        Scripted("local", [local_ok()]),
+        Scripted("twelvelabs", [tl_ok()]),
+        Scripted("interhuman", [ih_ok()]),
     ]
     analysis_id = await enqueue(db, settings.data_dir, recording_id="gone")
     (settings.data_dir / "recordings/interview_int-1/gone.webm").unlink()
@@ -323,9 +322,9 @@ async def test_a_recording_missing_from_storage_fails_with_a_clear_code(db, sett
 def test_a_job_whose_steps_are_done_is_running_until_it_is_finished():
     """The merge shows a final status only once the job completed (result file written)."""
     steps = [
-        StoredStep(ProviderName.LOCAL.value, ProviderStatus.SUCCEEDED, section=LOCAL_SECTION),
-        StoredStep(ProviderName.TWELVELABS.value, ProviderStatus.SKIPPED),
-        StoredStep(ProviderName.INTERHUMAN.value, ProviderStatus.SKIPPED),
+        StoredStep("local", ProviderStatus.SUCCEEDED, section=LOCAL_SECTION),
+        StoredStep("twelvelabs", ProviderStatus.SKIPPED),
+        StoredStep("interhuman", ProviderStatus.SKIPPED),
     ]
     analysis = StoredAnalysis(
         analysis_id="a",

@@ -16,7 +16,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from analysis import service
-from analysis.canonical import ProviderName
 from analysis.lease import Lease
 from analysis.models import Analysis, OutboxItem
 from analysis.outbox import OutboxPolicy
@@ -50,9 +49,9 @@ async def settle() -> None:
 
 def cloud(tl: Scripted | None = None, ih: Scripted | None = None) -> list[Scripted]:
     return [
-        Scripted(ProviderName.LOCAL, [local_ok()]),
-        tl or Scripted(ProviderName.TWELVELABS, [tl_ok()]),
-        ih or Scripted(ProviderName.INTERHUMAN, [ih_ok()]),
+        Scripted("local", [local_ok()]),
+        tl or Scripted("twelvelabs", [tl_ok()]),
+        ih or Scripted("interhuman", [ih_ok()]),
     ]
 
 
@@ -60,9 +59,9 @@ def cloud(tl: Scripted | None = None, ih: Scripted | None = None) -> list[Script
 
 
 async def test_an_erasure_while_both_cloud_providers_run_leaves_nothing_at_either(db, settings):
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
     twelvelabs.release = asyncio.Event()  # uploaded, waiting for its asset to be ready
-    interhuman = Scripted(ProviderName.INTERHUMAN, [ih_ok()])
+    interhuman = Scripted("interhuman", [ih_ok()])
     interhuman.before_upload = asyncio.Event()  # still sending its upload
     await enqueue(db, settings.data_dir)
     worker = make_worker(db, settings, cloud(twelvelabs, interhuman))
@@ -172,9 +171,9 @@ async def test_the_heartbeat_survives_a_busy_database(db, settings, monkeypatch)
 
 
 async def test_a_worker_that_lost_its_lease_stops_at_its_next_checkpoint(db, settings):
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
     twelvelabs.release = asyncio.Event()
-    interhuman = Scripted(ProviderName.INTERHUMAN, [ih_ok()])
+    interhuman = Scripted("interhuman", [ih_ok()])
     interhuman.before_upload = asyncio.Event()
     analysis_id = await enqueue(db, settings.data_dir)
     worker = make_worker(db, settings, cloud(twelvelabs, interhuman))
@@ -205,6 +204,11 @@ class NoLocalCopy(LocalStorage):
         yield self.path(key)  # pragma: no cover
 
 
+class NoStorage(NoLocalCopy):
+    async def write_bytes(self, key: str, data: bytes) -> None:
+        raise OSError("storage unreachable")
+
+
 def exhausted_total() -> float:
     return PROCESS_REGISTRY.get_sample_value("analysis_jobs_attempts_exhausted_total") or 0.0
 
@@ -232,11 +236,26 @@ async def test_a_job_failing_outside_its_steps_fails_after_the_claims_allowed(db
     assert (settings.data_dir / f"results/analysis_{analysis_id}.json").exists()
 
 
+async def test_a_job_is_given_up_on_even_when_its_result_file_cannot_be_written(db, settings):
+    analysis_id = await enqueue(db, settings.data_dir)
+    worker = make_worker(db, settings, cloud(), max_claims=1)
+    worker.storage = NoStorage(settings.data_dir)
+    for _ in range(2):
+        await worker.run_until_idle()
+        async with db.session() as session:
+            await session.execute(update(Analysis).values(lease_expires_at=utcnow()))
+    await worker.run_until_idle()  # nothing left to claim
+
+    doc = await document(db, analysis_id)
+    assert doc["status"] == "failed"
+    assert doc["providers"]["local"]["error"]["code"] == "job_attempts_exhausted"
+
+
 # defect 7: the outbox has its own loop, backs off, gives up, re-delivers after a crash
 
 
 async def test_a_provider_outage_during_deletions_does_not_stall_claiming(db, settings):
-    twelvelabs = Scripted(ProviderName.TWELVELABS, [tl_ok(), tl_ok()])
+    twelvelabs = Scripted("twelvelabs", [tl_ok(), tl_ok()])
     hanging = asyncio.Event()
     deleting = asyncio.Event()
 
@@ -362,13 +381,11 @@ async def test_deletions_and_deliveries_are_listed_page_by_page(db, settings):
 
 
 async def test_an_interview_with_five_recordings_gets_five_deletions_at_the_provider(db, settings):
-    twelvelabs = Scripted(
-        ProviderName.TWELVELABS, [tl_ok() for _ in range(5)], state={"input": "original"}
-    )
+    twelvelabs = Scripted("twelvelabs", [tl_ok() for _ in range(5)], state={"input": "original"})
     for n in range(5):
         await enqueue(db, settings.data_dir, recording_id=f"rec-{n}")
     worker = make_worker(db, settings, cloud(tl=twelvelabs, ih=Scripted(
-        ProviderName.INTERHUMAN, [ih_ok() for _ in range(5)]
+        "interhuman", [ih_ok() for _ in range(5)]
     )))  # fmt: skip
     await worker.run_until_idle()
     assert len(twelvelabs.created) == 5
@@ -430,3 +447,29 @@ async def test_the_erasure_touches_no_file_before_its_rows_are_committed(db, set
     async with db.session() as session:
         items = (await session.scalars(select(OutboxItem))).all()
     assert {(i.kind, i.status) for i in items} >= {("file_deletion", "done")}
+
+
+async def test_a_busy_database_at_a_checkpoint_does_not_fail_the_step(db, settings, monkeypatch):
+    real_update = AnalysisRepository.update_step
+    busy = 2
+
+    async def busy_twice(
+        self: AnalysisRepository, analysis_id: str, provider: str, **values: Any
+    ) -> bool:
+        nonlocal busy
+        if "state" in values and "status" not in values and busy:  # a checkpoint
+            busy -= 1
+            raise OperationalError("UPDATE analysis_provider_steps", {}, Exception("locked"))
+        return await real_update(self, analysis_id, provider, **values)
+
+    monkeypatch.setattr(AnalysisRepository, "update_step", busy_twice)
+    twelvelabs = Scripted("twelvelabs", [tl_ok()])
+    analysis_id = await enqueue(db, settings.data_dir)
+
+    await make_worker(db, settings, cloud(tl=twelvelabs)).run_until_idle()
+
+    doc = await document(db, analysis_id)
+    assert busy == 0
+    assert doc["status"] == "succeeded"
+    assert doc["providers"]["twelvelabs"]["remote_ids"]["asset_id"] == "asset-rec-1"
+    assert twelvelabs.uploads == 1

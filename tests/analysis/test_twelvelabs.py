@@ -16,7 +16,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from analysis.canonical import Assessment, ProviderName
+from analysis.canonical import Assessment
 from analysis.providers.base import ProviderFailure, State, VideoInput
 from analysis.providers.twelvelabs import (
     FORBIDDEN_SCHEMA_KEYWORDS,
@@ -302,7 +302,7 @@ async def test_null_scores_stay_null(
 async def test_without_a_key_the_provider_is_skipped(settings: Settings, video) -> None:
     provider = TwelveLabsProvider.from_settings(settings)
     try:
-        assert provider.name is ProviderName.TWELVELABS
+        assert provider.spec.name == "twelvelabs"
         assert provider.skip_reason() == "Twelve Labs is not configured: set TWELVELABS_API_KEY."
         with pytest.raises(ProviderFailure) as caught:
             await provider.run(video, {}, _ignore)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.console.conftest import Screens, System
+from tests.browser.system import Screens
+from tests.console.conftest import ConsoleSystem as System
 from tests.videos import make_video
 
 JOB = (
@@ -43,8 +44,8 @@ def interview_with_answer(system: System, set_id: str, video: bytes, candidate: 
     return str(interview["interview_id"])
 
 
-def generate_and_approve(page: Page, screens: Screens) -> str:
-    page.goto("/console")
+def generate_and_approve(page: Page, screens: Screens, system: System) -> str:
+    page.goto(system.interview_api + "/console")
     page.get_by_label("Your name").fill("Ana Ruiz")
     page.get_by_label("Your name").dispatch_event("change")
     page.get_by_role("textbox", name="Job description").fill(JOB)
@@ -71,10 +72,10 @@ def generate_and_approve(page: Page, screens: Screens) -> str:
     return set_id
 
 
-def test_from_a_job_description_to_a_decision(
+def test_console_from_a_job_description_to_a_decision(
     page: Page, screens: Screens, system: System, answer_video: bytes
 ) -> None:
-    set_id = generate_and_approve(page, screens)
+    set_id = generate_and_approve(page, screens, system)
 
     # Invite a candidate to the approved set, and copy the link
     page.get_by_role("link", name="Invitations").click()
@@ -84,6 +85,7 @@ def test_from_a_job_description_to_a_decision(
     expect(page.get_by_role("status")).to_have_text("Invitation for Alex Example created.")
     row = page.locator("tbody tr", has_text="Alex Example")
     expect(row).to_contain_text("invited")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_role("button", name="Copy link").first.click()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert re.search(r"/interview/[\w-]+$", copied), copied
@@ -108,7 +110,9 @@ def test_from_a_job_description_to_a_decision(
     expect(page.get_by_text("A long pause before answering.")).to_be_visible()
     page.get_by_role("button", name=re.compile(r"^Signal confidence")).click()
     assert abs(video.evaluate("v => v.currentTime") - 5.0) < 0.5
-    expect(page.get_by_role("img", name=re.compile("Conversation quality over time"))).to_be_visible()
+    expect(
+        page.get_by_role("img", name=re.compile("Conversation quality over time"))
+    ).to_be_visible()
     screens("interview")
 
     # Human review: a rating and a decision, each a documented API call
@@ -146,14 +150,15 @@ def test_from_a_job_description_to_a_decision(
     assert rows == [("Alex Example", "", ""), ("cand-alex", "4.0", "advance")]
 
 
-def test_a_failed_provider_says_what_failed_and_why(
+def test_console_shows_what_failed_and_why(
     page: Page, screens: Screens, system: System, answer_video: bytes
 ) -> None:
-    set_id = generate_and_approve(page, screens)
+    set_id = generate_and_approve(page, screens, system)
+    assert system.interhuman is not None
     system.interhuman.fail_next_job("ih5002", "The video file is corrupted.")
     interview_id = interview_with_answer(system, set_id, answer_video, "cand-failed")
     system.wait_analysed(interview_id)
-    page.goto(f"/console#/interviews/{interview_id}")
+    page.goto(f"{system.interview_api}/console#/interviews/{interview_id}")
     expect(page.get_by_role("note")).to_contain_text("Interhuman failed")
     expect(page.get_by_role("note")).to_contain_text("ih5002")
     expect(page.get_by_text("Advisory: Twelve Labs").first).to_be_visible()

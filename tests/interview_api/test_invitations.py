@@ -331,3 +331,19 @@ async def test_invitations_list_filters_and_pages(client_with_questions: httpx.A
     missing = await client.get("/invitations/nope")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "invitation_not_found"
+
+
+async def test_the_consent_keeps_the_notice_the_candidate_agreed_to(
+    client_with_questions: httpx.AsyncClient, settings: Settings
+) -> None:
+    client = client_with_questions
+    agreed = await invite(client)
+    original = settings.notice_text
+    await consent_and_start(client, agreed)
+    settings.notice_version, settings.notice_text = "2027-01", "A new notice."
+
+    view = (await client.get("/candidate/interview", headers=bearer(agreed))).json()
+    assert view["notice"] == {"version": "2026-01", "text": original}
+    newcomer = await invite(client)
+    view = (await client.get("/candidate/interview", headers=bearer(newcomer))).json()
+    assert view["notice"] == {"version": "2027-01", "text": "A new notice."}

@@ -1,7 +1,7 @@
 // The HR console: sign-in, theme, and a hash router over the screens.
 import { ApiError, interviewApi, session } from "./api.js";
 import { rethemeCharts } from "./charts.js";
-import { clear, errorBox, h } from "./dom.js";
+import { clear, errorBox, h, screenChanged } from "./dom.js";
 import { compareScreen } from "./compare.js";
 import { interviewScreen } from "./interview.js";
 import { interviewsScreen } from "./interviews.js";
@@ -23,6 +23,7 @@ const routes = [
 async function route() {
   stopCurrent();
   stopCurrent = () => {};
+  screenChanged();
   const hash = location.hash || "#/questions";
   const name = hash.split("/")[1] || "questions";
   for (const link of document.querySelectorAll("nav a")) {

@@ -24,9 +24,9 @@ const COLUMNS = (table) => [
   { key: "decision", label: "Decision (a person's)", value: (r) => r.decision },
   ...table.questions.map((q) => ({ key: `q${q.position}`, label: `Q${q.position} rating`, title: q.text,
     value: (r) => r.answers[q.id]?.mean_rating })),
-  ...table.questions.map((q) => ({ key: `ai${q.position}`, label: `Q${q.position} relevance (AI, advisory, Twelve Labs 1-10)`,
+  ...table.questions.map((q) => ({ key: `ai${q.position}`, label: `Q${q.position} AI relevance`, title: "Twelve Labs, relevance to the question, 1-10 (advisory)",
     value: (r) => r.answers[q.id]?.ai.twelvelabs_relevance, advisory: true })),
-  ...table.questions.map((q) => ({ key: `ih${q.position}`, label: `Q${q.position} quality (AI, advisory, Interhuman 0-100)`,
+  ...table.questions.map((q) => ({ key: `ih${q.position}`, label: `Q${q.position} AI quality`, title: "Interhuman, conversation quality index, 0-100 (advisory)",
     value: (r) => r.answers[q.id]?.ai.interhuman_quality_index, advisory: true })),
 ];
 
@@ -47,7 +47,8 @@ function renderTable(body, table, sort) {
       h("button", { type: "button", onclick: () => renderTable(body, table, { key: c.key, descending: active ? !sort.descending : true }) },
         c.label, active ? (sort.descending ? " ▼" : " ▲") : ""));
   };
-  clear(body, h("p", { class: "advisory" }, table.advisory),
+  clear(body, h("p", { class: "advisory" }, "People's ratings (1-5) and decisions come first. The AI columns, in italics, are "
+    + "advisory machine estimates, never a decision: AI relevance from Twelve Labs (1-10), AI quality from Interhuman (0-100)."),
     h("div", { style: "overflow-x:auto" }, h("table", { id: "comparison" },
       h("thead", {}, h("tr", {}, columns.map(header))),
       h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c, i) => {

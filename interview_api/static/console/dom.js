@@ -58,3 +58,15 @@ export function setLabel(set) {
   const name = set.role_title || (set.job_description || "").split(/[.:;\n]/)[0].slice(0, 50) || "Question set";
   return `${name} · ${when(set.created_at)}`;
 }
+
+let pending = "";
+
+/** A message to announce once the next screen is shown (a navigation clears the last one). */
+export function announceNext(text) {
+  pending = text;
+}
+
+export function screenChanged() {
+  announce(pending);
+  pending = "";
+}

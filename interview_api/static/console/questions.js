@@ -1,6 +1,6 @@
 // Questions: generate from a job description, review each question, approve the set.
 import { questionApi, reviewerField, query } from "./api.js";
-import { announce, clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
+import { announce, announceNext, clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
 
 export function questionsScreen(setId) {
   return async (view) => {
@@ -35,7 +35,7 @@ function generateForm() {
       if (seniority.value) body.seniority = seniority.value;
       const made = await questionApi("/generate", { method: "POST", body });
       status.textContent = "";
-      announce(`Five questions generated (${made.provider}, ${made.model}). Review them below.`);
+      announceNext(`Five questions generated (${made.provider}, ${made.model}). Review them below.`);
       location.hash = `#/questions/${made.question_set_id}`;
     } catch (error) {
       clear(status, errorBox(error));
