@@ -82,7 +82,10 @@ async def test_on_the_data_folder_the_media_link_is_null(
     assert link == {"recording_id": recording_id, "url": None, "expires_in_seconds": 900}
 
 
-async def test_on_s3_the_video_is_a_presigned_redirect(s3_settings: Settings, webm: bytes) -> None:
+async def test_on_s3_the_video_is_a_presigned_redirect(
+    s3_settings: Settings,  # noqa: F811 (the fixture imported above)
+    webm: bytes,
+) -> None:
     async with serve(build_app(s3_settings)) as client:
         interview_id = (await client.post("/start-interview", json={})).json()["interview_id"]
         uploaded = await client.post(
