@@ -9,6 +9,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.candidate import (
+    agree,
+    expect_question,
+    finish,
+    pass_device_check,
+    record,
+    submit,
+)
 from tests.browser.system import Screens
 from tests.console.conftest import ConsoleSystem as System
 from tests.videos import make_video
@@ -42,6 +50,18 @@ def interview_with_answer(system: System, set_id: str, video: bytes, candidate: 
         )
         assert uploaded.status_code == 202, uploaded.text
     return str(interview["interview_id"])
+
+
+def take_interview(candidate: Page, url: str, questions: int) -> None:
+    candidate.goto(url)
+    agree(candidate)
+    pass_device_check(candidate)
+    for number in range(1, questions + 1):
+        expect_question(candidate, number, questions)
+        record(candidate)
+        submit(candidate)
+    finish(candidate)
+    candidate.close()
 
 
 def generate_and_approve(page: Page, screens: Screens, system: System) -> str:
@@ -81,6 +101,9 @@ def test_console_from_a_job_description_to_a_decision(
     page.get_by_role("link", name="Invitations").click()
     page.get_by_label("Candidate name").fill("Alex Example")
     page.get_by_label("Email").fill("alex@example.com")
+    page.get_by_label("Answer time (s)").fill("10")
+    page.get_by_label("Think time (s)").fill("2")
+    page.get_by_label("Offer a practice question").uncheck()
     page.get_by_role("button", name="Create invitation").click()
     expect(page.get_by_role("status")).to_have_text("Invitation for Alex Example created.")
     row = page.locator("tbody tr", has_text="Alex Example")
@@ -91,12 +114,20 @@ def test_console_from_a_job_description_to_a_decision(
     assert re.search(r"/interview/[\w-]+$", copied), copied
     screens("invitations")
 
+    # The candidate takes the interview through the candidate page, with the fake camera
+    take_interview(page.context.new_page(), copied, questions=4)
+
     # An answer uploaded through the API is analysed by the stand-ins
     interview_id = interview_with_answer(system, set_id, answer_video, "cand-alex")
     page.get_by_role("link", name="Interviews").click()
     page.get_by_label("Question set").select_option(set_id)
     progress = page.locator(f'tr[data-interview="{interview_id}"] .analysis-progress')
     expect(progress).to_contain_text("succeeded", timeout=120_000)  # refreshes by itself
+    taken = page.locator("tr", has_text="Alex Example").locator(".analysis-progress")
+    expect(taken).to_contain_text("A4", timeout=120_000)
+    expect(taken).not_to_contain_text(re.compile("queued|running"), timeout=120_000)
+    # a one-second answer is shorter than Twelve Labs takes: that answer's analysis is partial
+    expect(taken).to_have_text(re.compile(r"^(A\d (succeeded|partial)\s*){4}$"))
     screens("interviews")
 
     # One interview: a click on a signal seeks the video and shows its rationale

@@ -37,6 +37,7 @@ function inviteForm(approved, refresh) {
   const think = h("input", { id: "invite-think", type: "number", min: 0, max: 600, value: 30 });
   const retakes = h("input", { id: "invite-retakes", type: "number", min: 0, max: 5, value: 1 });
   const expires = h("input", { id: "invite-expires", type: "date" });
+  const practice = h("input", { id: "invite-practice", type: "checkbox", checked: true });
   const result = h("div", { "aria-live": "polite" });
   const form = h("form", { class: "card", "aria-labelledby": "invite-title" },
     h("h3", { id: "invite-title" }, "Invite a candidate"),
@@ -44,6 +45,7 @@ function inviteForm(approved, refresh) {
     field("Question set", set), field("Candidate name", name), field("Email", email),
     h("div", { class: "row" }, field("Answer time (s)", answer), field("Think time (s)", think), field("Retakes", retakes)),
     field("Expires on", expires),
+    h("label", {}, practice, " Offer a practice question (never uploaded)"),
     h("button", { type: "submit", disabled: !approved.length }, "Create invitation"), result);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -51,6 +53,7 @@ function inviteForm(approved, refresh) {
       question_set_id: set.value,
       candidate: { name: name.value.trim(), ...(email.value.trim() ? { email: email.value.trim() } : {}) },
       answer_seconds: Number(answer.value), think_seconds: Number(think.value), retakes: Number(retakes.value),
+      practice: practice.checked,
     };
     if (expires.value) body.expires_at = new Date(expires.value + "T23:59:59").toISOString();
     try {
