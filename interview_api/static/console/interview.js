@@ -15,7 +15,7 @@ export function interviewScreen(interviewId) {
   return async (view) => {
     let timer = null;
     let selected = 0;
-    const state = { objectUrls: [] };
+    const state = { objectUrls: [], at: {} }; // `at`: where each video was, kept across redraws
     const draw = async () => {
       clearTimeout(timer);
       const report = await interviewApi(`/interviews/${interviewId}/report`);
@@ -89,6 +89,8 @@ function answerPanel(panel, answer, expected, review, state, redraw) {
   const question = expected[answer.question?.id] || {};
   const video = h("video", { controls: true, preload: "metadata", "aria-label": `Video of the answer to: ${answer.question?.text || "the question"}` });
   const seek = (t) => { video.currentTime = Math.max(0, t); announce(`Video at ${seconds(t)}.`); };
+  video.addEventListener("loadedmetadata", () => { video.currentTime = state.at[doc.recording_id] || 0; }, { once: true });
+  video.addEventListener("timeupdate", () => { state.at[doc.recording_id] = video.currentTime; });
   loadVideo(video, doc.recording_id, state);
   const duration = doc.media?.duration_seconds || 0;
   const left = h("div", {},
