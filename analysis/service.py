@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analysis.canonical import STORED, AnalysisDocument, ProviderStatus
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, ProviderStep
-from analysis.outbox import Outbox, queue_file_deletion
+from analysis.outbox import Outbox, OutboxPolicy, queue_file_deletion
 from analysis.registry import keeps_copies, remote_ids_of
 from analysis.repository import AnalysisRepository
 from shared.db import Database, utcnow
@@ -160,7 +160,9 @@ async def queue_orphaned_copies(
                 await repo.queue_remote_deletion(interview_id, analysis_id, provider, dict(state))
 
 
-async def delete_erased_files(db: Database, storage: Storage, interview_id: str) -> list[str]:
+async def delete_erased_files(
+    db: Database, storage: Storage, interview_id: str, *, max_attempts: int | None = None
+) -> list[str]:
     """Make the erasure's file deletions now, after its commit; returns the storage keys and
     prefixes still there (their deletion failed and stays queued in the outbox)."""
     async with db.session() as session:
@@ -170,7 +172,8 @@ async def delete_erased_files(db: Database, storage: Storage, interview_id: str)
         for item in items
         if item.kind == OutboxKind.FILE_DELETION.value and item.status == OutboxStatus.PENDING.value
     ]
-    left = await Outbox(db, storage).attempt_now(pending)
+    policy = OutboxPolicy(max_attempts=max_attempts) if max_attempts else None
+    left = await Outbox(db, storage, policy=policy).attempt_now(pending)
     return [path for item in left for path in item.payload["keys"] + item.payload["prefixes"]]
 
 

@@ -5,7 +5,7 @@ Failures every provider can have get one code whichever provider had them (the R
 them); a provider's own error code is kept for errors that are its own (a rejected video, bad
 credentials, a used-up quota):
 
-- `provider_timeout`: no answer in time, even after retries;
+- `provider_timeout`: no answer in time (or a 408/504), even after retries;
 - `provider_unavailable`: unreachable, connection dropped, or a server error (5xx), even after
   retries (the provider's own code, if it sent one, is in the message);
 - `provider_rate_limited`: still refused with 429 after retries;
@@ -174,6 +174,8 @@ class ProviderClient:
             code, retryable = info.code, False
         elif status == 429:
             code, retryable = PROVIDER_RATE_LIMITED, True
+        elif status in (408, 504):
+            code, retryable = PROVIDER_TIMEOUT, True
         elif retryable_status:
             code, retryable = PROVIDER_UNAVAILABLE, True
         elif info.code:

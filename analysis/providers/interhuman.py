@@ -323,7 +323,7 @@ class InterhumanProvider:
             nonlocal outcome_unknown
             if outcome_unknown:
                 await self._count_unconfirmed(step, "an answer was lost")
-            outcome_unknown = False
+            outcome_unknown = True  # until an answer (or a connection never made) says otherwise
             try:
                 response = await self._http.request(
                     "POST",
@@ -333,12 +333,10 @@ class InterhumanProvider:
                     timeout=self._upload_timeout,
                 )
             except _NEVER_SENT:
-                raise  # the connection never opened: nothing reached Interhuman
-            except httpx.TransportError:
-                outcome_unknown = True
+                outcome_unknown = False  # the connection never opened: nothing reached Interhuman
                 raise
-            if response.is_success and _job_id(response) is None:
-                outcome_unknown = True  # accepted, but the answer naming the job is unreadable
+            # accepted, but the answer naming the job is unreadable: a job may exist all the same
+            outcome_unknown = response.is_success and _job_id(response) is None
             return response
 
         await step.save({UPLOAD_STARTED: True})

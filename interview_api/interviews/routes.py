@@ -16,6 +16,7 @@ from interview_api.interviews.schemas import (
     StartInterviewRequest,
 )
 from interview_api.interviews.service import InterviewService
+from shared.app import SettingsDep
 from shared.db import DatabaseDep, SessionDep
 
 router = APIRouter(tags=["interviews"])
@@ -88,6 +89,7 @@ async def delete_interview(
     db: DatabaseDep,
     hooks: AnalysisHooksDep,
     storage: StorageDep,
+    settings: SettingsDep,
 ) -> Response:
     """Erase the interview: its rows and analyses at once, then its recordings' and results'
     files. 204 when the files are gone too; 202 when a file could not be deleted yet (it is
@@ -96,7 +98,9 @@ async def delete_interview(
     until they are gone, and listed there too."""
     await InterviewService(session).erase(interview, hooks)
     await session.commit()  # the rows go first; no storage call runs inside the transaction
-    left = await analysis_service.delete_erased_files(db, storage, interview.id)
+    left = await analysis_service.delete_erased_files(
+        db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    )
     if left:
         return JSONResponse(
             {

@@ -895,3 +895,32 @@ async def test_job_requests_ask_interhuman_to_hold_them_until_the_job_ends(
     # this fake answers at once (it does not hold): the requests are still paced, a second
     # apart and then further apart, never a busy loop
     assert clock.sleeps == [1.0, 2.0, 4.0]
+
+
+async def test_an_upload_cancelled_while_sending_counts_as_unconfirmed_on_the_next_run(
+    make_provider, fake, recording
+):
+    import asyncio
+
+    sending = asyncio.Event()
+
+    async def hang_first_upload(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/upload/analyze" and not sending.is_set():
+            sending.set()
+            await asyncio.Event().wait()  # the answer never comes: the step is cancelled
+        answer: httpx.Response = await fake.handler(request)
+        return answer
+
+    checkpoints = Checkpoints(fake)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(hang_first_upload)) as client:
+        provider = make_provider(http_client=client)
+        run = asyncio.create_task(provider.run(recording, {}, checkpoints))
+        await sending.wait()
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+        assert checkpoints[-1] == {"upload_started": True}  # the outcome stays unknown
+
+        result = await provider.run(recording, checkpoints[-1], checkpoints)
+
+    assert result.remote_ids == {"job_id": "job-1", "unconfirmed_uploads": "1"}
