@@ -60,9 +60,9 @@ class ConsoleSystem(System):
         raise AssertionError(f"interview {interview_id} still being analysed")
 
 
-@pytest.fixture(scope="session")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleSystem]:
-    root = tmp_path_factory.mktemp("console-system")
+@contextlib.contextmanager
+def running_system(root: Path, **settings: str) -> Iterator[ConsoleSystem]:
+    """`interview-backend serve` on free ports with the provider stand-ins and `settings`."""
     data_dir = root / "data"
     fake_tl, fake_ih = FakeTwelveLabs(processing_polls=1), FakeInterhuman(polls_until_done=1)
     env = {key: value for key, value in os.environ.items() if key not in _PROVIDER_ENV}
@@ -86,6 +86,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleSystem]:
             INTERHUMAN_BASE_URL=interhuman.url,
             INTERHUMAN_POLL_SECONDS="0.2",
             WORKER_POLL_SECONDS="0.2",
+            **settings,
         )
         with Children(root / "logs", env) as children:
             children.start("serve", command, PWD=str(root))
@@ -98,6 +99,12 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleSystem]:
             children.children[0].terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 children.children[0].popen.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleSystem]:
+    with running_system(tmp_path_factory.mktemp("console-system")) as running:
+        yield running
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.browser.candidate import (
 )
 from tests.browser.system import Screens
 from tests.console.conftest import ConsoleSystem as System
+from tests.console.conftest import running_system
 from tests.videos import make_video
 
 JOB = (
@@ -197,3 +199,32 @@ def test_console_shows_what_failed_and_why(
     page.get_by_role("button", name="Dark theme").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     screens("dark-theme")
+
+
+STAFF_KEY = "console-test-staff-key"
+
+
+@pytest.fixture(scope="module")
+def keyed_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    with running_system(tmp_path_factory.mktemp("console-keyed"), API_KEYS=STAFF_KEY) as running:
+        yield running
+
+
+def test_console_with_keys_asks_for_a_staff_key(
+    page: Page, screens: Screens, keyed_system: System
+) -> None:
+    page.goto(keyed_system.interview_api + "/console")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    screens("sign-in")
+    page.get_by_label("Staff key").fill("not-a-key")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("X-API-Key")
+    page.get_by_label("Staff key").fill(STAFF_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Generate questions")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('console.apiKey')") == STAFF_KEY
+    page.get_by_role("textbox", name="Job description").fill(JOB)
+    page.get_by_role("button", name="Generate questions").click()  # relayed with the key
+    expect(page.get_by_role("article")).to_have_count(5)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
