@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -211,7 +212,7 @@ def keyed_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 
 def test_console_with_keys_asks_for_a_staff_key(
-    page: Page, screens: Screens, keyed_system: System
+    page: Page, screens: Screens, keyed_system: System, answer_video: bytes
 ) -> None:
     page.goto(keyed_system.interview_api + "/console")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -226,5 +227,20 @@ def test_console_with_keys_asks_for_a_staff_key(
     page.get_by_role("textbox", name="Job description").fill(JOB)
     page.get_by_role("button", name="Generate questions").click()  # relayed with the key
     expect(page.get_by_role("article")).to_have_count(5)
+
+    # a <video> cannot send the key: the console fetches the answer with it and plays it
+    with httpx.Client(
+        base_url=keyed_system.interview_api, headers={"X-API-Key": STAFF_KEY}, timeout=30
+    ) as staff:
+        interview_id = staff.post("/start-interview", json={}).json()["interview_id"]
+        uploaded = staff.post(
+            f"/interviews/{interview_id}/recordings",
+            files={"file": ("answer.webm", answer_video, "video/webm")},
+        )
+        assert uploaded.status_code == 202, uploaded.text
+    page.goto(f"{keyed_system.interview_api}/console#/interviews/{interview_id}")
+    page.wait_for_function("document.querySelector('video')?.readyState >= 1")
+    assert page.evaluate("document.querySelector('video').src").startswith("blob:")
+    assert abs(page.evaluate("document.querySelector('video').duration") - 20.0) < 0.5
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
