@@ -20,11 +20,11 @@ export function interviewScreen(interviewId) {
       clearTimeout(timer);
       const report = await interviewApi(`/interviews/${interviewId}/report`);
       const interview = report.interview;
-      const expected = await expectedPoints(interview.question_set_id);
+      const [expected, candidate] = await Promise.all([expectedPoints(interview.question_set_id), invitedName(interview)]);
       const answers = report.answers;
       const busy = interview.recordings.some((r) => RUNNING.has(r.status));
       const body = h("div");
-      clear(view, h("h2", {}, "Interview"), summaryCard(interview, report), body);
+      clear(view, h("h2", {}, "Interview"), summaryCard(interview, report, candidate), body);
       if (!answers.length && !interview.recordings.length) {
         body.append(h("p", { class: "card muted" }, "No answer uploaded yet."));
       } else {
@@ -69,10 +69,19 @@ async function expectedPoints(setId) {
   } catch (_) { return {}; }
 }
 
-function summaryCard(interview, report) {
+/** The invited candidate's name, when the interview came from an invitation. */
+async function invitedName(interview) {
+  if (!interview.question_set_id) return null;
+  try {
+    const page = await interviewApi(`/invitations?question_set_id=${encodeURIComponent(interview.question_set_id)}&limit=200`);
+    return page.items.find((i) => i.interview_id === interview.interview_id)?.candidate.name || null;
+  } catch (_) { return null; }
+}
+
+function summaryCard(interview, report, candidate) {
   const s = report.summary;
   return h("section", { class: "card" }, h("dl", { class: "facts" },
-    h("dt", {}, "Candidate"), h("dd", {}, interview.candidate_id || "—"),
+    h("dt", {}, "Candidate"), h("dd", {}, candidate || interview.candidate_id || "—"),
     h("dt", {}, "Status"), h("dd", {}, statusBadge(interview.status)),
     h("dt", {}, "Started"), h("dd", {}, when(interview.started_at)),
     h("dt", {}, "Answers"), h("dd", {}, `${s.answers} (${Object.entries(s.answers_by_status).map(([k, v]) => `${v} ${k}`).join(", ") || "none"})`),
