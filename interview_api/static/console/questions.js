@@ -8,7 +8,7 @@ export function questionsScreen(setId) {
     const list = h("section", { class: "card", "aria-labelledby": "sets-title" });
     view.append(h("h2", {}, "Questions"), h("div", { class: "grid2" }, h("div", {}, generateForm(), detail), list));
     await renderSets(list);
-    if (setId) await renderSet(detail, setId);
+    if (setId) await renderSet(detail, setId, () => renderSets(list));
   };
 }
 
@@ -54,9 +54,10 @@ async function renderSets(list) {
       : h("p", { class: "muted" }, "No question set yet: generate one."));
 }
 
-async function renderSet(detail, setId) {
+async function renderSet(detail, setId, refreshList) {
   const set = await questionApi(`/question-sets/${encodeURIComponent(setId)}`);
-  const reload = () => renderSet(detail, setId).catch((e) => announce(e.message, "error"));
+  const reload = () => Promise.all([renderSet(detail, setId, refreshList), refreshList()])
+    .catch((e) => announce(e.message, "error"));
   const approveSet = h("button", { type: "button", onclick: async () => {
     try {
       await questionApi(`/question-sets/${setId}/approve`, { method: "POST", body: reviewerField() });
