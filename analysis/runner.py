@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from analysis.canonical import STORED, Media, ProviderStatus
 from analysis.providers.base import AnalysisProvider, ProviderFailure, VideoInput
+from analysis.providers.local import UNUSABLE_MEDIA_CODES
 from shared.http import RetryPolicy
 from shared.metrics import observe_provider_call
 
@@ -27,6 +28,8 @@ class StepSnapshot:
     state: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
     section: dict[str, Any] | None = None
+    error_code: str | None = None
+    error_message: str | None = None
 
 
 @dataclass
@@ -91,6 +94,10 @@ async def run_providers(
     rest = [p for p in providers if not p.spec.runs_first]
     for provider in first:
         await run_step(provider, video, store, policy)
+        if refusal := await _refused_media(provider, store):
+            for other in rest:  # never sent anywhere, never scored
+                await store.finish(other.spec.name, _failed(*refusal, {}))
+            return
         if (media := await _probed_media(provider, store)) is not None:
             video = replace(video, media=media)
     try:
@@ -99,6 +106,16 @@ async def run_providers(
                 group.create_task(run_step(provider, video, store, policy))
     except* JobStopped as stopped:
         raise stopped.exceptions[0] from None
+
+
+async def _refused_media(provider: AnalysisProvider, store: StepStore) -> tuple[str, str] | None:
+    """A first provider's refusal (code, message) of a recording with no usable media."""
+    snapshot = await store.load(provider.spec.name)
+    if snapshot.status is not ProviderStatus.FAILED:
+        return None
+    if snapshot.error_code not in UNUSABLE_MEDIA_CODES:
+        return None
+    return snapshot.error_code, snapshot.error_message or snapshot.error_code
 
 
 async def _probed_media(provider: AnalysisProvider, store: StepStore) -> Media | None:
@@ -209,4 +226,5 @@ class MemoryStepStore:
     async def finish(self, provider: str, outcome: StepOutcome) -> None:
         snapshot = await self.load(provider)
         snapshot.status, snapshot.section = outcome.status, outcome.section
+        snapshot.error_code, snapshot.error_message = outcome.error_code, outcome.error_message
         self.outcomes[provider] = outcome

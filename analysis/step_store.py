@@ -78,7 +78,12 @@ class DatabaseStepStore:
                 raise AnalysisGone(self.analysis_id)
             self.states[provider] = dict(step.state or {})
             return StepSnapshot(
-                ProviderStatus(step.status), dict(step.state or {}), step.attempts, step.section
+                ProviderStatus(step.status),
+                dict(step.state or {}),
+                step.attempts,
+                step.section,
+                step.error_code,
+                step.error_message,
             )
 
     async def _update(self, provider: str, **values: Any) -> None:

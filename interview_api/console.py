@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, Response
 from interview_api.dependencies import QuestionClientDep
 from interview_api.page import STATIC_ROOT
 from shared.app import SettingsDep
+from shared.auth import Role, open_access, require_roles
 from shared.errors import AppError, NotFound, UpstreamError
 
 page_router = APIRouter(tags=["console"])
@@ -36,7 +37,12 @@ MAX_BODY_BYTES = 256 * 1024
 _PASSED_HEADERS = ("content-type", "idempotency-key")
 
 
-@page_router.get("/console", summary="The HR console", include_in_schema=False)
+@page_router.get(
+    "/console",
+    summary="The HR console",
+    include_in_schema=False,
+    dependencies=[open_access()],  # a static page; every call it makes takes a key
+)
 async def console_page() -> FileResponse:
     index = STATIC_ROOT / "console" / "index.html"
     if not await anyio.Path(index).is_file():
@@ -95,6 +101,8 @@ for _method in ("GET", "POST", "PATCH"):
         relay,
         methods=[_method],
         operation_id=f"console_relay_{_method.lower()}",
+        # the question API checks the caller's own key and role once more
+        dependencies=[require_roles(Role.hr, Role.reviewer, Role.integration)],
         summary="The question API, relayed for the console",
         responses={
             404: {"description": "`relay_path_unknown` (not a question API review endpoint)"},

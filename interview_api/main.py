@@ -30,7 +30,7 @@ from interview_api.page import mount_static
 from interview_api.page import router as page_router
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.routes import router as recordings_router
-from interview_api.recordings.service import sweep_orphan_files
+from interview_api.recordings.service import sweep_orphan_files, sweep_periodically
 from interview_api.reviews.routes import router as reviews_router
 from shared.app import create_app
 from shared.metrics import register_queue_probe
@@ -80,17 +80,28 @@ def build_app(
                 return await analysis_service.queue_state(session)
 
         register_queue_probe(app, queue_probe)
-        sweeper = asyncio.create_task(
-            run_upload_sweeps(
-                app.state.db, storage, app.state.partial_files, settings.upload_sweep_seconds
-            )
-        )
+        sweepers = [
+            asyncio.create_task(
+                sweep_periodically(
+                    app.state.db,
+                    storage,
+                    settings.orphan_grace_seconds,
+                    settings.orphan_sweep_interval_seconds,
+                )
+            ),
+            asyncio.create_task(
+                run_upload_sweeps(
+                    app.state.db, storage, app.state.partial_files, settings.upload_sweep_seconds
+                )
+            ),
+        ]
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for sweeper in sweepers:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             if worker is not None:
                 await worker.stop()
             if owned is not None:

@@ -10,6 +10,7 @@ import anyio
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 
+from shared.auth import open_access
 from shared.errors import NotFound
 from shared.staticfiles import CachedStaticFiles
 
@@ -19,7 +20,14 @@ STATIC_PATH = "/static"
 router = APIRouter(tags=["candidate page"])
 
 
-@router.get("/interview/{token}", summary="The candidate page", include_in_schema=False)
+# Open: the same static page for every address; what the token opens is asked of the candidate
+# API, which checks it.
+@router.get(
+    "/interview/{token}",
+    summary="The candidate page",
+    include_in_schema=False,
+    dependencies=[open_access()],
+)
 async def candidate_page(token: str) -> FileResponse:
     """The same HTML for every token: the page asks the candidate API what the token opens
     and says so in words when it is invalid, expired or withdrawn."""

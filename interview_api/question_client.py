@@ -6,13 +6,13 @@ retries (the candidate is waiting), anything else it answers is 502.
 """
 
 from typing import Literal
-from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from shared.errors import NotFound, UpstreamError
 from shared.http import RetryPolicy, send_with_retry
+from shared.ids import path_segment
 from shared.settings import Settings
 
 # Someone is waiting on POST /start-interview: a few quick attempts, then a clear answer.
@@ -73,10 +73,9 @@ class QuestionApiClient:
         policy: RetryPolicy = DEFAULT_POLICY,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> "QuestionApiClient":
-        keys = settings.api_key_list
         return cls(
             settings.question_api_url,
-            api_key=keys[0] if keys else None,
+            api_key=settings.service_key,
             timeout=settings.question_api_timeout_seconds,
             policy=policy,
             transport=transport,
@@ -84,7 +83,7 @@ class QuestionApiClient:
 
     async def fetch_question_set(self, question_set_id: str) -> QuestionSet:
         """The question set, or an error that says what to do."""
-        path = f"/question-sets/{quote(question_set_id, safe='')}"
+        path = f"/question-sets/{path_segment(question_set_id)}"
         try:
             response = await send_with_retry(
                 lambda: self._http.get(path), self._policy, what="question API request"
@@ -101,8 +100,9 @@ class QuestionApiClient:
             raise self.unavailable(f"answered {response.status_code}")
         if response.status_code in (401, 403):
             raise UpstreamError(
-                f"The question API at {self._where} refused this service's API key; "
-                "give both services the same API_KEYS.",
+                f"The question API at {self._where} refused this service's credential; set "
+                "the same SERVICE_API_KEY on both services (or a key of role service from "
+                "`interview-backend keys create --role service`).",
                 code="question_api_rejected",
                 status=502,
             )

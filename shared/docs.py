@@ -14,6 +14,7 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse
 
+from shared.auth import open_access
 from shared.staticfiles import CachedStaticFiles
 
 DOCS_ASSETS = Path(__file__).parent / "static" / "docs"
@@ -26,7 +27,7 @@ def install_docs(app: FastAPI) -> None:
     app.mount(ASSETS_PATH, CachedStaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, dependencies=[open_access()])
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=openapi_url,
@@ -37,11 +38,11 @@ def install_docs(app: FastAPI) -> None:
             oauth2_redirect_url=OAUTH2_REDIRECT_PATH,
         )
 
-    @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False)
+    @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False, dependencies=[open_access()])
     async def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.get("/redoc", include_in_schema=False, dependencies=[open_access()])
     async def redoc() -> HTMLResponse:
         return get_redoc_html(
             openapi_url=openapi_url,

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logging import current_request_id
 
@@ -141,6 +142,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            return error_response(
+                422, "invalid_json", "The request body is not UTF-8 text. Send a JSON object."
+            )
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "The request failed."
         if exc.status_code == 404 and message == "Not Found":
@@ -149,11 +154,44 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Only errors raised outside UnexpectedErrorMiddleware get here.
         logger.exception("unhandled error", exc_info=exc)
-        request_id = current_request_id() or "unknown"
-        return error_response(
-            500,
-            "internal_error",
-            f"Something went wrong on our side (request id {request_id}). "
-            "Try again; if it keeps failing, report the request id.",
-        )
+        return internal_error_response()
+
+
+def internal_error_response() -> JSONResponse:
+    request_id = current_request_id() or "unknown"
+    return error_response(
+        500,
+        "internal_error",
+        f"Something went wrong on our side (request id {request_id}). "
+        "Try again; if it keeps failing, report the request id.",
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an unexpected exception into the 500 answer inside the request's context, so the
+    answer names the request id and carries `X-Request-ID` like every other answer (Starlette's
+    own last-resort handler runs outside every middleware, after the request id is gone)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:  # too late for an error answer: let the server close the connection
+                raise
+            logger.exception("unhandled error", exc_info=exc)
+            await internal_error_response()(scope, receive, send)

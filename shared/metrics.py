@@ -23,7 +23,8 @@ Per process (module-level registry; a worker process has no app, so these cannot
 - `analysis_jobs_attempts_exhausted_total` (counter): jobs failed with `job_attempts_exhausted`.
 - `process_*`, `python_*`: the standard process, platform and garbage-collector collectors.
 
-`/metrics` renders both registries. It is not behind `API_KEYS`: restrict it at the network.
+`/metrics` renders both registries. It takes no staff key; with `METRICS_TOKEN` set it wants
+`Authorization: Bearer <token>` (else restrict it at the network).
 
 Use: `create_app` calls `install_metrics(app, service)`; the interview API calls
 `register_queue_probe(app, probe)`; provider adapters call `observe_provider_call(...)` after each
@@ -32,13 +33,14 @@ host)`.
 """
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import (
     GC_COLLECTOR,
@@ -53,6 +55,9 @@ from prometheus_client import (
     start_http_server,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.auth import open_access
+from shared.errors import Unauthorized
 
 logger = logging.getLogger(__name__)
 
@@ -294,7 +299,8 @@ def install_metrics(app: FastAPI, service: str) -> ServiceMetrics:
     app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
-    async def metrics_endpoint() -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        check_metrics_token(request)
         await metrics.refresh_queue()
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
@@ -304,8 +310,25 @@ def install_metrics(app: FastAPI, service: str) -> ServiceMetrics:
         methods=["GET"],
         include_in_schema=False,
         summary="Prometheus metrics",
+        dependencies=[open_access()],
     )
     return metrics
+
+
+def check_metrics_token(request: Request) -> None:
+    """401 `invalid_metrics_token` unless METRICS_TOKEN is unset or sent as a bearer token."""
+    token = request.app.state.settings.metrics_token
+    if token is None:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    sent = given.strip().encode("utf-8", "surrogatepass")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent, expected):
+        raise Unauthorized(
+            "GET /metrics wants the METRICS_TOKEN: send `Authorization: Bearer <token>`.",
+            code="invalid_metrics_token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 def register_queue_probe(app: FastAPI, probe: QueueProbe) -> None:

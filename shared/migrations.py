@@ -1,6 +1,7 @@
 """Schema migrations with Alembic, one migration history per service.
 
-Each service keeps its scripts in `<service>/migrations/` and its own version table
+Each service keeps its scripts in `<service>/migrations/` (the shared key store in
+`shared/keys/migrations/`) and its own version table
 (`alembic_version_<service>`), so both can share one PostgreSQL database in production while
 each keeps its own SQLite file in the embedded setup. `interview-backend migrate` applies them;
 with AUTO_MIGRATE on (the default) each service applies its own at start-up.
@@ -13,11 +14,14 @@ from sqlalchemy.engine import Connection
 
 from shared.db import Database, tables_of
 
-SERVICES = ("question_api", "interview_api")
+SERVICES = ("question_api", "interview_api", "keys")
+# The staff key store both services share keeps its migrations beside its code.
+_SCRIPTS = {"keys": "shared.keys:migrations"}
 # the packages whose models make up each service's database
 SERVICE_PACKAGES = {
     "question_api": ("question_api",),
     "interview_api": ("interview_api", "analysis"),
+    "keys": ("shared",),
 }
 
 
@@ -28,7 +32,7 @@ def service_metadata(service: str) -> MetaData:
 
 def alembic_config(service: str, url: str | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", f"{service}:migrations")
+    config.set_main_option("script_location", _SCRIPTS.get(service, f"{service}:migrations"))
     if url:
         config.set_main_option("sqlalchemy.url", url)
     config.attributes["service"] = service

@@ -1,9 +1,11 @@
-"""`interview-backend`: run the whole system on one machine, or migrate its databases.
+"""`interview-backend`: run the whole system on one machine, migrate its databases, manage keys.
 
 `serve` runs each service in its own uvicorn process on its port (`QUESTION_API_PORT`,
 `INTERVIEW_API_PORT`, or `--question-port` and `--interview-port`) and prints the URLs to open.
 Ctrl-C stops everything; if one exits, the others are stopped too, so a half-running system never
-looks healthy. `migrate` brings every service's schema to the newest revision.
+looks healthy. Without any key it refuses to listen on anything but loopback. `migrate` brings
+every service's schema to the newest revision. `keys create|list|revoke` manages the staff keys
+both services accept.
 """
 
 import argparse
@@ -14,12 +16,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from shared.auth import STAFF_ROLES, KeyRing, Role, is_loopback, open_bind_message
 from shared.db import Database
+from shared.keys.store import KeyRecord, KeyStore
 from shared.migrations import SERVICES as MIGRATED
 from shared.migrations import upgrade
-from shared.settings import get_settings
+from shared.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,11 @@ def _importable(app: str) -> bool:
 
 
 def serve(host: str, ports: dict[str, int]) -> int:
-    """Run every installed service on its port; 2 when a port is taken, before starting any."""
+    """Run every installed service on its port; 2 when a port is taken or when keys are needed
+    (any address but loopback), before starting any."""
+    if not is_loopback(host) and asyncio.run(_open_mode(get_settings())):
+        print(open_bind_message(host), file=sys.stderr, flush=True)
+        return 2
     chosen = [(service, ports[service.port_setting]) for service in SERVICES]
     chosen = [(service, port) for service, port in chosen if _importable(service.app)]
     for service, port in chosen:
@@ -130,6 +140,65 @@ async def migrate() -> None:
         print(f"{service}: schema up to date", flush=True)
 
 
+async def _open_mode(settings: Settings) -> bool:
+    async with _key_store(settings) as store:
+        return await KeyRing(settings, store).open_mode()
+
+
+@asynccontextmanager
+async def _key_store(settings: Settings) -> AsyncIterator[KeyStore]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = KeyStore(Database(settings.database_url_for("keys")))
+    try:
+        await store.migrate()
+        yield store
+    finally:
+        await store.aclose()
+
+
+def _describe(record: KeyRecord) -> str:
+    used = record.last_used_at.isoformat(timespec="seconds") if record.last_used_at else "never"
+    state = (
+        f"revoked {record.revoked_at.isoformat(timespec='seconds')}"
+        if record.revoked_at
+        else "active"
+    )
+    return (
+        f"{record.id}  {record.role:<11}  {record.name}  created "
+        f"{record.created_at.isoformat(timespec='seconds')}  last used {used}  {state}"
+    )
+
+
+async def keys(args: argparse.Namespace) -> int:
+    async with _key_store(get_settings()) as store:
+        if args.keys_command == "create":
+            key, record = await store.create(args.role, args.name)
+            print(f"Created key {record.id} (role {record.role}, {record.name}).")
+            print("The key is shown this once; store it now (it is kept only as a hash):")
+            print(key, flush=True)
+            return 0
+        if args.keys_command == "list":
+            records = await store.list()
+            for record in records:
+                print(_describe(record))
+            if not records:
+                print("No keys yet: create one with `interview-backend keys create`.")
+            return 0
+        revoked = await store.revoke(args.key_id)
+        if revoked is None:
+            print(f"There is no key {args.key_id!r}; `keys list` shows them.", file=sys.stderr)
+            return 1
+        print(f"Revoked: {_describe(revoked)}", flush=True)
+        return 0
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not 1 <= len(value) <= 200:
+        raise argparse.ArgumentTypeError("a name is 1 to 200 characters")
+    return value
+
+
 def _port(value: str) -> int:
     if value.isdigit() and 1 <= int(value) <= 65535:
         return int(value)
@@ -156,11 +225,22 @@ def main(argv: list[str] | None = None) -> None:
             f"now {defaults[service.port_setting]})",
         )
     sub.add_parser("migrate", help="apply database migrations for every service")
+    keys_parser = sub.add_parser("keys", help="create, list and revoke staff API keys")
+    keys_sub = keys_parser.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key (printed once)")
+    roles = [r.value for r in (*STAFF_ROLES, Role.service)]
+    create.add_argument("--role", required=True, choices=roles)
+    create.add_argument("--name", required=True, type=_name, help="who or what holds the key")
+    keys_sub.add_parser("list", help="every key: id, role, name, created, last used, revoked")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by its id (from `keys list`)")
+    revoke.add_argument("key_id")
     args = parser.parse_args(argv)
     if args.command == "serve":
         sys.exit(
             serve(args.host, {s.port_setting: getattr(args, s.port_setting) for s in SERVICES})
         )
+    if args.command == "keys":
+        sys.exit(asyncio.run(keys(args)))
     asyncio.run(migrate())
 
 

@@ -35,7 +35,13 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
-    api_keys: str = Field(default="", description="Comma-separated keys accepted in X-API-Key.")
+    api_keys: str = Field(default="", description="Comma-separated bootstrap admin keys.")
+    # The staff key store both services share; unset: DATABASE_URL, else DATA_DIR/keys.db.
+    keys_database_url: str | None = None
+    # The interview API's own credential for the question API (role `service`).
+    service_api_key: SecretStr | None = None
+    # When set, GET /metrics wants `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
 
     # Ports `interview-backend serve` (and so `make run`) gives the two services.
     question_api_port: int = Field(default=8001, ge=1, le=65535)
@@ -54,6 +60,10 @@ class Settings(BaseSettings):
     question_api_url: str = ""  # unset: the question API on this machine, QUESTION_API_PORT
     question_api_timeout_seconds: float = 10.0
     max_upload_bytes: int = 2 * GIB
+    # An upload whose body sends nothing for this long is closed and what it wrote removed.
+    upload_idle_timeout_seconds: float = Field(default=30.0, gt=0)
+    # How often a running interview API removes unfinished uploads older than ORPHAN_GRACE_SECONDS.
+    orphan_sweep_interval_seconds: float = Field(default=900.0, gt=0)
 
     # Invitations and the candidate page
     public_base_url: str | None = None  # the invitation links' base; else the request's own
@@ -118,11 +128,18 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def service_key(self) -> str | None:
+        return self.service_api_key.get_secret_value() if self.service_api_key else None
+
+    @property
     def api_key_list(self) -> list[str]:
         return [key.strip() for key in self.api_keys.split(",") if key.strip()]
 
     def database_url_for(self, service: str) -> str:
-        """`DATABASE_URL` when set, else the service's own SQLite file under `DATA_DIR`."""
+        """`DATABASE_URL` when set, else the service's own SQLite file under `DATA_DIR`. The key
+        store (`keys`) both services share can have its own `KEYS_DATABASE_URL`."""
+        if service == "keys" and self.keys_database_url:
+            return self.keys_database_url
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"

@@ -10,6 +10,8 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.app import create_app
+from shared.db import Database
+from shared.keys.store import KeyStore
 from shared.metrics import (
     PROCESS_REGISTRY,
     ProcessMetricsServer,
@@ -38,6 +40,11 @@ def build_app(settings: Settings, service: str = "test_api") -> FastAPI:
 
 
 async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    settings: Settings = app.state.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = KeyStore(Database(settings.database_url_for("keys")))
+    await store.migrate()  # the app migrates nothing itself
+    await store.aclose()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, inspect, select, text
 from sqlalchemy.engine import Connection
 
 import question_api.questions.models  # noqa: F401 (the imports register every table)
+import shared.keys.models  # noqa: F401
 from analysis.models import OutboxItem
 from shared.db import Base, Database, utcnow
 from shared.migrations import SERVICES, alembic_config, service_metadata, upgrade
@@ -67,6 +68,7 @@ def test_the_migrate_command_prepares_both_databases(
     out = capsys.readouterr().out
     assert "question_api: schema up to date" in out
     assert "interview_api: schema up to date" in out
+    assert "keys: schema up to date" in out
 
 
 async def test_deletions_queued_before_the_outbox_carry_on_in_it(settings: Settings):

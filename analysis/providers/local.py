@@ -36,6 +36,13 @@ from shared.settings import Settings
 
 _T = TypeVar("_T")
 
+# Below this much decodable media there is nothing to analyse.
+MIN_MEDIA_SECONDS = 0.5
+# Audio that decodes to less than this share of the stated duration: the rest is not media.
+MIN_DECODED_SHARE = 0.5
+# What the local measurement refuses: no provider is called and nothing is scored.
+UNUSABLE_MEDIA_CODES = frozenset({"media_empty", "media_truncated"})
+
 SPEC = ProviderSpec(
     name="local",
     title="local media analysis",
@@ -72,6 +79,8 @@ class LocalMediaProvider:
             media_probe, speech = await _in_thread(partial(_measure, video.path), self._limiter)
         except MediaError as error:
             raise ProviderFailure(error.code, error.message) from error
+        if (refusal := unusable_media(media_probe, speech)) is not None:
+            raise ProviderFailure(refusal.code, refusal.message)
         media = media_probe.to_media(size_bytes=video.size_bytes, sha256=video.sha256)
         return ProviderResult(
             sections={"media": media, "speech": speech.speech if speech else None},
@@ -93,6 +102,29 @@ class LocalMediaProvider:
 async def probe_async(path: Path) -> MediaProbe:
     """`probe` without blocking the event loop (a MediaError when the file cannot be read)."""
     return await _in_thread(lambda cancel_check: probe(path, cancel_check=cancel_check))
+
+
+def unusable_media(media_probe: MediaProbe, speech: SpeechAnalysis | None) -> MediaError | None:
+    """Why the recording is not worth analysing, or None: no decodable media at all
+    (`media_empty`), or audio that decodes to far less than the container states
+    (`media_truncated`, e.g. a few valid kilobytes followed by garbage)."""
+    stated = media_probe.duration_seconds
+    decoded = speech.audio_seconds if speech is not None else stated
+    if decoded is None or decoded < MIN_MEDIA_SECONDS:
+        return MediaError(
+            "media_empty",
+            f"The recording holds {decoded or 0:.2f} s of decodable media (at least "
+            f"{MIN_MEDIA_SECONDS} s is needed): nothing was sent to any provider. Record the "
+            "answer again.",
+        )
+    if stated and speech is not None and speech.audio_seconds < MIN_DECODED_SHARE * stated:
+        return MediaError(
+            "media_truncated",
+            f"The recording's audio decodes to {speech.audio_seconds:.1f} s of the {stated:.1f} s "
+            "its container states: the file is damaged or cut short, so nothing was sent to any "
+            "provider. Upload the complete recording again.",
+        )
+    return None
 
 
 def _measure(path: Path, cancel_check: CancelCheck) -> tuple[MediaProbe, SpeechAnalysis | None]:

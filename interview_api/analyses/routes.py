@@ -12,14 +12,23 @@ from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
 from interview_api.reviews.service import ReviewService
+from shared.auth import Role, require_roles
 from shared.db import SessionDep
+from shared.pagination import Page200
 
 router = APIRouter(tags=["analyses"])
+
+READS_RESULTS = require_roles(Role.hr, Role.reviewer, Role.integration)
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "`analysis_not_found`"}}
 
 
-@router.get("/analyses/{analysis_id}", summary="The merged analysis", responses=_NOT_FOUND)
+@router.get(
+    "/analyses/{analysis_id}",
+    summary="The merged analysis",
+    responses=_NOT_FOUND,
+    dependencies=[READS_RESULTS],
+)
 async def get_analysis(analysis_id: str, session: SessionDep) -> AnalysisDocument:
     """The versioned document (schema 1.0). While the job runs, `status` is `queued` or
     `running` and each provider shows its progress; sections are null until their provider
@@ -27,12 +36,22 @@ async def get_analysis(analysis_id: str, session: SessionDep) -> AnalysisDocumen
     return service.document_of(await service.load(session, analysis_id))
 
 
-@router.get("/analyses/{analysis_id}/raw", summary="Each provider's untouched answer")
+@router.get(
+    "/analyses/{analysis_id}/raw",
+    summary="Each provider's untouched answer",
+    responses=_NOT_FOUND,
+    dependencies=[READS_RESULTS],
+)
 async def get_raw(analysis_id: str, session: SessionDep) -> dict[str, Any]:
     return service.raw_answers(await service.load(session, analysis_id))
 
 
-@router.get("/interviews/{interview_id}/report", summary="Every answer's analysis together")
+@router.get(
+    "/interviews/{interview_id}/report",
+    summary="Every answer's analysis together",
+    responses={404: {"description": "`interview_not_found`"}},
+    dependencies=[READS_RESULTS],
+)
 async def get_report(interview: ValidInterview, session: SessionDep) -> dict[str, Any]:
     """Each answer's analysis with its question, and the interview as a whole: mean scores,
     quality index and signal counts, computed only from what succeeded. `review` holds the
@@ -44,43 +63,54 @@ async def get_report(interview: ValidInterview, session: SessionDep) -> dict[str
     return {**report, "review": review.model_dump(mode="json")}
 
 
-@router.get("/schemas/analysis-v1.json", summary="JSON Schema of the merged analysis")
+@router.get(
+    "/schemas/analysis-v1.json",
+    summary="JSON Schema of the merged analysis",
+    dependencies=[READS_RESULTS],
+)
 async def get_schema() -> dict[str, Any]:
     return analysis_json_schema()
 
 
 OutboxStatusFilter = Literal["pending", "done", "failed"]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 
-@router.get("/remote-deletions", summary="What erasures are deleting, oldest first")
+READS_OUTBOX = require_roles(Role.integration)
+
+
+@router.get(
+    "/remote-deletions",
+    summary="What erasures are deleting, oldest first",
+    dependencies=[READS_OUTBOX],
+)
 async def get_remote_deletions(
     session: SessionDep,
-    interview_id: str | None = None,
+    page: Annotated[Page200, Query()],
+    interview_id: Annotated[str | None, Query(max_length=128)] = None,
     status: OutboxStatusFilter | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     """After `DELETE /interviews/{id}`: each provider-side copy (`provider` names it) and each
     set of stored files (`provider: "storage"`) being deleted, retried with backoff, `done`,
     or `failed` once every attempt failed. `{"items", "total", "limit", "offset"}`."""
     return await service.remote_deletions(
-        session, interview_id=interview_id, status=status, limit=limit, offset=offset
+        session, interview_id=interview_id, status=status, limit=page.limit, offset=page.offset
     )
 
 
-@router.get("/webhook-deliveries", summary="Completion webhooks and their delivery")
+@router.get(
+    "/webhook-deliveries",
+    summary="Completion webhooks and their delivery",
+    dependencies=[READS_OUTBOX],
+)
 async def get_webhook_deliveries(
     session: SessionDep,
-    analysis_id: str | None = None,
+    page: Annotated[Page200, Query()],
+    analysis_id: Annotated[str | None, Query(max_length=128)] = None,
     status: OutboxStatusFilter | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Each finished analysis sent to ANALYSIS_WEBHOOK_URL: `pending` (being retried with
     backoff), `done`, or `failed` once every attempt failed, with the attempts made and the
     last answer. `{"items", "total", "limit", "offset"}`."""
     return await service.webhook_deliveries(
-        session, analysis_id=analysis_id, status=status, limit=limit, offset=offset
+        session, analysis_id=analysis_id, status=status, limit=page.limit, offset=page.offset
     )

@@ -17,9 +17,16 @@ from interview_api.interviews.schemas import (
 )
 from interview_api.interviews.service import InterviewService
 from shared.app import SettingsDep
+from shared.auth import Role, require_roles
 from shared.db import DatabaseDep, SessionDep
+from shared.pagination import Page200
 
 router = APIRouter(tags=["interviews"])
+
+# Who may call what: the README's role table (tests/test_access.py holds both to it).
+RUNS_INTERVIEWS = require_roles(Role.hr)
+READS_INTERVIEWS = require_roles(Role.hr, Role.reviewer, Role.integration)
+ERASES = require_roles()  # admins only
 
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "`interview_not_found`"}}
 
@@ -28,6 +35,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "`interview_not
     "/start-interview",
     status_code=201,
     summary="Start an interview",
+    dependencies=[RUNS_INTERVIEWS],
     responses={
         404: {"description": "`question_set_not_found`"},
         409: {"description": "`no_approved_questions`"},
@@ -44,31 +52,40 @@ async def start_interview(
     return await InterviewService(session).start(body or StartInterviewRequest(), questions)
 
 
-@router.post("/end-interview", summary="End an interview", responses=_ERRORS)
+@router.post(
+    "/end-interview",
+    summary="End an interview",
+    responses=_ERRORS,
+    dependencies=[RUNS_INTERVIEWS],
+)
 async def end_interview(body: EndInterviewRequest, session: SessionDep) -> InterviewOut:
     """End the interview. Calling it again returns the same answer."""
     return await InterviewService(session).end(body.interview_id)
 
 
-@router.get("/interviews", summary="List interviews, newest first")
+@router.get("/interviews", summary="List interviews, newest first", dependencies=[READS_INTERVIEWS])
 async def list_interviews(
     session: SessionDep,
-    candidate_id: str | None = None,
-    question_set_id: str | None = None,
+    page: Annotated[Page200, Query()],
+    candidate_id: Annotated[str | None, Query(max_length=128)] = None,
+    question_set_id: Annotated[str | None, Query(max_length=128)] = None,
     status: InterviewStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> InterviewPage:
     return await InterviewService(session).page(
         candidate_id=candidate_id,
         status=status,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
         question_set_id=question_set_id,
     )
 
 
-@router.get("/interviews/{interview_id}", summary="An interview", responses=_ERRORS)
+@router.get(
+    "/interviews/{interview_id}",
+    summary="An interview",
+    responses=_ERRORS,
+    dependencies=[READS_INTERVIEWS],
+)
 async def get_interview(interview: ValidInterview, session: SessionDep) -> InterviewOut:
     """The interview with its questions and recordings."""
     return await InterviewService(session).describe(interview)
@@ -82,6 +99,7 @@ async def get_interview(interview: ValidInterview, session: SessionDep) -> Inter
         **_ERRORS,
         202: {"description": "Rows erased; some stored files are still being deleted"},
     },
+    dependencies=[ERASES],
 )
 async def delete_interview(
     interview: ValidInterview,

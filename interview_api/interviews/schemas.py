@@ -1,32 +1,30 @@
 """What the interview endpoints take and answer."""
 
 import json
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from interview_api.interviews.models import Interview
 from interview_api.recordings.models import Recording
 from interview_api.recordings.schemas import RecordingOut
 from shared.errors import invalid
+from shared.ids import is_id
 
 METADATA_MAX_BYTES = 16 * 1024
-# A question set id goes into the question API's URL path: keep it to safe characters.
-_QUESTION_SET_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 InterviewStatus = Literal["active", "ended"]
 
 
 def check_question_set_id(value: str | None) -> str | None:
     """A question set id safe to put in the question API's URL path, or 422."""
-    if value is not None and not _QUESTION_SET_ID.match(value):
+    if value is not None and not is_id(value):
         raise invalid(
             "invalid_question_set_id",
-            "question_set_id must be 1-128 letters, digits or . _ : - characters; "
-            "use the question_set_id the question API returned.",
+            "question_set_id must be 1-128 letters, digits or . _ : - characters, starting "
+            "with a letter or digit; use the question_set_id the question API returned.",
         )
     return value
 
@@ -34,7 +32,10 @@ def check_question_set_id(value: str | None) -> str | None:
 class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    given: bool = Field(description="Whether the candidate agreed to be recorded and analysed.")
+    # strict: consent is an explicit true or false, never a 0, 1 or "yes" read as one
+    given: StrictBool = Field(
+        description="Whether the candidate agreed to be recorded and analysed."
+    )
     notice_version: str = Field(
         min_length=1, max_length=64, description="The version of the notice they were shown."
     )

@@ -16,6 +16,7 @@ from interview_api.invitations.service import (
     token_invalid,
 )
 from interview_api.invitations.tokens import bearer_token, hash_token
+from shared.auth import candidate_access
 from shared.db import DatabaseDep, SessionDep, utcnow
 from shared.errors import Forbidden
 
@@ -31,11 +32,13 @@ async def _by_token(request: Request, repository: InvitationRepository) -> Invit
     return invitation
 
 
+@candidate_access
 async def candidate_invitation(request: Request, session: SessionDep) -> Invitation:
     """The caller's invitation, loaded in the request's unit of work; 401 or 410 otherwise."""
     return await _by_token(request, InvitationRepository(session))
 
 
+@candidate_access
 async def candidate_invitation_brief(request: Request, db: DatabaseDep) -> Invitation:
     """The same, read in its own short unit of work, so that no database connection is held
     while an upload streams in."""

@@ -17,7 +17,9 @@ from interview_api.invitations.schemas import (
 )
 from interview_api.invitations.service import InvitationService
 from shared.app import SettingsDep
+from shared.auth import Role, require_roles
 from shared.db import SessionDep
+from shared.pagination import Page200
 
 router = APIRouter(tags=["invitations"])
 candidate_router = APIRouter(prefix="/candidate", tags=["candidate"])
@@ -29,10 +31,16 @@ _CANDIDATE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Who may call what: the README's role table (tests/test_access.py holds both to it).
+INVITES = require_roles(Role.hr)
+READS_INVITATIONS = require_roles(Role.hr, Role.reviewer, Role.integration)
+
+
 @router.post(
     "/invitations",
     status_code=201,
     summary="Invite a candidate",
+    dependencies=[INVITES],
     responses={
         404: {"description": "`question_set_not_found`"},
         409: {"description": "`no_approved_questions`"},
@@ -54,21 +62,27 @@ async def create_invitation(
     return await InvitationService(session, settings).create(body, questions, base_url)
 
 
-@router.get("/invitations", summary="List invitations, newest first")
+@router.get(
+    "/invitations", summary="List invitations, newest first", dependencies=[READS_INVITATIONS]
+)
 async def list_invitations(
     session: SessionDep,
     settings: SettingsDep,
-    question_set_id: str | None = None,
+    page: Annotated[Page200, Query()],
+    question_set_id: Annotated[str | None, Query(max_length=128)] = None,
     status: InvitationStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> InvitationPage:
     return await InvitationService(session, settings).page(
-        question_set_id=question_set_id, status=status, limit=limit, offset=offset
+        question_set_id=question_set_id, status=status, limit=page.limit, offset=page.offset
     )
 
 
-@router.get("/invitations/{invitation_id}", summary="An invitation", responses=_NOT_FOUND)
+@router.get(
+    "/invitations/{invitation_id}",
+    summary="An invitation",
+    responses=_NOT_FOUND,
+    dependencies=[READS_INVITATIONS],
+)
 async def get_invitation(
     invitation: ValidInvitation, session: SessionDep, settings: SettingsDep
 ) -> InvitationOut:
@@ -76,7 +90,10 @@ async def get_invitation(
 
 
 @router.post(
-    "/invitations/{invitation_id}/revoke", summary="Withdraw an invitation", responses=_NOT_FOUND
+    "/invitations/{invitation_id}/revoke",
+    summary="Withdraw an invitation",
+    responses=_NOT_FOUND,
+    dependencies=[INVITES],
 )
 async def revoke_invitation(
     invitation: ValidInvitation, session: SessionDep, settings: SettingsDep

@@ -1,7 +1,7 @@
 """The candidate's resumable upload endpoints: tus 1.0 at `/candidate/uploads`."""
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -18,6 +18,7 @@ from interview_api.invitations.tus import (
 )
 from interview_api.invitations.uploads import Progress, UploadLocks, UploadService
 from shared.app import SettingsDep
+from shared.auth import open_access
 from shared.db import DatabaseDep
 from shared.errors import AppError
 from shared.resumable import PartialFiles
@@ -48,9 +49,13 @@ def get_upload_service(
 
 Uploads = Annotated[UploadService, Depends(get_upload_service)]
 TusVersion = Depends(require_version)
+# what every route behind TusVersion may answer besides its own
+_TUS_ERRORS: dict[int | str, dict[str, Any]] = {
+    412: {"description": "`tus_version_unsupported`: send `Tus-Resumable: 1.0.0`"}
+}
 
 
-@router.options("", summary="tus discovery", status_code=204)
+@router.options("", summary="tus discovery", status_code=204, dependencies=[open_access()])
 async def discover(settings: SettingsDep) -> Response:
     return Response(
         status_code=204,
@@ -68,6 +73,7 @@ async def discover(settings: SettingsDep) -> Response:
     status_code=201,
     dependencies=[TusVersion],
     responses={
+        **_TUS_ERRORS,
         201: {"description": "Created; `Location` names the upload."},
         403: {"description": "`consent_required`, `consent_refused`"},
         409: {"description": "`interview_not_started`, `answer_already_submitted`"},
@@ -96,7 +102,12 @@ async def create_upload(
     )
 
 
-@router.head("/{upload_id}", summary="How much of the upload is in", dependencies=[TusVersion])
+@router.head(
+    "/{upload_id}",
+    summary="How much of the upload is in",
+    dependencies=[TusVersion],
+    responses=_TUS_ERRORS,
+)
 async def upload_offset(
     upload_id: str, invitation: CandidateInvitationBrief, uploads: Uploads
 ) -> Response:
@@ -116,6 +127,7 @@ async def upload_offset(
         }
     },
     responses={
+        **_TUS_ERRORS,
         204: {
             "description": "Stored; `Upload-Offset` is the new offset (`X-Recording-Id` "
             "once the last byte is in)."
@@ -142,7 +154,11 @@ async def append_upload(
 
 
 @router.delete(
-    "/{upload_id}", summary="Drop an unfinished upload", status_code=204, dependencies=[TusVersion]
+    "/{upload_id}",
+    summary="Drop an unfinished upload",
+    status_code=204,
+    dependencies=[TusVersion],
+    responses=_TUS_ERRORS,
 )
 async def terminate_upload(
     upload_id: str, invitation: CandidateInvitationBrief, uploads: Uploads

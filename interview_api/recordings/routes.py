@@ -14,9 +14,12 @@ from interview_api.recordings.service import RecordingService
 from interview_api.reviews.dependencies import key_holder
 from interview_api.reviews.service import review_action
 from shared.app import SettingsDep
+from shared.auth import Principal, Role, require_roles
 from shared.db import SessionDep
 
 router = APIRouter(tags=["recordings"])
+
+WATCHES = require_roles(Role.hr, Role.reviewer)  # the video itself: people who judge it
 
 # The body is read as a stream (see streaming.py), so FastAPI cannot derive its schema: describe
 # the form for the docs by hand.
@@ -47,9 +50,11 @@ _UPLOAD_FORM: dict[str, Any] = {
     status_code=202,
     summary="Upload a recording",
     openapi_extra=_UPLOAD_FORM,
+    dependencies=[require_roles(Role.hr)],
     responses={
         200: {"model": RecordingOut, "description": "The same bytes were already stored."},
         404: {"description": "`interview_not_found`"},
+        408: {"description": "`upload_idle_timeout`: the body stopped arriving"},
         413: {"description": "`upload_too_large`"},
         415: {"description": "`unsupported_media`, `multipart_required`"},
         422: {"description": "`file_missing`, `empty_file`, `unknown_question`, ..."},
@@ -69,7 +74,13 @@ async def upload_recording(
     202 for a new recording; 200 with the existing one when the same bytes were already
     uploaded for the same question, so a retried upload is safe.
     """
-    service = RecordingService(session, storage, hooks, max_upload_bytes=settings.max_upload_bytes)
+    service = RecordingService(
+        session,
+        storage,
+        hooks,
+        max_upload_bytes=settings.max_upload_bytes,
+        idle_timeout=settings.upload_idle_timeout_seconds,
+    )
     stored = await service.upload(interview, request)
     if stored.created:
         return RecordingOut.of(stored.recording, None)  # its analysis was just queued
@@ -83,7 +94,9 @@ async def upload_recording(
     summary="Where a browser can play a recording without a key",
     responses={404: {"description": "`recording_not_found`"}},
 )
-async def get_media_link(recording: ValidRecording, storage: StorageDep) -> MediaLink:
+async def get_media_link(
+    _: Annotated[Principal, WATCHES], recording: ValidRecording, storage: StorageDep
+) -> MediaLink:
     """On S3 storage, a presigned URL of the video (valid 15 minutes) for a `<video>` element,
     which cannot send `X-API-Key`; on the data folder `url` is null: fetch `/media` with the
     key instead."""
@@ -108,10 +121,10 @@ async def get_media_link(recording: ValidRecording, storage: StorageDep) -> Medi
     },
 )
 async def get_media(
+    caller: Annotated[Principal, WATCHES],
     recording: ValidRecording,
     storage: StorageDep,
     session: SessionDep,
-    request: Request,
     range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> Response:
     """Streams the stored file (`Accept-Ranges: bytes`; a `Range` request gets 206), so a
@@ -122,7 +135,7 @@ async def get_media(
         await review_action(
             session,
             "media.played",
-            actor=key_holder(request) or "staff",
+            actor=key_holder(caller) or caller.name,
             interview_id=recording.interview_id,
             detail=f"recording {recording.id}",
         )

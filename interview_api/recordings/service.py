@@ -1,8 +1,10 @@
 """Storing an uploaded recording durably, once, and sweeping what a crash left behind."""
 
+import asyncio
 import logging
 import os
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -56,12 +58,14 @@ class RecordingService:
         hooks: AnalysisHooks,
         *,
         max_upload_bytes: int,
+        idle_timeout: float = 30.0,
     ) -> None:
         self.recordings = RecordingRepository(session)
         self.session = session
         self.storage = storage
         self.hooks = hooks
         self.max_upload_bytes = max_upload_bytes
+        self.idle_timeout = idle_timeout
 
     async def upload(self, interview: Interview, request: Request) -> Stored:
         """Receive the request's multipart body and store its `file` part for `interview`.
@@ -81,7 +85,9 @@ class RecordingService:
             return self.storage.open_sink(key)
 
         with log_context(interview_id=interview.id):
-            form, sink = await receive_upload(request, open_sink, max_bytes=self.max_upload_bytes)
+            form, sink = await receive_upload(
+                request, open_sink, max_bytes=self.max_upload_bytes, idle_timeout=self.idle_timeout
+            )
             return await self._keep(
                 interview,
                 recording_id,
@@ -263,6 +269,24 @@ def _question(interview: Interview, question_id: str | None) -> tuple[str | None
         )
     text = question.get("text")
     return question_id, text if isinstance(text, str) else None
+
+
+async def sweep_periodically(
+    db: Database,
+    storage: Storage,
+    grace_seconds: float,
+    interval_seconds: float,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Sweep again every `interval_seconds` while the service runs, so what a crashed replica
+    or a dropped upload leaves behind is removed without waiting for a restart."""
+    while True:
+        await sleep(interval_seconds)
+        try:
+            await sweep_orphan_files(db, storage, grace_seconds)
+        except Exception:  # storage or database briefly away: the next round tries again
+            logger.exception("the periodic sweep of unfinished uploads failed")
 
 
 async def sweep_orphan_files(db: Database, storage: Storage, grace_seconds: float) -> int:

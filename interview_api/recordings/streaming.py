@@ -9,7 +9,7 @@ arrives). Other parts are small form fields, kept in memory up to a small limit.
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -79,8 +79,38 @@ class ReceivedForm:
     fields: dict[str, str]
 
 
+class UploadIdle(AppError):
+    status = 408
+    code = "upload_idle_timeout"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The upload sent nothing for {seconds:g} s (UPLOAD_IDLE_TIMEOUT_SECONDS), so it was "
+            "closed and what had arrived was removed. Send the recording again.",
+            headers={"Connection": "close"},
+        )
+
+
+async def _chunks(request: Request, idle_timeout: float) -> AsyncIterator[bytes]:
+    """The body's chunks; 408 `upload_idle_timeout` when none arrives for `idle_timeout`."""
+    stream = request.stream().__aiter__()
+    while True:
+        try:
+            async with asyncio.timeout(idle_timeout):
+                chunk = await anext(stream)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise UploadIdle(idle_timeout) from None
+        yield chunk
+
+
 async def receive_upload(
-    request: Request, open_sink: Callable[[str], UploadSink], *, max_bytes: int
+    request: Request,
+    open_sink: Callable[[str], UploadSink],
+    *,
+    max_bytes: int,
+    idle_timeout: float = 30.0,
 ) -> tuple[ReceivedForm, UploadSink]:
     """Stream the request's `file` part into a sink that `open_sink(container)` opens once the
     container is sniffed from the first bytes (so its key can carry the right extension).
@@ -90,7 +120,8 @@ async def receive_upload(
     while the next ones fill, so memory stays flat whatever the size.
 
     Returns the form and the sink, written but not committed: the caller commits or aborts it.
-    Raises 413 `upload_too_large`, 415 `unsupported_media` / `multipart_required`, 422
+    Raises 408 `upload_idle_timeout` (nothing arrived for `idle_timeout` seconds), 413
+    `upload_too_large`, 415 `unsupported_media` / `multipart_required`, 422
     `file_missing` / `empty_file` / `invalid_multipart` and the like, having aborted the sink.
     """
     reader = _FormReader(_boundary(request), max_bytes)
@@ -117,7 +148,7 @@ async def receive_upload(
 
     try:
         async with send:
-            async for chunk in request.stream():
+            async for chunk in _chunks(request, idle_timeout):
                 reader.feed(chunk)
                 if reader.container is not None:
                     for batch in reader.take_full():

@@ -1,24 +1,22 @@
-"""Who is reviewing: the name the staff key carries when it has one, else the `reviewer` the
-body gives (open mode and bootstrap keys carry no person's name), else 422 `reviewer_required`."""
+"""Who is reviewing: the name a stored staff key carries; for keys without a person's name (open
+mode on this machine, the `API_KEYS` bootstrap keys) the `reviewer` the body gives, else 422
+`reviewer_required`."""
 
-from fastapi import Request
-
+from shared.auth import Principal
 from shared.errors import Unprocessable
 
 
-def key_holder(request: Request) -> str | None:
-    """The signed-in person's name, when the authentication in front of the route set one."""
-    principal = getattr(request.state, "principal", None)
-    name = getattr(principal, "name", None)
-    return name if isinstance(name, str) and name else None
+def key_holder(caller: Principal) -> str | None:
+    """The person's name when the key is one of the stored, named keys."""
+    return caller.name if caller.key_id is not None else None
 
 
-def reviewer_name(request: Request, given: str | None) -> str:
-    name = key_holder(request) or (given.strip() if given else None)
+def reviewer_name(caller: Principal, given: str | None) -> str:
+    name = key_holder(caller) or (given.strip() if given else None)
     if not name:
         raise Unprocessable(
-            "Say who is reviewing: send `reviewer` with your name (a named staff key does this "
-            "for you).",
+            "Say who is reviewing: send `reviewer` with your name (a named staff key, from "
+            "`interview-backend keys create --name`, does this for you).",
             code="reviewer_required",
         )
     return name

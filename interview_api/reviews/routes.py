@@ -1,9 +1,9 @@
 """Human review: ratings of answers, decisions on interviews, and the comparison of a question
 set's candidates."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from interview_api.interviews.dependencies import ValidInterview
@@ -20,9 +20,13 @@ from interview_api.reviews.schemas import (
 )
 from interview_api.reviews.service import ReviewService, review_action
 from shared.app import SettingsDep
+from shared.auth import Principal, Role, require_roles
 from shared.db import SessionDep
 
 router = APIRouter(tags=["review"])
+
+Reviewer = Annotated[Principal, require_roles(Role.reviewer)]
+READS_REVIEWS = require_roles(Role.hr, Role.reviewer, Role.integration)
 
 _RECORDING: dict[int | str, dict[str, Any]] = {404: {"description": "`recording_not_found`"}}
 _INTERVIEW: dict[int | str, dict[str, Any]] = {404: {"description": "`interview_not_found`"}}
@@ -37,16 +41,19 @@ _REVIEWER: dict[int | str, dict[str, Any]] = {
     responses={**_RECORDING, **_REVIEWER},
 )
 async def rate_recording(
-    recording: ValidRecording, body: RatingIn, request: Request, session: SessionDep
+    caller: Reviewer, recording: ValidRecording, body: RatingIn, session: SessionDep
 ) -> RatingOut:
     """The signed-in reviewer's rating of this answer. One rating per reviewer: rating again
     updates it in place (`updated_at` moves, `created_at` stays)."""
-    reviewer = reviewer_name(request, body.reviewer)
+    reviewer = reviewer_name(caller, body.reviewer)
     return await ReviewService(session).rate(recording, reviewer, body)
 
 
 @router.get(
-    "/recordings/{recording_id}/ratings", summary="Every reviewer's rating", responses=_RECORDING
+    "/recordings/{recording_id}/ratings",
+    summary="Every reviewer's rating",
+    responses=_RECORDING,
+    dependencies=[READS_REVIEWS],
 )
 async def list_ratings(recording: ValidRecording, session: SessionDep) -> RatingList:
     return await ReviewService(session).ratings(recording)
@@ -59,16 +66,16 @@ async def list_ratings(recording: ValidRecording, session: SessionDep) -> Rating
     responses={**_INTERVIEW, **_REVIEWER},
 )
 async def record_decision(
+    caller: Reviewer,
     interview: ValidInterview,
     body: DecisionIn,
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
 ) -> DecisionOut:
     """`advance`, `hold` or `reject`, with a reason, by the signed-in person. A new decision
     supersedes the previous one, which stays in the history. No analysis ever sets it. With
     ANALYSIS_WEBHOOK_URL set, the review (decision and ratings) is sent there."""
-    reviewer = reviewer_name(request, body.reviewer)
+    reviewer = reviewer_name(caller, body.reviewer)
     return await ReviewService(session).decide(
         interview, reviewer, body, webhook=bool(settings.analysis_webhook_url)
     )
@@ -78,6 +85,7 @@ async def record_decision(
     "/interviews/{interview_id}/decision",
     summary="The current decision and its history",
     responses=_INTERVIEW,
+    dependencies=[READS_REVIEWS],
 )
 async def get_decision(interview: ValidInterview, session: SessionDep) -> DecisionState:
     return await ReviewService(session).decision_state(interview)
@@ -90,7 +98,7 @@ async def get_decision(interview: ValidInterview, session: SessionDep) -> Decisi
 )
 async def compare_candidates(
     question_set_id: str,
-    request: Request,
+    caller: Annotated[Principal, READS_REVIEWS],
     session: SessionDep,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
@@ -102,7 +110,7 @@ async def compare_candidates(
     await review_action(
         session,
         "comparison.exported",
-        actor=key_holder(request) or "staff",
+        actor=key_holder(caller) or caller.name,
         interview_id=None,
         detail=f"question set {question_set_id}: {len(table['candidates'])} candidates",
     )

@@ -22,10 +22,15 @@ from question_api.questions.schemas import (
     ReviewHistory,
 )
 from shared.app import SettingsDep
+from shared.auth import Role, require_roles
 from shared.db import SessionDep
 from shared.errors import Unprocessable
 
 router = APIRouter(tags=["questions"])
+
+# Who may call what: the README's role table (tests/test_access.py holds both to it).
+WRITES = require_roles(Role.hr)
+READS = require_roles(Role.hr, Role.reviewer, Role.integration)
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -63,6 +68,7 @@ def _idempotency_key(
     "/generate",
     status_code=201,
     summary="Generate five interview questions for a job description",
+    dependencies=[WRITES],
     responses={
         409: _error("The Idempotency-Key was used with a different body."),
         422: _error("The request is invalid; the code says which field and why."),
@@ -92,7 +98,7 @@ async def generate(
     )
 
 
-@router.get("/question-sets", summary="List question sets, newest first")
+@router.get("/question-sets", summary="List question sets, newest first", dependencies=[READS])
 async def list_question_sets(
     session: SessionDep, page: Annotated[PageParams, Query()]
 ) -> QuestionSetPage:
@@ -102,6 +108,8 @@ async def list_question_sets(
 @router.get(
     "/question-sets/{question_set_id}",
     summary="A question set with its questions",
+    # the interview API reads the set it starts an interview with, with its service credential
+    dependencies=[require_roles(Role.hr, Role.reviewer, Role.integration, Role.service)],
     responses={404: _error("No such question set.")},
 )
 async def get_question_set(question_set: QuestionSetDep) -> QuestionSetRead:
@@ -111,6 +119,7 @@ async def get_question_set(question_set: QuestionSetDep) -> QuestionSetRead:
 @router.patch(
     "/question-sets/{question_set_id}/questions/{question_id}",
     summary="Edit a question's text or set its status",
+    dependencies=[WRITES],
     responses={404: _error("No such question set or question."), 422: _error("Invalid edit.")},
 )
 async def update_question(
@@ -133,6 +142,7 @@ async def update_question(
 @router.post(
     "/question-sets/{question_set_id}/questions/{question_id}/regenerate",
     summary="Replace one question with a new one in the same slot, on another topic",
+    dependencies=[WRITES],
     responses={
         404: _error("No such question set or question."),
         502: _error("OpenAI refused the key or gave no usable question."),
@@ -161,6 +171,7 @@ async def regenerate_question(
 @router.post(
     "/question-sets/{question_set_id}/approve",
     summary="Approve all pending questions, or the listed ones, and the set",
+    dependencies=[WRITES],
     responses={
         404: _error("No such question set or question."),
         409: _error("Every question is rejected: nothing to approve."),
@@ -176,6 +187,7 @@ async def approve_question_set(
 @router.get(
     "/question-sets/{question_set_id}/history",
     summary="Every change to the set and its questions, oldest first",
+    dependencies=[READS],
     responses={404: _error("No such question set.")},
 )
 async def question_set_history(question_set: QuestionSetDep, session: SessionDep) -> ReviewHistory:
@@ -185,6 +197,7 @@ async def question_set_history(question_set: QuestionSetDep, session: SessionDep
 @router.get(
     "/question-sets/{question_set_id}/questions.txt",
     summary="The approved questions, one per line",
+    dependencies=[READS],
     response_class=PlainTextResponse,
     responses={404: _error("No such question set.")},
 )

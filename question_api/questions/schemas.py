@@ -4,7 +4,7 @@ import hashlib
 import json
 import re
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -17,6 +17,7 @@ from question_api.generation.base import (
 from question_api.generation.rules import MAX_QUESTION_CHARS
 from question_api.questions.models import Question, QuestionSet, ReviewEvent
 from shared.errors import invalid
+from shared.pagination import MAX_OFFSET, Page
 
 QuestionStatus = Literal["pending", "approved", "rejected"]
 SetStatus = Literal["draft", "approved"]
@@ -255,35 +256,12 @@ class QuestionSetPage(BaseModel):
     offset: int
 
 
-class PageParams(BaseModel):
-    """`limit` (1-100, default 20) and `offset` (from 0) of a listing."""
+class PageParams(Page):
+    """`limit` (1-100, default 20) and `offset` of a listing of sets, newest first."""
 
+    max_limit: ClassVar[int] = MAX_PAGE_SIZE
     limit: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Sets per page.")
-    offset: int = Field(default=0, ge=0, description="Sets to skip, newest first.")
-
-    @field_validator("limit", mode="before")
-    @classmethod
-    def _limit(cls, value: Any) -> int:
-        number = _as_int(value, "limit_invalid", "limit must be a whole number.")
-        if not 1 <= number <= MAX_PAGE_SIZE:
-            raise invalid("limit_out_of_range", f"limit must be between 1 and {MAX_PAGE_SIZE}.")
-        return number
-
-    @field_validator("offset", mode="before")
-    @classmethod
-    def _offset(cls, value: Any) -> int:
-        number = _as_int(value, "offset_invalid", "offset must be a whole number.")
-        if number < 0:
-            raise invalid("offset_invalid", "offset must be 0 or more.")
-        return number
-
-
-def _as_int(value: Any, code: str, message: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,9}", value.strip()):
-        return int(value)
-    raise invalid(code, message)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Sets to skip, newest first.")
 
 
 class _ByReviewer(BaseModel):

@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from interview_api.main import build_app
 from interview_api.question_client import QuestionApiClient
@@ -27,7 +28,9 @@ class Apis:
 
 @pytest.fixture
 async def apis(settings: Settings, fast_policy: RetryPolicy) -> AsyncIterator[Apis]:
-    settings = settings.model_copy(update={"api_keys": "shared-key"})
+    settings = settings.model_copy(
+        update={"api_keys": "shared-key", "service_api_key": SecretStr("interview-api-key")}
+    )
     question_app = build_question_app(settings)
     async with serve(question_app) as hr:
         question_client = QuestionApiClient.from_settings(

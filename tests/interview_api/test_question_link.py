@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
+from pydantic import SecretStr
 
 from interview_api.main import build_app
 from interview_api.question_client import QuestionApiClient
@@ -70,10 +71,12 @@ async def test_a_set_without_approved_questions_is_409(
     assert listed["total"] == 0
 
 
-async def test_the_first_api_key_is_passed_on(
+async def test_the_service_credential_is_sent_never_an_admin_key(
     settings: Settings, question_sets: QuestionSets, fast_policy: RetryPolicy
 ) -> None:
-    settings = settings.model_copy(update={"api_keys": "key-one, key-two"})
+    settings = settings.model_copy(
+        update={"api_keys": "key-one, key-two", "service_api_key": SecretStr("svc-key")}
+    )
     questions = QuestionApiClient.from_settings(
         settings, policy=fast_policy, transport=httpx.ASGITransport(question_sets.app())
     )
@@ -83,7 +86,7 @@ async def test_the_first_api_key_is_passed_on(
         )
     await questions.aclose()
     assert response.status_code == 201
-    assert question_sets.api_keys_seen == ["key-one"]
+    assert question_sets.api_keys_seen == ["svc-key"]
 
 
 def closed_port() -> int:

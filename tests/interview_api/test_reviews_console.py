@@ -23,19 +23,23 @@ async def test_the_console_page_is_served_without_a_cdn(client: httpx.AsyncClien
 
 
 async def test_the_relay_answers_with_the_question_apis_answer_and_the_callers_key(
-    client_with_questions: httpx.AsyncClient, question_sets: QuestionSets
+    settings: Settings, question_sets: QuestionSets
 ) -> None:
-    response = await client_with_questions.get(
-        "/console/question-api/question-sets/set-1", headers={"X-API-Key": "person-key"}
+    keyed = settings.model_copy(update={"api_keys": "person-key"})
+    questions = QuestionApiClient.from_settings(
+        keyed, transport=httpx.ASGITransport(question_sets.app())
     )
+    questions._http.headers["X-API-Key"] = "service-key"  # what the relay must not send
+    async with serve(build_app(keyed, question_client=questions)) as client:
+        key = {"X-API-Key": "person-key"}
+        response = await client.get("/console/question-api/question-sets/set-1", headers=key)
+        missing = await client.get("/console/question-api/question-sets/nope", headers=key)
+    await questions.aclose()
     assert response.status_code == 200
     assert response.json()["question_set_id"] == "set-1"
-    assert question_sets.api_keys_seen == ["person-key"]
-
-    missing = await client_with_questions.get("/console/question-api/question-sets/nope")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "question_set_not_found"  # the question API's own
-    assert question_sets.api_keys_seen[-1] is None  # no key of this service stands in
+    assert question_sets.api_keys_seen == ["person-key", "person-key"]
 
 
 async def test_the_relay_reaches_only_the_review_endpoints(client: httpx.AsyncClient) -> None:

@@ -145,6 +145,6 @@ async def test_api_keys_are_required_when_configured(settings: Settings) -> None
     async with serve(app) as client:
         refused = await client.post("/start-interview")
         assert refused.status_code == 401
-        assert refused.json()["error"]["code"] == "invalid_api_key"
+        assert refused.json()["error"]["code"] == "api_key_missing"
         accepted = await client.post("/start-interview", headers={"X-API-Key": "secret-1"})
         assert accepted.status_code == 201

@@ -217,7 +217,9 @@ async def test_sets_are_listed_newest_first_a_page_at_a_time(client: httpx.Async
         ({"limit": 0}, "limit_out_of_range"),
         ({"limit": 101}, "limit_out_of_range"),
         ({"limit": "ten"}, "limit_invalid"),
-        ({"offset": -1}, "offset_invalid"),
+        ({"offset": -1}, "offset_out_of_range"),
+        ({"offset": 1_000_000_001}, "offset_out_of_range"),
+        ({"offset": "9223372036854775808"}, "offset_out_of_range"),
         ({"offset": "1.5"}, "offset_invalid"),
     ],
 )

@@ -1,0 +1,1 @@
+"""Staff API keys: one store both services read (see `store.py`)."""
