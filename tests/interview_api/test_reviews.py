@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from interview_api.main import build_app
+from shared.db import Database
+from shared.keys.store import KeyStore
 from shared.settings import Settings
 from tests.interview_api.conftest import QuestionSets, serve
 
@@ -279,3 +281,43 @@ async def test_a_decision_is_queued_for_the_webhook(settings: Settings, webm: by
         decision_id = decided.json()["decision_id"]
         deliveries = (await client.get(f"/webhook-deliveries?analysis_id={decision_id}")).json()
     assert deliveries["total"] == 1
+
+
+async def test_a_named_reviewer_key_signs_the_rating_and_the_decision(
+    settings: Settings, webm: bytes
+) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = KeyStore(Database(settings.database_url_for("keys")))
+    await store.migrate()
+    try:
+        reviewer_key = (await store.create("reviewer", "Ana Ruiz"))[0]
+        integration_key = (await store.create("integration", "Data team"))[0]
+        hr_key = (await store.create("hr", "Sam Hr"))[0]
+    finally:
+        await store.aclose()
+    async with serve(build_app(settings)) as client:
+        hr = {"X-API-Key": hr_key}
+        interview_id = (await client.post("/start-interview", json={}, headers=hr)).json()[
+            "interview_id"
+        ]
+        uploaded = await client.post(
+            f"/interviews/{interview_id}/recordings",
+            files={"file": ("answer.webm", webm, "video/webm")},
+            headers=hr,
+        )
+        ratings = f"/recordings/{uploaded.json()['recording_id']}/ratings"
+        body = {"rating": 4, "reviewer": "Someone Else"}
+        rated = await client.post(ratings, json=body, headers={"X-API-Key": reviewer_key})
+        decided = await client.post(
+            f"/interviews/{interview_id}/decision",
+            json={"decision": "hold"},
+            headers={"X-API-Key": reviewer_key},
+        )
+        refused = await client.post(ratings, json=body, headers={"X-API-Key": integration_key})
+        hr_refused = await client.post(ratings, json=body, headers=hr)
+        read = await client.get(ratings, headers={"X-API-Key": integration_key})
+    assert rated.json()["reviewer"] == "Ana Ruiz"  # the key's name, not the body's
+    assert decided.json()["decided_by"] == "Ana Ruiz"
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "role_forbidden")
+    assert hr_refused.status_code == 403
+    assert read.status_code == 200 and read.json()["mean_rating"] == 4
