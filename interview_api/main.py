@@ -20,6 +20,8 @@ from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.audit.routes import router as audit_router
 from interview_api.consent.routes import router as notices_router
+from interview_api.console import page_router as console_page_router
+from interview_api.console import relay_router as console_relay_router
 from interview_api.interviews.retention import run_retention_sweeps
 from interview_api.interviews.routes import router as interviews_router
 from interview_api.invitations.dependencies import refuse_candidate_token
@@ -32,6 +34,7 @@ from interview_api.page import router as page_router
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.routes import router as recordings_router
 from interview_api.recordings.service import sweep_orphan_files, sweep_periodically
+from interview_api.reviews.routes import router as reviews_router
 from shared.app import create_app
 from shared.metrics import register_deletion_probe, register_queue_probe
 from shared.resumable import PartialFiles
@@ -140,9 +143,17 @@ def build_app(
                 analyses_router,
                 invitations_router,
                 audit_router,
+                reviews_router,
+                console_relay_router,
             )
         ],
-        public_routers=[candidate_router, uploads_router, page_router, notices_router],
+        public_routers=[
+            candidate_router,
+            uploads_router,
+            page_router,
+            notices_router,
+            console_page_router,
+        ],
         settings=settings,
         extra_lifespan=lifespan,
     )

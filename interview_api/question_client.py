@@ -89,7 +89,7 @@ class QuestionApiClient:
                 lambda: self._http.get(path), self._policy, what="question API request"
             )
         except httpx.TransportError as exc:  # includes timeouts
-            raise self._unavailable(f"did not answer ({type(exc).__name__})") from exc
+            raise self.unavailable(f"did not answer ({type(exc).__name__})") from exc
         if response.status_code == 404 and _error_code(response) == "question_set_not_found":
             raise NotFound(
                 f"There is no question set {question_set_id!r}. "
@@ -97,7 +97,7 @@ class QuestionApiClient:
                 code="question_set_not_found",
             )
         if response.status_code >= 500 or response.status_code in self._policy.retry_statuses:
-            raise self._unavailable(f"answered {response.status_code}")
+            raise self.unavailable(f"answered {response.status_code}")
         if response.status_code in (401, 403):
             raise UpstreamError(
                 f"The question API at {self._where} refused this service's credential; set "
@@ -113,10 +113,41 @@ class QuestionApiClient:
         except ValidationError as exc:
             raise self._bad_answer("answered with an unexpected document") from exc
 
+    async def relay(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: str,
+        content: bytes,
+        headers: dict[str, str],
+        api_key: str | None,
+        wait_seconds: float | None,
+    ) -> httpx.Response:
+        """One request on behalf of a console user, with *their* key (never this service's
+        key). Reads are retried like every call here; a write is sent once, as its caller
+        cannot tell whether a lost answer means it happened."""
+        request = self._http.build_request(
+            method,
+            path,
+            params=params,
+            content=content,
+            headers=headers,
+            timeout=wait_seconds if wait_seconds is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+        request.headers.pop("X-API-Key", None)
+        if api_key:
+            request.headers["X-API-Key"] = api_key
+        if method != "GET":
+            return await self._http.send(request)
+        return await send_with_retry(
+            lambda: self._http.send(request), self._policy, what="question API request"
+        )
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    def _unavailable(self, what: str) -> UpstreamError:
+    def unavailable(self, what: str) -> UpstreamError:
         return UpstreamError(
             f"The question API at {self._where} {what}. Check QUESTION_API_URL and that the "
             "question API is running, then try again.",

@@ -46,7 +46,7 @@ SERVICES = (
 # Pages a service gains later (the candidate page, the HR console) are one line each.
 PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "question API": (("API docs", "/docs"),),
-    "interview API": (("API docs", "/docs"),),
+    "interview API": (("API docs", "/docs"), ("HR console", "/console")),
 }
 
 

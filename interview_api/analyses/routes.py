@@ -12,6 +12,7 @@ from analysis.registry import analysis_json_schema
 from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
+from interview_api.reviews.service import ReviewService
 from shared.auth import Role, require_roles
 from shared.db import SessionDep, canonical_id
 from shared.pagination import Page200
@@ -54,10 +55,13 @@ async def get_raw(analysis_id: str, session: SessionDep) -> dict[str, Any]:
 )
 async def get_report(interview: ValidInterview, session: SessionDep) -> dict[str, Any]:
     """Each answer's analysis with its question, and the interview as a whole: mean scores,
-    quality index and signal counts, computed only from what succeeded."""
+    quality index and signal counts, computed only from what succeeded. `review` holds the
+    people's ratings and decision, apart from every AI figure."""
     described = await InterviewService(session).describe(interview)
     documents = await service.for_interview(session, interview.id)
-    return interview_report(described.model_dump(mode="json"), documents)
+    report = interview_report(described.model_dump(mode="json"), documents)
+    review = await ReviewService(session).section(interview.id)
+    return {**report, "review": review.model_dump(mode="json")}
 
 
 @router.get(

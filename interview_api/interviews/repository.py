@@ -42,12 +42,20 @@ class InterviewRepository:
         return interview
 
     async def page(
-        self, *, candidate_id: str | None, status: str | None, limit: int, offset: int
+        self,
+        *,
+        candidate_id: str | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+        question_set_id: str | None = None,
     ) -> tuple[Sequence[Interview], int]:
         """Newest first, and how many match in all."""
         conditions = []
         if candidate_id is not None:
             conditions.append(Interview.candidate_id == candidate_id)
+        if question_set_id is not None:
+            conditions.append(Interview.question_set_id == question_set_id)
         if status is not None:
             conditions.append(Interview.status == status)
         total = await self.session.scalar(

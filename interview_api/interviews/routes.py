@@ -84,10 +84,15 @@ async def list_interviews(
     session: SessionDep,
     page: Annotated[Page200, Query()],
     candidate_id: Annotated[str | None, Query(max_length=128)] = None,
+    question_set_id: Annotated[str | None, Query(max_length=128)] = None,
     status: InterviewStatus | None = None,
 ) -> InterviewPage:
     return await InterviewService(session).page(
-        candidate_id=candidate_id, status=status, limit=page.limit, offset=page.offset
+        candidate_id=candidate_id,
+        status=status,
+        limit=page.limit,
+        offset=page.offset,
+        question_set_id=question_set_id,
     )
 
 

@@ -102,10 +102,20 @@ class InterviewService:
         return await self.describe(interview)
 
     async def page(
-        self, *, candidate_id: str | None, status: str | None, limit: int, offset: int
+        self,
+        *,
+        candidate_id: str | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+        question_set_id: str | None = None,
     ) -> InterviewPage:
         rows, total = await self.interviews.page(
-            candidate_id=candidate_id, status=status, limit=limit, offset=offset
+            candidate_id=candidate_id,
+            status=status,
+            limit=limit,
+            offset=offset,
+            question_set_id=question_set_id,
         )
         recordings = await self.recordings.for_interviews(row.id for row in rows)
         ids = [r.id for rows_of in recordings.values() for r in rows_of]

@@ -12,6 +12,9 @@ class RecordingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def get(self, recording_id: str) -> Recording | None:
+        return await self.session.get(Recording, recording_id)
+
     async def find_duplicate(
         self, interview_id: str, question_id: str | None, sha256: str
     ) -> Recording | None:

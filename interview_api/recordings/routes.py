@@ -1,19 +1,25 @@
 """The recording upload endpoint."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from analysis import service as analysis_service
 from interview_api.dependencies import AnalysisHooksDep, StorageDep
 from interview_api.interviews.dependencies import UploadInterview
-from interview_api.recordings.schemas import RecordingOut
+from interview_api.recordings.dependencies import ValidRecording
+from interview_api.recordings.media import PRESIGN_SECONDS, media_response
+from interview_api.recordings.schemas import MediaLink, RecordingOut
 from interview_api.recordings.service import RecordingService
+from interview_api.reviews.dependencies import key_holder
+from interview_api.reviews.service import review_action
 from shared.app import SettingsDep
-from shared.auth import Role, require_roles
+from shared.auth import Principal, Role, require_roles
 from shared.db import SessionDep
 
 router = APIRouter(tags=["recordings"])
+
+WATCHES = require_roles(Role.hr, Role.reviewer)  # the video itself: people who judge it
 
 # The body is read as a stream (see streaming.py), so FastAPI cannot derive its schema: describe
 # the form for the docs by hand.
@@ -83,3 +89,56 @@ async def upload_recording(
     response.status_code = 200
     statuses = await analysis_service.statuses(session, [stored.recording.id])
     return RecordingOut.of(stored.recording, statuses.get(stored.recording.id))
+
+
+@router.get(
+    "/recordings/{recording_id}/media-link",
+    summary="Where a browser can play a recording without a key",
+    responses={404: {"description": "`recording_not_found`"}},
+)
+async def get_media_link(
+    _: Annotated[Principal, WATCHES], recording: ValidRecording, storage: StorageDep
+) -> MediaLink:
+    """On S3 storage, a presigned URL of the video (valid 15 minutes) for a `<video>` element,
+    which cannot send `X-API-Key`; on the data folder `url` is null: fetch `/media` with the
+    key instead."""
+    return MediaLink(
+        recording_id=recording.id,
+        url=await storage.presigned_url(recording.path, PRESIGN_SECONDS),
+        expires_in_seconds=PRESIGN_SECONDS,
+    )
+
+
+@router.get(
+    "/recordings/{recording_id}/media",
+    summary="A recording's video, with HTTP Range support",
+    response_class=Response,
+    responses={
+        200: {"description": "The whole video", "content": {"video/webm": {}, "video/mp4": {}}},
+        206: {"description": "The byte range asked for in `Range` (`Content-Range` says which)"},
+        307: {"description": "On S3 storage: a presigned URL of the object, valid 15 minutes"},
+        400: {"description": "`invalid_range`"},
+        404: {"description": "`recording_not_found`, `media_not_found`"},
+        416: {"description": "`range_not_satisfiable` (`Content-Range: bytes */<size>`)"},
+    },
+)
+async def get_media(
+    caller: Annotated[Principal, WATCHES],
+    recording: ValidRecording,
+    storage: StorageDep,
+    session: SessionDep,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
+) -> Response:
+    """Streams the stored file (`Accept-Ranges: bytes`; a `Range` request gets 206), so a
+    `<video>` element can seek. On S3 storage it redirects to a short-lived presigned URL."""
+    response = await media_response(storage, recording, range_header)
+    if not range_header or range_header.strip().startswith("bytes=0-"):
+        # a player's first request: one play, not every seek, is the action
+        await review_action(
+            session,
+            "media.played",
+            actor=key_holder(caller) or caller.name,
+            interview_id=recording.interview_id,
+            detail=f"recording {recording.id}",
+        )
+    return response

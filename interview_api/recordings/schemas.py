@@ -40,3 +40,9 @@ class RecordingOut(BaseModel):
             analysis_id=recording.analysis_id,
             created_at=recording.created_at,
         )
+
+
+class MediaLink(BaseModel):
+    recording_id: str
+    url: str | None = Field(description="A presigned URL of the video; null on the data folder.")
+    expires_in_seconds: int

@@ -1,0 +1,152 @@
+"""Human review: ratings of answers, decisions on interviews, and the comparison of candidates.
+
+Every review action passes through `review_action` (a rating saved, a decision recorded, a
+comparison exported, a video played): the one place where such actions are logged, and where an
+audit log records them.
+"""
+
+import logging
+import uuid
+from collections.abc import Sequence
+from statistics import fmean
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analysis.models import OutboxItem, OutboxKind
+from analysis.repository import AnalysisRepository
+from interview_api.interviews.models import Interview
+from interview_api.recordings.models import Recording
+from interview_api.reviews.models import Decision, Rating
+from interview_api.reviews.repository import ReviewRepository
+from interview_api.reviews.schemas import (
+    DecisionIn,
+    DecisionOut,
+    DecisionState,
+    RatingIn,
+    RatingList,
+    RatingOut,
+    ReviewSection,
+)
+from shared.db import utcnow
+from shared.logging import log_context
+
+logger = logging.getLogger(__name__)
+
+REVIEW_EVENT = "interview.review"
+
+
+async def review_action(
+    session: AsyncSession, action: str, *, actor: str, interview_id: str | None, detail: str
+) -> None:
+    """A review action happened (`rating.saved`, `decision.recorded`, `comparison.exported`,
+    `media.played`), inside the unit of work that made it."""
+    context = {"interview_id": interview_id} if interview_id else {}
+    with log_context(**context):
+        logger.info("review %s by %s: %s", action, actor, detail, extra={"action": action})
+
+
+def mean_rating(ratings: Sequence[Rating]) -> float | None:
+    return round(fmean(r.rating for r in ratings), 2) if ratings else None
+
+
+class ReviewService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.reviews = ReviewRepository(session)
+
+    async def rate(self, recording: Recording, reviewer: str, body: RatingIn) -> RatingOut:
+        """The reviewer's rating of this answer: created, or updated in place."""
+        row = await self.reviews.rating_by(recording.id, reviewer)
+        now = utcnow()
+        if row is None:
+            row = Rating(
+                id=uuid.uuid4().hex,
+                recording_id=recording.id,
+                interview_id=recording.interview_id,
+                reviewer=reviewer,
+                rating=body.rating,
+                notes=body.notes,
+                created_at=now,
+                updated_at=now,
+            )
+            await self.reviews.add(row)
+        else:
+            row.rating, row.notes, row.updated_at = body.rating, body.notes, now
+            await self.reviews.save()
+        await review_action(
+            self.session,
+            "rating.saved",
+            actor=reviewer,
+            interview_id=recording.interview_id,
+            detail=f"recording {recording.id}: {body.rating}/5",
+        )
+        return RatingOut.of(row)
+
+    async def ratings(self, recording: Recording) -> RatingList:
+        rows = await self.reviews.ratings_for_recording(recording.id)
+        return RatingList(
+            recording_id=recording.id,
+            mean_rating=mean_rating(rows),
+            ratings=[RatingOut.of(r) for r in rows],
+        )
+
+    async def decide(
+        self, interview: Interview, reviewer: str, body: DecisionIn, *, webhook: bool
+    ) -> DecisionOut:
+        """Record a person's decision; with `webhook`, queue the review for the webhook URL."""
+        row = Decision(
+            id=uuid.uuid4().hex,
+            interview_id=interview.id,
+            decision=body.decision,
+            reason=body.reason,
+            decided_by=reviewer,
+            decided_at=utcnow(),
+        )
+        await self.reviews.add(row)
+        await review_action(
+            self.session,
+            "decision.recorded",
+            actor=reviewer,
+            interview_id=interview.id,
+            detail=body.decision,
+        )
+        if webhook:
+            await self._queue_webhook(interview, row.id)
+        return DecisionOut.of(row)
+
+    async def decision_state(self, interview: Interview) -> DecisionState:
+        history = [DecisionOut.of(d) for d in await self.reviews.decisions(interview.id)]
+        return DecisionState(
+            interview_id=interview.id, current=history[0] if history else None, history=history
+        )
+
+    async def section(self, interview_id: str) -> ReviewSection:
+        """The review as the interview report and the review webhook carry it."""
+        history = [DecisionOut.of(d) for d in await self.reviews.decisions(interview_id)]
+        ratings = await self.reviews.ratings_for_interviews([interview_id])
+        return ReviewSection(
+            decision=history[0] if history else None,
+            decision_history=history,
+            ratings=[RatingOut.of(r) for r in ratings],
+        )
+
+    async def _queue_webhook(self, interview: Interview, decision_id: str) -> None:
+        """The review goes out through the analysis webhooks' outbox, signed the same way;
+        `X-Analysis-Id` carries the decision id, so receivers de-duplicate it the same way."""
+        body: dict[str, Any] = {
+            "event": REVIEW_EVENT,
+            "schema_version": "1.0",
+            "interview_id": interview.id,
+            "question_set_id": interview.question_set_id,
+            "candidate_id": interview.candidate_id,
+            "review": (await self.section(interview.id)).model_dump(mode="json"),
+        }
+        await AnalysisRepository(self.session).add_outbox(
+            OutboxItem(
+                kind=OutboxKind.WEBHOOK.value,
+                interview_id=interview.id,
+                analysis_id=decision_id,
+                payload={"document": body},
+            )
+        )

@@ -1,0 +1,248 @@
+"""From a job description to a person's decision, in the HR console."""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.candidate import (
+    agree,
+    expect_question,
+    finish,
+    pass_device_check,
+    record,
+    submit,
+)
+from tests.browser.system import Screens
+from tests.consent import CONSENT
+from tests.console.conftest import ConsoleSystem as System
+from tests.console.conftest import running_system
+from tests.videos import make_video
+
+JOB = (
+    "Backend engineer: Python, Django, PostgreSQL and REST APIs; reviews code and mentors a "
+    "small team."
+)
+
+
+@pytest.fixture(scope="module")
+def answer_video(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A 20-second answer: long enough for the stand-in's signals at 5 s and 16 s."""
+    path = tmp_path_factory.mktemp("console-video") / "answer.webm"
+    make_video(path, seconds=20.0, width=160, height=120)
+    return path.read_bytes()
+
+
+def interview_with_answer(system: System, set_id: str, video: bytes, candidate: str) -> str:
+    """An interview of the set with its first question answered, uploaded through the API."""
+    with system.staff() as staff:
+        started = staff.post(
+            "/start-interview",
+            json={"question_set_id": set_id, "candidate_id": candidate, **CONSENT},
+        )
+        assert started.status_code == 201, started.text
+        interview: dict[str, Any] = started.json()
+        uploaded = staff.post(
+            f"/interviews/{interview['interview_id']}/recordings",
+            files={"file": ("answer.webm", video, "video/webm")},
+            data={"question_id": interview["questions"][0]["id"]},
+        )
+        assert uploaded.status_code == 202, uploaded.text
+    return str(interview["interview_id"])
+
+
+def take_interview(candidate: Page, url: str, questions: int) -> None:
+    candidate.goto(url)
+    agree(candidate)
+    pass_device_check(candidate)
+    for number in range(1, questions + 1):
+        expect_question(candidate, number, questions)
+        record(candidate)
+        submit(candidate)
+    finish(candidate)
+    candidate.close()
+
+
+def generate_and_approve(page: Page, screens: Screens, system: System) -> str:
+    page.goto(system.interview_api + "/console")
+    page.get_by_label("Your name").fill("Ana Ruiz")
+    page.get_by_label("Your name").dispatch_event("change")
+    page.get_by_role("textbox", name="Job description").fill(JOB)
+    page.get_by_role("button", name="Generate questions").click()
+    expect(page.get_by_role("article")).to_have_count(5)
+    set_id = page.url.rsplit("/", 1)[-1]
+
+    first = page.get_by_role("article", name="Question 1")
+    first.get_by_role("textbox").fill("How would you design the Django models for invoices?")
+    first.get_by_role("button", name="Save text of question 1").click()
+    expect(page.get_by_role("status")).to_have_text("Question 1 saved.")
+    page.get_by_role("button", name="Reject question 4").click()
+    expect(page.get_by_role("article", name="Question 4")).to_contain_text("rejected")
+    screens("questions-reviewed")
+    page.get_by_role("button", name="Approve set").click()
+    expect(page.get_by_role("status")).to_contain_text("The set is approved")
+    expect(page.get_by_role("article", name="Question 1")).to_contain_text("approved")
+    expect(page.get_by_role("textbox", name="Text of question 1")).to_have_value(
+        "How would you design the Django models for invoices?"
+    )
+    page.get_by_text("Review history").click()
+    expect(page.locator("#history")).to_contain_text("Ana Ruiz")
+    screens("questions-approved")
+    return set_id
+
+
+def test_console_from_a_job_description_to_a_decision(
+    page: Page, screens: Screens, system: System, answer_video: bytes
+) -> None:
+    set_id = generate_and_approve(page, screens, system)
+
+    # Invite a candidate to the approved set, and copy the link
+    page.get_by_role("link", name="Invitations").click()
+    page.get_by_label("Candidate name").fill("Alex Example")
+    page.get_by_label("Email").fill("alex@example.com")
+    page.get_by_label("Answer time (s)").fill("10")
+    page.get_by_label("Think time (s)").fill("2")
+    page.get_by_label("Offer a practice question").uncheck()
+    page.get_by_role("button", name="Create invitation").click()
+    expect(page.get_by_role("status")).to_have_text("Invitation for Alex Example created.")
+    row = page.locator("tbody tr", has_text="Alex Example")
+    expect(row).to_contain_text("invited")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy link").first.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert re.search(r"/interview/[\w-]+$", copied), copied
+    screens("invitations")
+
+    # The candidate takes the interview through the candidate page, with the fake camera
+    take_interview(page.context.new_page(), copied, questions=4)
+
+    # An answer uploaded through the API is analysed by the stand-ins
+    interview_id = interview_with_answer(system, set_id, answer_video, "cand-alex")
+    page.get_by_role("link", name="Interviews").click()
+    page.get_by_label("Question set").select_option(set_id)
+    progress = page.locator(f'tr[data-interview="{interview_id}"] .analysis-progress')
+    expect(progress).to_contain_text("succeeded", timeout=120_000)  # refreshes by itself
+    taken = page.locator("tr", has_text="Alex Example").locator(".analysis-progress")
+    expect(taken).to_contain_text("A4", timeout=120_000)
+    expect(taken).not_to_contain_text(re.compile("queued|running"), timeout=120_000)
+    # a one-second answer is shorter than Twelve Labs takes: that answer's analysis is partial
+    expect(taken).to_have_text(re.compile(r"^(A\d (succeeded|partial)\s*){4}$"))
+    screens("interviews")
+
+    # One interview: a click on a signal seeks the video and shows its rationale
+    page.locator(f'tr[data-interview="{interview_id}"]').get_by_role("link").click()
+    video = page.locator("video")
+    expect(video).to_be_visible()
+    page.wait_for_function("document.querySelector('video').readyState >= 1")
+    expect(page.get_by_text("Advisory: Twelve Labs").first).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Signal hesitation")).click()
+    assert abs(video.evaluate("v => v.currentTime") - 16.0) < 0.5
+    expect(page.get_by_text("A long pause before answering.")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Signal confidence")).click()
+    assert abs(video.evaluate("v => v.currentTime") - 5.0) < 0.5
+    expect(
+        page.get_by_role("img", name=re.compile("Conversation quality over time"))
+    ).to_be_visible()
+    screens("interview")
+
+    # Human review: a rating and a decision, each a documented API call
+    page.get_by_role("radio", name="4").check()
+    page.get_by_label("Notes").fill("Clear on the data model.")
+    page.get_by_role("button", name="Save rating").click()
+    expect(page.get_by_role("status")).to_have_text("Rating saved.")
+    expect(page.get_by_text("Ana Ruiz: 4/5")).to_be_visible()
+    page.get_by_role("radio", name="advance").check()
+    page.get_by_label("Reason").fill("Strong on the data model")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_role("status")).to_have_text("Decision recorded: advance.")
+    screens("reviewed")
+    with system.staff() as staff:
+        decision = staff.get(f"/interviews/{interview_id}/decision").json()["current"]
+        report = staff.get(f"/interviews/{interview_id}/report").json()
+    assert (decision["decision"], decision["decided_by"]) == ("advance", "Ana Ruiz")
+    assert [(r["reviewer"], r["rating"]) for r in report["review"]["ratings"]] == [("Ana Ruiz", 4)]
+
+    # Compare the set's candidates, and export them
+    page.get_by_role("link", name="Compare").click()
+    page.get_by_label("Question set").select_option(set_id)
+    table = page.locator("#comparison")
+    # the invited candidate who has not answered yet, and the interview answered through the API
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table.locator("tbody tr").first).to_contain_text("cand-alex")  # best rated first
+    expect(table.locator("tbody tr").first).to_contain_text("4")
+    expect(table.locator("tbody tr").last).to_contain_text("Alex Example")
+    screens("compare")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export CSV").click()
+    exported = Path(download_info.value.path()).read_text(encoding="utf-8")
+    lines = list(csv.DictReader(io.StringIO(exported)))
+    rows = sorted((line["candidate"], line["mean_rating"], line["decision"]) for line in lines)
+    assert rows == [("Alex Example", "", ""), ("cand-alex", "4.0", "advance")]
+
+
+def test_console_shows_what_failed_and_why(
+    page: Page, screens: Screens, system: System, answer_video: bytes
+) -> None:
+    set_id = generate_and_approve(page, screens, system)
+    assert system.interhuman is not None
+    system.interhuman.fail_next_job("ih5002", "The video file is corrupted.")
+    interview_id = interview_with_answer(system, set_id, answer_video, "cand-failed")
+    system.wait_analysed(interview_id)
+    page.goto(f"{system.interview_api}/console#/interviews/{interview_id}")
+    expect(page.get_by_role("note")).to_contain_text("Interhuman failed")
+    expect(page.get_by_role("note")).to_contain_text("ih5002")
+    expect(page.get_by_text("Advisory: Twelve Labs").first).to_be_visible()
+    screens("interhuman-failed")
+    page.get_by_role("button", name="Dark theme").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    screens("dark-theme")
+
+
+STAFF_KEY = "console-test-staff-key"
+
+
+@pytest.fixture(scope="module")
+def keyed_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    with running_system(tmp_path_factory.mktemp("console-keyed"), API_KEYS=STAFF_KEY) as running:
+        yield running
+
+
+def test_console_with_keys_asks_for_a_staff_key(
+    page: Page, screens: Screens, keyed_system: System, answer_video: bytes
+) -> None:
+    page.goto(keyed_system.interview_api + "/console")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    screens("sign-in")
+    page.get_by_label("Staff key").fill("not-a-key")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("X-API-Key")
+    page.get_by_label("Staff key").fill(STAFF_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Generate questions")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('console.apiKey')") == STAFF_KEY
+    page.get_by_role("textbox", name="Job description").fill(JOB)
+    page.get_by_role("button", name="Generate questions").click()  # relayed with the key
+    expect(page.get_by_role("article")).to_have_count(5)
+
+    # a <video> cannot send the key: the console fetches the answer with it and plays it
+    with httpx.Client(
+        base_url=keyed_system.interview_api, headers={"X-API-Key": STAFF_KEY}, timeout=30
+    ) as staff:
+        interview_id = staff.post("/start-interview", json=CONSENT).json()["interview_id"]
+        uploaded = staff.post(
+            f"/interviews/{interview_id}/recordings",
+            files={"file": ("answer.webm", answer_video, "video/webm")},
+        )
+        assert uploaded.status_code == 202, uploaded.text
+    page.goto(f"{keyed_system.interview_api}/console#/interviews/{interview_id}")
+    page.wait_for_function("document.querySelector('video')?.readyState >= 1")
+    assert page.evaluate("document.querySelector('video').src").startswith("blob:")
+    assert abs(page.evaluate("document.querySelector('video').duration") - 20.0) < 0.5
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
