@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.recordings.models import Recording
+from shared.db import canonical_id
 
 
 class RecordingRepository:
@@ -13,7 +14,8 @@ class RecordingRepository:
         self.session = session
 
     async def get(self, recording_id: str) -> Recording | None:
-        return await self.session.get(Recording, recording_id)
+        canonical = canonical_id(recording_id)
+        return await self.session.get(Recording, canonical) if canonical else None
 
     async def find_duplicate(
         self, interview_id: str, question_id: str | None, sha256: str

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interview_api.models import Base
-from shared.db import UTCDateTime, utcnow
+from shared.db import ID_LENGTH, UTCDateTime, new_id, utcnow
 
 DECISIONS = ("advance", "hold", "reject")
 
@@ -19,12 +19,12 @@ class Rating(Base):
 
     __tablename__ = "recording_ratings"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     recording_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("recordings.id", ondelete="CASCADE"), index=True
+        String(ID_LENGTH), ForeignKey("recordings.id", ondelete="CASCADE"), index=True
     )
     interview_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+        String(ID_LENGTH), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
     )
     reviewer: Mapped[str] = mapped_column(String(200))
     rating: Mapped[int] = mapped_column(Integer)
@@ -40,9 +40,9 @@ class Decision(Base):
 
     __tablename__ = "interview_decisions"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
     interview_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+        String(ID_LENGTH), ForeignKey("interviews.id", ondelete="CASCADE"), index=True
     )
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)

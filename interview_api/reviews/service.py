@@ -6,7 +6,6 @@ audit log records them.
 """
 
 import logging
-import uuid
 from collections.abc import Sequence
 from statistics import fmean
 from typing import Any
@@ -28,7 +27,7 @@ from interview_api.reviews.schemas import (
     RatingOut,
     ReviewSection,
 )
-from shared.db import utcnow
+from shared.db import new_id, utcnow
 from shared.logging import log_context
 
 logger = logging.getLogger(__name__)
@@ -61,7 +60,7 @@ class ReviewService:
         now = utcnow()
         if row is None:
             row = Rating(
-                id=uuid.uuid4().hex,
+                id=new_id(),
                 recording_id=recording.id,
                 interview_id=recording.interview_id,
                 reviewer=reviewer,
@@ -96,7 +95,7 @@ class ReviewService:
     ) -> DecisionOut:
         """Record a person's decision; with `webhook`, queue the review for the webhook URL."""
         row = Decision(
-            id=uuid.uuid4().hex,
+            id=new_id(),
             interview_id=interview.id,
             decision=body.decision,
             reason=body.reason,

@@ -21,12 +21,13 @@ from interview_api.invitations.models import Invitation, ResumableUpload
 from interview_api.invitations.tokens import hash_token
 from interview_api.main import build_app
 from interview_api.recordings.models import Recording
+from interview_api.reviews.models import Decision, Rating
 from shared.db import Database, utcnow
 from shared.migrations import alembic_config
 from shared.settings import Settings
 from tests.interview_api.conftest import serve
 
-BEFORE = "e5a7c3b19d42"  # the last revision with hex ids
+BEFORE = "514cbc5a6f3c"  # the last revision with hex ids
 TOKEN = "old-link-token"
 QUESTION = {
     "id": "q1",
@@ -51,6 +52,7 @@ class OldRows:
             uuid.uuid4().hex for _ in range(5)
         )
         self.receipt, self.entry = uuid.uuid4().hex, uuid.uuid4().hex
+        self.rating, self.decision = uuid.uuid4().hex, uuid.uuid4().hex
         self.analysis = str(uuid.uuid4())  # analysis ids were hyphenated already
         self.key = f"recordings/interview_{self.interview}/{self.recording}.webm"
 
@@ -125,6 +127,17 @@ class OldRows:
                     "now": now,
                 },
             ),
+            (
+                "INSERT INTO recording_ratings (id, recording_id, interview_id, reviewer, rating,"
+                " created_at, updated_at) VALUES (:rating, :recording, :interview, 'Ana', 4,"
+                " :now, :now)",
+                {"now": now},
+            ),
+            (
+                "INSERT INTO interview_decisions (id, interview_id, decision, decided_by,"
+                " decided_at) VALUES (:decision, :interview, 'advance', 'Ana', :now)",
+                {"now": now},
+            ),
         ]
 
     def ids(self) -> dict[str, str]:
@@ -137,6 +150,8 @@ class OldRows:
             "analysis": self.analysis,
             "receipt": self.receipt,
             "entry": self.entry,
+            "rating": self.rating,
+            "decision": self.decision,
             "key": self.key,
         }
 
@@ -191,6 +206,8 @@ async def test_every_hex_id_becomes_a_hyphenated_uuid_in_every_table_and_documen
             [webhook] = (await session.scalars(select(OutboxItem))).all()
             [receipt] = (await session.scalars(select(ErasureReceipt))).all()
             [entry] = (await session.scalars(select(AuditEntry))).all()
+            [rating] = (await session.scalars(select(Rating))).all()
+            [decision] = (await session.scalars(select(Decision))).all()
     finally:
         await db.dispose()
     assert (stored.id, stored.interview_id, stored.path) == (recording, interview, old.key)
@@ -212,6 +229,12 @@ async def test_every_hex_id_becomes_a_hyphenated_uuid_in_every_table_and_documen
     # a provider's own id that happens to be 32 hex digits is left as the provider wrote it
     assert analysis.document["providers"]["local"]["asset_id"] == "a" * 32
     assert webhook.interview_id == interview
+    assert (rating.id, rating.recording_id, rating.interview_id) == (
+        _hyphenated(old.rating),
+        recording,
+        interview,
+    )
+    assert (decision.id, decision.interview_id) == (_hyphenated(old.decision), interview)
     assert (receipt.id, receipt.interview_id) == (_hyphenated(old.receipt), interview)
     assert (entry.id, entry.interview_id, entry.subject_id, entry.details) == (
         _hyphenated(old.entry),

@@ -6,7 +6,7 @@ state) are kept as they are: they name where the bytes already are, so every fil
 reachable; erasure and the orphan sweep also look in the folder named by an id's hex digits.
 
 Revision ID: e5b7c3d9a2f4
-Revises: e5a7c3b19d42
+Revises: 514cbc5a6f3c
 Create Date: 2026-12-01 08:40:00.000000
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 revision: str = "e5b7c3d9a2f4"
-down_revision: str | None = "e5a7c3b19d42"
+down_revision: str | None = "514cbc5a6f3c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -34,6 +34,8 @@ NARROW_ID_COLUMNS = {
     "resumable_uploads": ("id", "invitation_id", "interview_id", "recording_id"),
     "erasure_receipts": ("id", "interview_id"),
     "audit_log": ("id", "interview_id"),
+    "recording_ratings": ("id", "recording_id", "interview_id"),
+    "interview_decisions": ("id", "interview_id"),
 }
 # Id columns already 36 wide that hold the ids above.
 WIDE_ID_COLUMNS = {
@@ -64,6 +66,24 @@ FOREIGN_KEYS = (
         "resumable_uploads",
         "invitation_id",
         "invitations",
+    ),
+    (
+        "fk_interview_decisions_interview_id_interviews",
+        "interview_decisions",
+        "interview_id",
+        "interviews",
+    ),
+    (
+        "fk_recording_ratings_interview_id_interviews",
+        "recording_ratings",
+        "interview_id",
+        "interviews",
+    ),
+    (
+        "fk_recording_ratings_recording_id_recordings",
+        "recording_ratings",
+        "recording_id",
+        "recordings",
     ),
 )
 
