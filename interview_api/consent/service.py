@@ -7,6 +7,8 @@ analysed for an interview without a given consent; a refusal or a withdrawal is 
 
 import logging
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.consent.models import NoticeVersion
@@ -68,11 +70,20 @@ async def remember_notice(session: AsyncSession, settings: Settings) -> NoticeVe
     """The current notice as stored; stored now if this is the first consent naming it."""
     stored = await session.get(NoticeVersion, settings.notice_version)
     if stored is None:
-        stored = NoticeVersion(
-            version=settings.notice_version, text=settings.notice_text, first_used_at=utcnow()
+        # Several processes may record the first consent to a notice at once: the first insert
+        # wins and the others keep it (never a unique-key error for the candidate).
+        insert = (
+            postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         )
-        session.add(stored)
-        await session.flush()
+        await session.execute(
+            insert(NoticeVersion)
+            .values(
+                version=settings.notice_version, text=settings.notice_text, first_used_at=utcnow()
+            )
+            .on_conflict_do_nothing(index_elements=[NoticeVersion.version])
+        )
+        stored = await session.get(NoticeVersion, settings.notice_version)
+        assert stored is not None  # inserted above, or by another process first
     return stored
 
 
