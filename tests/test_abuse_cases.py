@@ -66,7 +66,8 @@ async def test_1_a_non_ascii_api_key_is_401_on_both_services(
 async def test_2_an_out_of_range_offset_is_422_on_every_list(
     question: httpx.AsyncClient, interview: httpx.AsyncClient, offset: str
 ) -> None:
-    for client, path in ((question, "/question-sets"), (interview, "/interviews")):
+    lists = ["/interviews", "/invitations", "/remote-deletions", "/webhook-deliveries", "/audit"]
+    for client, path in [(question, "/question-sets"), *((interview, path) for path in lists)]:
         response = await client.get(path, params={"offset": offset}, headers=ADMIN)
         assert response.status_code == 422
         error = response.json()["error"]

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from interview_api.audit import service
 from shared.auth import require_roles
 from shared.db import SessionDep
+from shared.pagination import Page200
 
 router = APIRouter(tags=["audit"])
 
@@ -35,13 +36,12 @@ class AuditPage(BaseModel):
 )  # admins only
 async def audit_log(
     session: SessionDep,
+    page: Annotated[Page200, Query()],
     action: Annotated[service.Action | None, Query()] = None,
     interview_id: str | None = None,
     actor_role: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditPage:
     """Who invited, viewed, played, rated, decided, exported, withdrew or erased what, when,
     and with which role. Entries are never changed or removed, erasure included; they hold
@@ -53,8 +53,8 @@ async def audit_log(
         actor_role=actor_role,
         since=since,
         until=until,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
     return AuditPage(
         items=[
@@ -70,6 +70,6 @@ async def audit_log(
             for r in rows
         ],
         total=total,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
