@@ -10,6 +10,7 @@ Both services open the same store (`Settings.database_url_for("keys")`: `KEYS_DA
 takes effect on both at the next request, with nothing to copy or keep in sync.
 """
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -61,14 +62,17 @@ class KeyStore:
         """Bring the store's schema up to date. Both services may do this at the same moment
         on one database: the loser of that race fails on the table the winner just made, and
         a second attempt then finds the schema current."""
-        for attempt in range(3):
+        attempts = 6
+        for attempt in range(attempts):
             try:
                 await upgrade(self.db, SERVICE)
                 return
             except DBAPIError:
-                if attempt == 2:
+                if attempt == attempts - 1:
                     raise
                 logger.info("the key store was being migrated by another process; retrying")
+                # the winner may still be between its steps: give it time to finish them
+                await asyncio.sleep(0.1 * 2**attempt)
 
     async def create(self, role: str, name: str) -> tuple[str, KeyRecord]:
         """A new key and its record. The key is returned here and never again."""
