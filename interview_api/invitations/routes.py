@@ -4,15 +4,18 @@ invitation token)."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.audit import service as audit
 from interview_api.audit.actor import CANDIDATE, StaffActor
 from interview_api.consent.withdrawal import withdraw
 from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
 from interview_api.interviews import erasure
+from interview_api.interviews.models import Interview
 from interview_api.interviews.repository import InterviewRepository
 from interview_api.interviews.routes import erased_response
 from interview_api.invitations.dependencies import CandidateInvitation, ValidInvitation
+from interview_api.invitations.models import Invitation
 from interview_api.invitations.schemas import (
     CandidateInterview,
     ConsentRequest,
@@ -174,13 +177,24 @@ async def candidate_end(
     return await InvitationService(session, settings).end(invitation)
 
 
+_ERASING: dict[int | str, dict[str, Any]] = {
+    **_CANDIDATE_ERRORS,
+    202: {"description": "Some stored files are still being deleted"},
+}
+
+
+async def _own_interview(session: AsyncSession, invitation: Invitation) -> Interview:
+    """The invitation's interview; a token whose interview is gone is no longer valid."""
+    interview = await InterviewRepository(session).get(invitation.interview_id)
+    if interview is None:
+        raise token_invalid()
+    return interview
+
+
 @candidate_router.post(
     "/consent/withdraw",
     summary="Withdraw my consent",
-    responses={
-        **_CANDIDATE_ERRORS,
-        202: {"description": "Some stored files are still being deleted"},
-    },
+    responses=_ERASING,
 )
 async def candidate_withdraw(
     invitation: CandidateInvitation,
@@ -193,9 +207,7 @@ async def candidate_withdraw(
     """The candidate takes their consent back: their recordings and analyses are erased with
     every copy (here and at the providers) and nothing more is recorded. The link keeps
     working to show that (status `declined`)."""
-    interview = await InterviewRepository(session).get(invitation.interview_id)
-    if interview is None:
-        raise token_invalid()
+    interview = await _own_interview(session, invitation)
     await withdraw(session, interview, hooks, CANDIDATE)
     return await erased_response(
         session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
@@ -206,10 +218,7 @@ async def candidate_withdraw(
     "/interview",
     status_code=204,
     summary="Delete my interview",
-    responses={
-        **_CANDIDATE_ERRORS,
-        202: {"description": "Some stored files are still being deleted"},
-    },
+    responses=_ERASING,
 )
 async def candidate_delete(
     invitation: CandidateInvitation,
@@ -222,9 +231,7 @@ async def candidate_delete(
     """Erase the whole interview: recordings, analyses, every copy at the providers, and the
     invitation (the link stops working: 401 afterwards). Only a receipt without personal data
     stays, shown to staff at `GET /interviews/{id}/erasure`."""
-    interview = await InterviewRepository(session).get(invitation.interview_id)
-    if interview is None:
-        raise token_invalid()
+    interview = await _own_interview(session, invitation)
     await erasure.erase_interview(
         session, interview, hooks, reason="candidate_request", by=CANDIDATE.role
     )
