@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount
 
+from shared.audit import trail as audit_trail
 from shared.auth import (
     ADMIN_ONLY,
     OPEN,
@@ -76,6 +77,8 @@ def create_app(
             store = KeyStore(keys_db)
             if settings.auto_migrate:
                 await store.migrate()
+            await audit_trail.open_for(db, keys_db, service, migrate=settings.auto_migrate)
+            app.state.audit_db = keys_db  # the trail lives beside the keys
             app.state.keys = KeyRing(settings, store)
             await refuse_open_bind(app.state.keys, uvicorn_bind_host())
             app.state.db = db

@@ -102,11 +102,12 @@ class Base(DeclarativeBase):
 
 def tables_of(*packages: str) -> MetaData:
     """The tables whose models live in `packages` (e.g. `interview_api` and `analysis`, which
-    share the interview API's database), as a MetaData of their own."""
+    share the interview API's database, or `shared.keys`), as a MetaData of their own."""
     selected = MetaData(naming_convention=NAMING_CONVENTION)
     for mapper in Base.registry.mappers:
         table = mapper.local_table
-        owned = mapper.class_.__module__.partition(".")[0] in packages
+        module = mapper.class_.__module__
+        owned = any(module == p or module.startswith(p + ".") for p in packages)
         if owned and isinstance(table, Table) and table.key not in selected.tables:
             table.to_metadata(selected)
     return selected

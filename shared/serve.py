@@ -150,6 +150,7 @@ async def retention(dry_run: bool) -> int:
     # the interview API's code, imported only for this command
     from interview_api.analyses.hooks import PipelineHooks
     from interview_api.interviews.retention import erase_expired, expired
+    from shared.audit import trail as audit_trail
     from shared.db import utcnow
     from shared.storage import storage_from_settings
 
@@ -158,8 +159,11 @@ async def retention(dry_run: bool) -> int:
         print("RETENTION_DAYS is not set: interviews are kept until erased.", file=sys.stderr)
         return 2
     db = Database(settings.database_url_for("interview_api"))
+    trail_url = settings.database_url_for("audit")
+    trail = db if trail_url == db.url else Database(trail_url)
     storage = storage_from_settings(settings)
     try:
+        await audit_trail.open_for(db, trail, "interview_api", migrate=settings.auto_migrate)
         now = utcnow()
         if dry_run:
             items = await expired(db, settings.retention_days, now, limit=1_000_000)
@@ -183,6 +187,8 @@ async def retention(dry_run: bool) -> int:
     finally:
         await storage.aclose()
         await db.dispose()
+        if trail is not db:
+            await trail.dispose()
     return 0
 
 

@@ -168,7 +168,10 @@ class Settings(BaseSettings):
 
     def database_url_for(self, service: str) -> str:
         """`DATABASE_URL` when set, else the service's own SQLite file under `DATA_DIR`. The key
-        store (`keys`) both services share can have its own `KEYS_DATABASE_URL`."""
+        store (`keys`) both services share can have its own `KEYS_DATABASE_URL`; the audit
+        trail they share (`audit`) lives in the key store's database."""
+        if service == "audit":
+            service = "keys"
         if service == "keys" and self.keys_database_url:
             return self.keys_database_url
         if self.database_url:

@@ -13,6 +13,8 @@ from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
 from interview_api.reviews.service import ReviewService
+from shared.audit import trail as audit
+from shared.audit.actor import StaffActor
 from shared.auth import Role, require_roles
 from shared.db import SessionDep, canonical_id
 from shared.pagination import Page200
@@ -53,10 +55,16 @@ async def get_raw(analysis_id: str, session: SessionDep) -> dict[str, Any]:
     responses={404: {"description": "`interview_not_found`"}},
     dependencies=[READS_RESULTS],
 )
-async def get_report(interview: ValidInterview, session: SessionDep) -> dict[str, Any]:
+async def get_report(
+    interview: ValidInterview, session: SessionDep, actor: StaffActor
+) -> dict[str, Any]:
     """Each answer's analysis with its question, and the interview as a whole: mean scores,
     quality index and signal counts, computed only from what succeeded. `review` holds the
-    people's ratings and decision, apart from every AI figure."""
+    people's ratings and decision, apart from every AI figure. Recorded in the audit trail as
+    an export."""
+    await audit.record(
+        session, actor, "exported", interview_id=interview.id, details={"what": "report"}
+    )
     described = await InterviewService(session).describe(interview)
     documents = await service.for_interview(session, interview.id)
     report = interview_report(described.model_dump(mode="json"), documents)
@@ -76,10 +84,14 @@ async def get_report(interview: ValidInterview, session: SessionDep) -> dict[str
 async def get_transcript(
     interview: ValidInterview,
     session: SessionDep,
+    actor: StaffActor,
     format: Annotated[Literal["json", "text"], Query()] = "json",
 ) -> Response:
     """Each answer in question order with its transcript (`null` until transcribed). With
-    `format=text`: `Q1: ...` / `A1: ...`, as in `transcripts/transcript_<interview_id>.txt`."""
+    `format=text`: `Q1: ...` / `A1: ...`, as in `transcripts/transcript_<interview_id>.txt`.
+    Recorded in the audit trail as an export."""
+    details = {"what": "transcript", "format": format}
+    await audit.record(session, actor, "exported", interview_id=interview.id, details=details)
     answers = await service.interview_answers(session, interview.id)
     if format == "text":
         return PlainTextResponse(transcripts.interview_text(answers))

@@ -1,1 +1,1 @@
-"""The audit trail: who did what to which interview, when, with which role."""
+"""`GET /audit`: the audit trail (its model and recording are in `shared.audit`)."""

@@ -5,13 +5,13 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.analysis_hooks import AnalysisHooks
-from interview_api.audit import service as audit
-from interview_api.audit.actor import Actor
 from interview_api.interviews import erasure
 from interview_api.interviews.models import Interview
 from interview_api.interviews.repository import InterviewRepository
 from interview_api.invitations.models import DECLINED
 from interview_api.invitations.repository import InvitationRepository
+from shared.audit import trail as audit
+from shared.audit.actor import Actor
 from shared.db import utcnow
 
 logger = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from analysis import service as analysis_service
 from interview_api.analysis_hooks import AnalysisHooks
-from interview_api.audit import service as audit
-from interview_api.audit.actor import SYSTEM
 from interview_api.interviews import erasure
 from interview_api.interviews.models import ENDED, Interview
+from shared.audit import trail as audit
+from shared.audit.actor import SYSTEM
 from shared.db import Database, utcnow
 from shared.storage import Storage
 

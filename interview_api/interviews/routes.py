@@ -7,8 +7,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis import service as analysis_service
-from interview_api.audit import service as audit
-from interview_api.audit.actor import StaffActor
 from interview_api.consent.withdrawal import withdraw
 from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
 from interview_api.interviews import erasure
@@ -22,6 +20,8 @@ from interview_api.interviews.schemas import (
 )
 from interview_api.interviews.service import InterviewService, interview_not_found
 from shared.app import SettingsDep
+from shared.audit import trail as audit
+from shared.audit.actor import StaffActor
 from shared.auth import Role, require_roles
 from shared.db import Database, DatabaseDep, SessionDep
 from shared.pagination import Page200

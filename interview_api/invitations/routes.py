@@ -6,8 +6,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interview_api.audit import service as audit
-from interview_api.audit.actor import CANDIDATE, StaffActor
 from interview_api.consent.withdrawal import withdraw
 from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
 from interview_api.interviews import erasure
@@ -26,6 +24,8 @@ from interview_api.invitations.schemas import (
 )
 from interview_api.invitations.service import InvitationService, token_invalid
 from shared.app import SettingsDep
+from shared.audit import trail as audit
+from shared.audit.actor import CANDIDATE, StaffActor
 from shared.auth import Role, require_roles
 from shared.db import DatabaseDep, SessionDep
 from shared.pagination import Page200

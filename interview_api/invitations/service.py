@@ -6,8 +6,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interview_api.audit import service as audit
-from interview_api.audit.actor import CANDIDATE
 from interview_api.consent.service import remember_notice
 from interview_api.interviews.models import ACTIVE, Interview
 from interview_api.interviews.repository import InterviewRepository
@@ -36,6 +34,8 @@ from interview_api.invitations.schemas import (
 from interview_api.invitations.tokens import hash_token, new_token
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.repository import RecordingRepository
+from shared.audit import trail as audit
+from shared.audit.actor import CANDIDATE
 from shared.db import new_id, utcnow
 from shared.errors import Conflict, Forbidden, Gone, NotFound, Unauthorized, Unprocessable
 from shared.logging import log_context

@@ -3,17 +3,19 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis import service as analysis_service
 from interview_api.dependencies import AnalysisHooksDep, StorageDep
 from interview_api.interviews.dependencies import UploadInterview
 from interview_api.recordings.dependencies import ValidRecording
 from interview_api.recordings.media import PRESIGN_SECONDS, media_response
+from interview_api.recordings.models import Recording
 from interview_api.recordings.schemas import MediaLink, RecordingOut
 from interview_api.recordings.service import RecordingService
-from interview_api.reviews.dependencies import key_holder
 from interview_api.reviews.service import review_action
 from shared.app import SettingsDep
+from shared.audit.actor import Actor, StaffActor
 from shared.auth import Principal, Role, require_roles
 from shared.db import SessionDep
 
@@ -97,16 +99,20 @@ async def upload_recording(
     responses={404: {"description": "`recording_not_found`"}},
 )
 async def get_media_link(
-    _: Annotated[Principal, WATCHES], recording: ValidRecording, storage: StorageDep
+    _: Annotated[Principal, WATCHES],
+    actor: StaffActor,
+    recording: ValidRecording,
+    storage: StorageDep,
+    session: SessionDep,
 ) -> MediaLink:
     """On S3 storage, a presigned URL of the video (valid 15 minutes) for a `<video>` element,
     which cannot send `X-API-Key`; on the data folder `url` is null: fetch `/media` with the
     key instead."""
-    return MediaLink(
-        recording_id=recording.id,
-        url=await storage.presigned_url(recording.path, PRESIGN_SECONDS),
-        expires_in_seconds=PRESIGN_SECONDS,
-    )
+    url = await storage.presigned_url(recording.path, PRESIGN_SECONDS)
+    if url is not None:
+        # the player fetches the video from storage directly: issuing the link is the play
+        await _played(session, actor, recording, via="media-link")
+    return MediaLink(recording_id=recording.id, url=url, expires_in_seconds=PRESIGN_SECONDS)
 
 
 @router.get(
@@ -123,7 +129,8 @@ async def get_media_link(
     },
 )
 async def get_media(
-    caller: Annotated[Principal, WATCHES],
+    _: Annotated[Principal, WATCHES],
+    actor: StaffActor,
     recording: ValidRecording,
     storage: StorageDep,
     session: SessionDep,
@@ -132,13 +139,26 @@ async def get_media(
     """Streams the stored file (`Accept-Ranges: bytes`; a `Range` request gets 206), so a
     `<video>` element can seek. On S3 storage it redirects to a short-lived presigned URL."""
     response = await media_response(storage, recording, range_header)
-    if not range_header or range_header.strip().startswith("bytes=0-"):
-        # a player's first request: one play, not every seek, is the action
-        await review_action(
-            session,
-            "media.played",
-            actor=key_holder(caller) or caller.name,
-            interview_id=recording.interview_id,
-            detail=f"recording {recording.id}",
-        )
+    if _starts_playback(range_header):
+        await _played(session, actor, recording, via="media")
     return response
+
+
+async def _played(session: AsyncSession, actor: Actor, recording: Recording, via: str) -> None:
+    await review_action(
+        session,
+        actor,
+        "played",
+        interview_id=recording.interview_id,
+        subject_id=recording.id,
+        details={"via": via},
+    )
+
+
+def _starts_playback(range_header: str | None) -> bool:
+    """Whether a request is a player starting the video (one play in the audit trail), not a
+    seek (a range from further in) or Safari's probe of the first two bytes (`bytes=0-1`)."""
+    if not range_header:
+        return True
+    start, _, end = range_header.strip().removeprefix("bytes=").partition("-")
+    return start.strip() == "0" and end.strip() != "1"

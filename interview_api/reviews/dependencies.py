@@ -2,6 +2,7 @@
 mode on this machine, the `API_KEYS` bootstrap keys) the `reviewer` the body gives, else 422
 `reviewer_required`."""
 
+from shared.audit.actor import Actor
 from shared.auth import Principal
 from shared.errors import Unprocessable
 
@@ -20,3 +21,8 @@ def reviewer_name(caller: Principal, given: str | None) -> str:
             code="reviewer_required",
         )
     return name
+
+
+def reviewing_actor(caller: Principal, given: str | None) -> Actor:
+    """The reviewer as the audit trail names them: their name and their key's role."""
+    return Actor(reviewer_name(caller, given), caller.role.value)

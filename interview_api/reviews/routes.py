@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.recordings.dependencies import ValidRecording
 from interview_api.reviews.comparison import comparison, comparison_csv
-from interview_api.reviews.dependencies import key_holder, reviewer_name
+from interview_api.reviews.dependencies import reviewing_actor
 from interview_api.reviews.schemas import (
     DecisionIn,
     DecisionOut,
@@ -20,6 +20,7 @@ from interview_api.reviews.schemas import (
 )
 from interview_api.reviews.service import ReviewService, review_action
 from shared.app import SettingsDep
+from shared.audit.actor import StaffActor
 from shared.auth import Principal, Role, require_roles
 from shared.db import SessionDep
 
@@ -45,7 +46,7 @@ async def rate_recording(
 ) -> RatingOut:
     """The signed-in reviewer's rating of this answer. One rating per reviewer: rating again
     updates it in place (`updated_at` moves, `created_at` stays)."""
-    reviewer = reviewer_name(caller, body.reviewer)
+    reviewer = reviewing_actor(caller, body.reviewer)
     return await ReviewService(session).rate(recording, reviewer, body)
 
 
@@ -75,7 +76,7 @@ async def record_decision(
     """`advance`, `hold` or `reject`, with a reason, by the signed-in person. A new decision
     supersedes the previous one, which stays in the history. No analysis ever sets it. With
     ANALYSIS_WEBHOOK_URL set, the review (decision and ratings) is sent there."""
-    reviewer = reviewer_name(caller, body.reviewer)
+    reviewer = reviewing_actor(caller, body.reviewer)
     return await ReviewService(session).decide(
         interview, reviewer, body, webhook=bool(settings.analysis_webhook_url)
     )
@@ -98,22 +99,24 @@ async def get_decision(interview: ValidInterview, session: SessionDep) -> Decisi
 )
 async def compare_candidates(
     question_set_id: str,
-    caller: Annotated[Principal, READS_REVIEWS],
+    _: Annotated[Principal, READS_REVIEWS],
+    actor: StaffActor,
     session: SessionDep,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     """Candidates by questions: reviewers' mean ratings and the decision first, then the AI
     figures under `ai` (advisory). A set nobody has taken yet has no candidates."""
     table = await comparison(session, question_set_id)
-    if format == "json":
-        return table
     await review_action(
         session,
-        "comparison.exported",
-        actor=key_holder(caller) or caller.name,
+        actor,
+        "exported",
         interview_id=None,
-        detail=f"question set {question_set_id}: {len(table['candidates'])} candidates",
+        question_set_id=question_set_id,
+        details={"what": "comparison", "format": format, "candidates": len(table["candidates"])},
     )
+    if format == "json":
+        return table
     return Response(
         comparison_csv(table),
         media_type="text/csv; charset=utf-8",

@@ -1,8 +1,8 @@
 """Human review: ratings of answers, decisions on interviews, and the comparison of candidates.
 
 Every review action passes through `review_action` (a rating saved, a decision recorded, a
-comparison exported, a video played): the one place where such actions are logged, and where an
-audit log records them.
+comparison exported, a video played): the one place where such actions are logged and recorded in
+the audit trail.
 """
 
 import logging
@@ -27,6 +27,8 @@ from interview_api.reviews.schemas import (
     RatingOut,
     ReviewSection,
 )
+from shared.audit import trail as audit
+from shared.audit.actor import Actor
 from shared.db import new_id, utcnow
 from shared.logging import log_context
 
@@ -36,13 +38,37 @@ REVIEW_EVENT = "interview.review"
 
 
 async def review_action(
-    session: AsyncSession, action: str, *, actor: str, interview_id: str | None, detail: str
+    session: AsyncSession,
+    actor: Actor,
+    action: audit.Action,
+    *,
+    interview_id: str | None,
+    subject_id: str | None = None,
+    question_set_id: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    """A review action happened (`rating.saved`, `decision.recorded`, `comparison.exported`,
-    `media.played`), inside the unit of work that made it."""
+    """A review action happened (`rated`, `decided`, `exported`, `played`), inside the unit of
+    work that made it: logged, and recorded in the audit trail with the person and their role.
+    `details` hold ids, counts and formats only, never the candidate's data or the notes."""
     context = {"interview_id": interview_id} if interview_id else {}
     with log_context(**context):
-        logger.info("review %s by %s: %s", action, actor, detail, extra={"action": action})
+        logger.info(
+            "review %s by %s (%s): %s",
+            action,
+            actor.name,
+            actor.role,
+            subject_id or question_set_id or interview_id,
+            extra={"action": action},
+        )
+    await audit.record(
+        session,
+        actor,
+        action,
+        interview_id=interview_id,
+        question_set_id=question_set_id,
+        subject_id=subject_id,
+        details=details,
+    )
 
 
 def mean_rating(ratings: Sequence[Rating]) -> float | None:
@@ -54,16 +80,16 @@ class ReviewService:
         self.session = session
         self.reviews = ReviewRepository(session)
 
-    async def rate(self, recording: Recording, reviewer: str, body: RatingIn) -> RatingOut:
+    async def rate(self, recording: Recording, reviewer: Actor, body: RatingIn) -> RatingOut:
         """The reviewer's rating of this answer: created, or updated in place."""
-        row = await self.reviews.rating_by(recording.id, reviewer)
+        row = await self.reviews.rating_by(recording.id, reviewer.name)
         now = utcnow()
         if row is None:
             row = Rating(
                 id=new_id(),
                 recording_id=recording.id,
                 interview_id=recording.interview_id,
-                reviewer=reviewer,
+                reviewer=reviewer.name,
                 rating=body.rating,
                 notes=body.notes,
                 created_at=now,
@@ -75,10 +101,11 @@ class ReviewService:
             await self.reviews.save()
         await review_action(
             self.session,
-            "rating.saved",
-            actor=reviewer,
+            reviewer,
+            "rated",
             interview_id=recording.interview_id,
-            detail=f"recording {recording.id}: {body.rating}/5",
+            subject_id=recording.id,
+            details={"rating": body.rating},
         )
         return RatingOut.of(row)
 
@@ -91,7 +118,7 @@ class ReviewService:
         )
 
     async def decide(
-        self, interview: Interview, reviewer: str, body: DecisionIn, *, webhook: bool
+        self, interview: Interview, reviewer: Actor, body: DecisionIn, *, webhook: bool
     ) -> DecisionOut:
         """Record a person's decision; with `webhook`, queue the review for the webhook URL."""
         row = Decision(
@@ -99,16 +126,17 @@ class ReviewService:
             interview_id=interview.id,
             decision=body.decision,
             reason=body.reason,
-            decided_by=reviewer,
+            decided_by=reviewer.name,
             decided_at=utcnow(),
         )
         await self.reviews.add(row)
         await review_action(
             self.session,
-            "decision.recorded",
-            actor=reviewer,
+            reviewer,
+            "decided",
             interview_id=interview.id,
-            detail=body.decision,
+            subject_id=row.id,
+            details={"decision": body.decision},
         )
         if webhook:
             await self._queue_webhook(interview, row.id)

@@ -36,9 +36,11 @@ class QuestionSetRepository:
 class ReviewEventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.added: list[ReviewEvent] = []  # what this unit of work recorded, in order
 
     def add(self, event: ReviewEvent) -> None:
         self.session.add(event)
+        self.added.append(event)
 
     async def list_for_set(self, question_set_id: str) -> Sequence[ReviewEvent]:
         statement = (

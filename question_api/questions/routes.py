@@ -22,6 +22,7 @@ from question_api.questions.schemas import (
     ReviewHistory,
 )
 from shared.app import SettingsDep
+from shared.audit.actor import StaffActor
 from shared.auth import Role, require_roles
 from shared.db import SessionDep
 from shared.errors import Unprocessable
@@ -82,6 +83,7 @@ async def generate(
     settings: SettingsDep,
     generator: GeneratorDep,
     idempotency_key: Annotated[str | None, Depends(_idempotency_key)],
+    actor: StaffActor,
     body: GenerateRequest | None = None,
 ) -> QuestionSetRead:
     if body is None:
@@ -95,6 +97,7 @@ async def generate(
         generator=generator,
         body=body,
         idempotency_key=idempotency_key,
+        actor=actor,
     )
 
 
@@ -128,6 +131,7 @@ async def update_question(
     question_set: QuestionSetDep,
     session: SessionDep,
     settings: SettingsDep,
+    actor: StaffActor,
 ) -> QuestionRead:
     question = await service.update_question(
         session,
@@ -135,6 +139,7 @@ async def update_question(
         question_set=question_set,
         question_id=question_id,
         patch=patch,
+        actor=actor,
     )
     return QuestionRead.from_model(question)
 
@@ -156,6 +161,7 @@ async def regenerate_question(
     session: SessionDep,
     settings: SettingsDep,
     generator: GeneratorDep,
+    actor: StaffActor,
     body: RegenerateRequest | None = None,
 ) -> RegeneratedQuestion:
     return await service.regenerate_question(
@@ -165,6 +171,7 @@ async def regenerate_question(
         question_set=question_set,
         question_id=question_id,
         request=body or RegenerateRequest(),
+        actor=actor,
     )
 
 
@@ -178,9 +185,13 @@ async def regenerate_question(
     },
 )
 async def approve_question_set(
-    question_set: QuestionSetDep, session: SessionDep, body: ApproveRequest | None = None
+    question_set: QuestionSetDep,
+    session: SessionDep,
+    actor: StaffActor,
+    body: ApproveRequest | None = None,
 ) -> QuestionSetRead:
-    approved = await service.approve_question_set(session, question_set, body or ApproveRequest())
+    request = body or ApproveRequest()
+    approved = await service.approve_question_set(session, question_set, request, actor)
     return QuestionSetRead.from_model(approved)
 
 

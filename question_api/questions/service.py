@@ -5,6 +5,7 @@ the rows they describe have been flushed.
 """
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +43,8 @@ from question_api.questions.schemas import (
     ReviewEventRead,
     ReviewHistory,
 )
+from shared.audit import trail as audit
+from shared.audit.actor import Actor
 from shared.db import new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.files import write_atomic
@@ -72,8 +75,10 @@ async def generate_question_set(
     generator: QuestionGenerator,
     body: GenerateRequest,
     idempotency_key: str | None,
+    actor: Actor,
 ) -> QuestionSetRead:
-    """Write, store and file a new set, or replay the first answer to a repeated key."""
+    """Write, store and file a new set, or replay the first answer to a repeated key (a replay
+    generates nothing, so it adds nothing to the audit trail)."""
     keys = IdempotencyRepository(session)
     fingerprint = body.fingerprint()
     if idempotency_key is not None:
@@ -113,6 +118,10 @@ async def generate_question_set(
             raise
         return replay
 
+    details = {"provider": result.provider, "questions": len(question_set.questions)}
+    await audit.record(
+        session, actor, "generated", question_set_id=question_set.id, details=details
+    )
     await write_questions_file(data_dir, question_set)
     with log_context(question_set_id=question_set.id):
         logger.info("question set generated", extra={"provider": result.provider})
@@ -227,6 +236,7 @@ async def update_question(
     question_set: QuestionSet,
     question_id: str,
     patch: QuestionPatch,
+    actor: Actor,
 ) -> Question:
     """Apply a reviewer's edit, record each changed field, and refresh the set's text file."""
     question = _find_question(question_set, question_id)
@@ -251,6 +261,7 @@ async def update_question(
         # of the set, committed meanwhile, must stay in the file too
         await session.refresh(question_set, ["questions"])
         await write_questions_file(data_dir, question_set)
+    await _audit_changes(session, actor, events.added)
     return question
 
 
@@ -289,6 +300,7 @@ async def regenerate_question(
     question_set: QuestionSet,
     question_id: str,
     request: RegenerateRequest,
+    actor: Actor,
 ) -> RegeneratedQuestion:
     """A new question in the same slot (type and subtype), on a topic the set's other questions
     do not cover; pending review again, and recorded in the history."""
@@ -320,6 +332,7 @@ async def regenerate_question(
     await session.flush()
     await session.refresh(question_set, ["questions"])  # see write order in update_question
     await write_questions_file(data_dir, question_set)
+    await _audit_changes(session, actor, events.added)
     with log_context(question_set_id=set_id):
         logger.info("question regenerated", extra={"provider": result.provider})
     return RegeneratedQuestion(
@@ -351,7 +364,7 @@ def _change(
 
 
 async def approve_question_set(
-    session: AsyncSession, question_set: QuestionSet, request: ApproveRequest
+    session: AsyncSession, question_set: QuestionSet, request: ApproveRequest, actor: Actor
 ) -> QuestionSet:
     """Approve all pending questions (or the listed ones) and mark the set approved."""
     if request.question_ids is None:
@@ -392,4 +405,41 @@ async def approve_question_set(
     if changes:
         question_set.updated_at = now
     await session.flush()
+    await _audit_changes(session, actor, events.added)
     return question_set
+
+
+# --- the audit trail ------------------------------------------------------------------------
+
+# each change the set's history records, as the audit trail both services share names it
+_AUDITED: dict[str, audit.Action] = {
+    "text_changed": "edited",
+    "regenerated": "regenerated",
+    "set_approved": "set_approved",
+}
+_AUDITED_STATUS: dict[str, audit.Action] = {
+    "approved": "approved",
+    "rejected": "rejected",
+    "pending": "reopened",
+}
+
+
+async def _audit_changes(
+    session: AsyncSession, actor: Actor, events: Sequence[ReviewEvent]
+) -> None:
+    """The changes just added to the set's history, in the audit trail too, by the person
+    whose key made them (the `reviewer` a body names stays in the history)."""
+    for event in events:
+        if event.action == "status_changed":
+            action = _AUDITED_STATUS[event.new_value or ""]
+        else:
+            action = _AUDITED[event.action]
+        status = event.field == "status"
+        await audit.record(
+            session,
+            actor,
+            action,
+            question_set_id=event.question_set_id,
+            subject_id=event.question_id,
+            details={"from": event.old_value, "to": event.new_value} if status else {},
+        )

@@ -10,7 +10,6 @@ Both services open the same store (`Settings.database_url_for("keys")`: `KEYS_DA
 takes effect on both at the next request, with nothing to copy or keep in sync.
 """
 
-import asyncio
 import hashlib
 import logging
 import secrets
@@ -18,11 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.exc import DBAPIError
 
 from shared.db import Database, new_id, utcnow
 from shared.keys.models import ApiKey
-from shared.migrations import upgrade
+from shared.migrations import upgrade_shared
 
 logger = logging.getLogger(__name__)
 
@@ -59,20 +57,8 @@ class KeyStore:
         self.db = db
 
     async def migrate(self) -> None:
-        """Bring the store's schema up to date. Both services may do this at the same moment
-        on one database: the loser of that race fails on the table the winner just made, and
-        a second attempt then finds the schema current."""
-        attempts = 6
-        for attempt in range(attempts):
-            try:
-                await upgrade(self.db, SERVICE)
-                return
-            except DBAPIError:
-                if attempt == attempts - 1:
-                    raise
-                logger.info("the key store was being migrated by another process; retrying")
-                # the winner may still be between its steps: give it time to finish them
-                await asyncio.sleep(0.1 * 2**attempt)
+        """Bring the store's schema up to date (both services may do it at the same moment)."""
+        await upgrade_shared(self.db, SERVICE)
 
     async def create(self, role: str, name: str) -> tuple[str, KeyRecord]:
         """A new key and its record. The key is returned here and never again."""

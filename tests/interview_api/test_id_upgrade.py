@@ -14,7 +14,6 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from analysis.models import Analysis, OutboxItem
-from interview_api.audit.models import AuditEntry
 from interview_api.consent.models import ErasureReceipt
 from interview_api.interviews.models import Interview
 from interview_api.invitations.models import Invitation, ResumableUpload
@@ -51,7 +50,7 @@ class OldRows:
         self.interview, self.recording, self.invitation, self.upload, self.finished_upload = (
             uuid.uuid4().hex for _ in range(5)
         )
-        self.receipt, self.entry = uuid.uuid4().hex, uuid.uuid4().hex
+        self.receipt = uuid.uuid4().hex
         self.rating, self.decision = uuid.uuid4().hex, uuid.uuid4().hex
         self.analysis = str(uuid.uuid4())  # analysis ids were hyphenated already
         self.key = f"recordings/interview_{self.interview}/{self.recording}.webm"
@@ -96,12 +95,6 @@ class OldRows:
                 "INSERT INTO erasure_receipts (id, interview_id, reason, requested_by, erased_at)"
                 " VALUES (:receipt, :interview, 'consent_withdrawn', 'admin', :now)",
                 {"now": now},
-            ),
-            (
-                "INSERT INTO audit_log (id, at, action, actor_name, actor_role, interview_id,"
-                " subject_id, details) VALUES (:entry, :now, 'recording_uploaded', 'Ana', 'hr',"
-                " :interview, :recording, :details)",
-                {"now": now, "details": json.dumps({"recording_id": self.recording})},
             ),
             (
                 "INSERT INTO invitations (id, interview_id, token_hash, status, question_set_id,"
@@ -149,7 +142,6 @@ class OldRows:
             "finished_upload": self.finished_upload,
             "analysis": self.analysis,
             "receipt": self.receipt,
-            "entry": self.entry,
             "rating": self.rating,
             "decision": self.decision,
             "key": self.key,
@@ -205,7 +197,6 @@ async def test_every_hex_id_becomes_a_hyphenated_uuid_in_every_table_and_documen
             [analysis] = (await session.scalars(select(Analysis))).all()
             [webhook] = (await session.scalars(select(OutboxItem))).all()
             [receipt] = (await session.scalars(select(ErasureReceipt))).all()
-            [entry] = (await session.scalars(select(AuditEntry))).all()
             [rating] = (await session.scalars(select(Rating))).all()
             [decision] = (await session.scalars(select(Decision))).all()
     finally:
@@ -236,12 +227,6 @@ async def test_every_hex_id_becomes_a_hyphenated_uuid_in_every_table_and_documen
     )
     assert (decision.id, decision.interview_id) == (_hyphenated(old.decision), interview)
     assert (receipt.id, receipt.interview_id) == (_hyphenated(old.receipt), interview)
-    assert (entry.id, entry.interview_id, entry.subject_id, entry.details) == (
-        _hyphenated(old.entry),
-        interview,
-        recording,
-        {"recording_id": recording},
-    )
     assert {k: webhook.payload["document"][k] for k in expected} == expected
 
 

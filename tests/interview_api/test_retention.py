@@ -13,6 +13,7 @@ from interview_api.analyses.hooks import PipelineHooks
 from interview_api.interviews.models import Interview
 from interview_api.interviews.retention import erase_expired
 from interview_api.main import build_app
+from shared.audit import trail as audit_trail
 from shared.db import Database, utcnow
 from shared.serve import main as cli
 from shared.settings import Settings, get_settings
@@ -66,8 +67,11 @@ async def test_retention_erases_only_interviews_past_their_days(
     assert len(stored_files(data_dir)) == 2  # a dry run erases nothing
 
     storage = LocalStorage(data_dir)
+    trail = Database(settings.database_url_for("audit"))
+    await audit_trail.open_for(db, trail, "interview_api", migrate=False)
     erased = await erase_expired(db, storage, PipelineHooks(storage), 30, utcnow())
     await db.dispose()
+    await trail.dispose()
 
     assert erased == [old]
     assert len(stored_files(data_dir)) == 1

@@ -1,0 +1,142 @@
+"""Recording actions in the audit trail and reading it back.
+
+The trail is one table (`audit_trail`) in the store the staff keys live in
+(`Settings.database_url_for("audit")`, the same database as `"keys"`), written by both services,
+so `GET /audit` reads one list with one query and every replica of either service appends to it.
+
+An entry is recorded through the session of the action it records (`record(session, ...)`):
+- when the trail's database is the service's own (one `DATABASE_URL` for everything, the
+  production default), the entry is added to that session and commits or rolls back with it;
+- when it is another database (the embedded SQLite files, or a separate `KEYS_DATABASE_URL`),
+  the entry is committed there first, before the action commits: an action never takes effect
+  unrecorded (if the trail cannot be written the request fails), at the price of an entry for
+  an attempt whose own commit then failed.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.audit.actor import Actor
+from shared.audit.models import AuditEntry
+from shared.db import Database, new_id, utcnow
+from shared.migrations import upgrade_shared
+
+SERVICE = "audit"
+
+Action = Literal[
+    # question API: a set's life before any interview
+    "generated",
+    "edited",
+    "approved",
+    "rejected",
+    "reopened",
+    "regenerated",
+    "set_approved",
+    # interview API
+    "invited",
+    "viewed",
+    "played",
+    "rated",
+    "decided",
+    "exported",
+    "consent_given",
+    "consent_refused",
+    "consent_withdrawn",
+    "erased",
+]
+
+# where a service's sessions find the trail (set by `attach`)
+_TRAIL = "audit_trail"
+
+
+class TrailNotAttached(RuntimeError):
+    """A session of a database the trail was never attached to tried to record an action."""
+
+
+async def open_for(db: Database, trail: Database, service: str, *, migrate: bool) -> None:
+    """From now on every session of `db` records its actions, in `service`'s name, into
+    `trail` (which may be `db` itself); with `migrate`, the trail's schema is brought up to
+    date first (AUTO_MIGRATE)."""
+    if migrate:
+        await upgrade_shared(trail, SERVICE)
+    db.sessionmaker.configure(info={_TRAIL: (trail, service)})
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: Action,
+    *,
+    interview_id: str | None = None,
+    question_set_id: str | None = None,
+    subject_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Add an entry for an action this session makes (see the module for when it commits).
+    `details` must hold no personal data: ids, counts, statuses, formats."""
+    attached = session.info.get(_TRAIL)
+    if attached is None:
+        raise TrailNotAttached("this database's sessions have no audit trail attached")
+    trail, service = attached
+    entry = AuditEntry(
+        id=new_id(),
+        at=utcnow(),
+        service=service,
+        action=action,
+        actor_name=actor.name,
+        actor_role=actor.role,
+        interview_id=interview_id,
+        question_set_id=question_set_id,
+        subject_id=subject_id,
+        details=details or {},
+    )
+    if session.bind is trail.engine:
+        session.add(entry)
+        await session.flush()
+        return
+    async with trail.session() as own:
+        own.add(entry)
+
+
+async def page(
+    trail: Database,
+    *,
+    action: str | None,
+    interview_id: str | None,
+    question_set_id: str | None,
+    actor_role: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[AuditEntry], int]:
+    """Newest first, and how many match in all."""
+    conditions = []
+    if action is not None:
+        conditions.append(AuditEntry.action == action)
+    if interview_id is not None:
+        conditions.append(AuditEntry.interview_id == interview_id)
+    if question_set_id is not None:
+        conditions.append(AuditEntry.question_set_id == question_set_id)
+    if actor_role is not None:
+        conditions.append(AuditEntry.actor_role == actor_role)
+    if since is not None:
+        conditions.append(AuditEntry.at >= since)
+    if until is not None:
+        conditions.append(AuditEntry.at < until)
+    async with trail.session() as session:
+        total = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(*conditions)
+        )
+        rows = await session.scalars(
+            select(AuditEntry)
+            .where(*conditions)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return rows.all(), int(total or 0)
