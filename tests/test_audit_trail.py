@@ -15,6 +15,8 @@ from pydantic import SecretStr
 from interview_api.main import build_app
 from interview_api.question_client import QuestionApiClient
 from question_api.main import build_app as build_question_app
+from shared.audit import trail as audit_trail
+from shared.audit.actor import Actor
 from shared.db import Database
 from shared.http import RetryPolicy
 from shared.keys.store import KeyStore
@@ -39,6 +41,16 @@ PEOPLE = {
 CANDIDATE = {"name": "Ada Lovelace", "email": "ada.lovelace@example.com", "id": "cand-7781"}
 NOTES = "Ada explained her analytical engine project with care"
 REASON = "Strong answers on Django for Ada"
+
+
+@dataclass
+class Answered:
+    """A candidate invited to an approved set, who consented, started and sent one answer."""
+
+    set_id: str
+    invitation: dict[str, Any]
+    interview_id: str
+    recording_id: str
 
 
 @dataclass
@@ -121,11 +133,10 @@ async def approved_set(services: Services) -> str:
     return str(set_id)
 
 
-async def interview_with_an_answer(
-    services: Services, set_id: str, video: bytes
-) -> tuple[dict[str, Any], str, str]:
-    """HR invites the candidate, who consents, starts and uploads one answer: (the
-    invitation, the interview id, the recording id)."""
+async def interview_with_an_answer(services: Services, video: bytes) -> Answered:
+    """HR makes an approved set and invites the candidate, who consents, starts and uploads
+    one answer."""
+    set_id = await approved_set(services)
     invited = await services.interviews.post(
         "/invitations",
         json={"question_set_id": set_id, "candidate": CANDIDATE},
@@ -137,15 +148,18 @@ async def interview_with_an_answer(
     candidate = Candidate(services.interviews, invitation)
     location = await candidate.location(started["questions"][0]["id"], len(video))
     sent = await candidate.send(location, video, piece=len(video))
-    return invitation, str(invitation["interview_id"]), str(sent.headers["x-recording-id"])
+    recording_id = str(sent.headers["x-recording-id"])
+    return Answered(set_id, invitation, str(invitation["interview_id"]), recording_id)
 
 
 async def test_the_whole_path_is_in_one_trail_with_people_and_roles_and_no_candidate_data(
     services: Services, answer: bytes
 ) -> None:
-    set_id = await approved_set(services)
-    invitation, interview_id, recording_id = await interview_with_an_answer(
-        services, set_id, answer
+    answered = await interview_with_an_answer(services, answer)
+    set_id, interview_id, recording_id = (
+        answered.set_id,
+        answered.interview_id,
+        answered.recording_id,
     )
     api, reviewer = services.interviews, services.as_("reviewer")
 
@@ -207,7 +221,7 @@ async def test_the_whole_path_is_in_one_trail_with_people_and_roles_and_no_candi
 
     # the entries survive the erasure, and none of them says who the candidate was
     written = json.dumps(trail)
-    for personal in (*CANDIDATE.values(), "Ada", NOTES, REASON, token_of(invitation)):
+    for personal in (*CANDIDATE.values(), "Ada", NOTES, REASON, token_of(answered.invitation)):
         assert personal not in written
 
     # the filters: one interview's story, one set's, one role's
@@ -258,10 +272,8 @@ async def test_every_question_review_action_is_in_the_trail(services: Services) 
 async def test_no_ai_output_changes_a_status_only_a_named_person_decides(
     services: Services, answer: bytes
 ) -> None:
-    set_id = await approved_set(services)
-    invitation, interview_id, recording_id = await interview_with_an_answer(
-        services, set_id, answer
-    )
+    answered = await interview_with_an_answer(services, answer)
+    invitation, interview_id = answered.invitation, answered.interview_id
     api, hr = services.interviews, services.as_("hr")
     ended = await api.post("/candidate/end", headers=bearer(invitation))
     assert ended.status_code == 200, ended.text
@@ -295,7 +307,7 @@ async def test_no_ai_output_changes_a_status_only_a_named_person_decides(
     assert (current["decision"], current["decided_by"]) == ("reject", PEOPLE["reviewer"])
     [entry] = await services.trail(action="decided")
     assert entry["actor"] == {"name": PEOPLE["reviewer"], "role": "reviewer"}
-    assert recording_id != entry["subject_id"]  # the decision, not an answer
+    assert entry["subject_id"] == current["decision_id"]  # the decision itself, not an answer
 
 
 async def finished_as(
@@ -308,3 +320,43 @@ async def finished_as(
     finally:
         for name in headers:
             del api.headers[name]
+
+
+@pytest.mark.parametrize("one_database", [True, False])
+async def test_an_entry_goes_with_its_action_or_before_it_never_without_it(
+    settings: Settings, one_database: bool
+) -> None:
+    """In the action's own database an entry rolls back with a failed action; in a database
+    of its own it is committed first, so a failed action leaves an entry of the attempt."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url_for("interview_api"))
+    store = db if one_database else Database(settings.database_url_for("audit"))
+    try:
+        await audit_trail.open_for(db, store, "interview_api", migrate=True)
+        with pytest.raises(RuntimeError):
+            async with db.session() as session:
+                await audit_trail.record(session, REVIEWER, "decided", interview_id="i-1")
+                raise RuntimeError("the decision's own commit fails")
+        _, total = await audit_trail.page(store, **NO_FILTER, limit=10, offset=0)
+    finally:
+        await db.dispose()
+        if store is not db:
+            await store.dispose()
+    assert total == (0 if one_database else 1)
+
+
+async def test_a_database_without_the_trail_refuses_to_record(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url_for("interview_api"))
+    try:
+        async with db.session() as session:
+            with pytest.raises(audit_trail.TrailNotAttached):
+                await audit_trail.record(session, REVIEWER, "viewed", interview_id="i-1")
+    finally:
+        await db.dispose()
+
+
+REVIEWER = Actor(PEOPLE["reviewer"], "reviewer")
+NO_FILTER: dict[str, Any] = dict.fromkeys(
+    ("action", "interview_id", "question_set_id", "actor_role", "since", "until")
+)
