@@ -13,6 +13,7 @@ from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
 from interview_api.reviews.service import ReviewService
+from shared.app import SettingsDep
 from shared.audit import trail as audit
 from shared.audit.actor import StaffActor
 from shared.auth import Role, require_roles
@@ -56,7 +57,7 @@ async def get_raw(analysis_id: str, session: SessionDep) -> dict[str, Any]:
     dependencies=[READS_RESULTS],
 )
 async def get_report(
-    interview: ValidInterview, session: SessionDep, actor: StaffActor
+    interview: ValidInterview, session: SessionDep, settings: SettingsDep, actor: StaffActor
 ) -> dict[str, Any]:
     """Each answer's analysis with its question, and the interview as a whole: mean scores,
     quality index and signal counts, computed only from what succeeded. `review` holds the
@@ -65,7 +66,7 @@ async def get_report(
     await audit.record(
         session, actor, "exported", interview_id=interview.id, details={"what": "report"}
     )
-    described = await InterviewService(session).describe(interview)
+    described = await InterviewService(session, settings).describe(interview)
     documents = await service.for_interview(session, interview.id)
     report = interview_report(described.model_dump(mode="json"), documents)
     review = await ReviewService(session).section(interview.id)

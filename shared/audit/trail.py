@@ -36,6 +36,7 @@ Action = Literal[
     "reopened",
     "regenerated",
     "set_approved",
+    "compliance_changed",
     # interview API
     "invited",
     "viewed",
