@@ -23,10 +23,9 @@ from shared.keys.store import KeyStore
 from shared.settings import Settings
 from tests.analysis.fakes import interhuman as ih
 from tests.analysis.fakes import twelvelabs as tl
-from tests.interview_api.conftest import serve
+from tests.interview_api.conftest import JOB, serve
 from tests.interview_api.test_analysis_flow import answer, cloud_providers, finished
 from tests.interview_api.test_invitations import bearer, consent_and_start, token_of
-from tests.interview_api.test_question_api_in_process import JOB
 from tests.interview_api.test_resumable_uploads import Candidate
 
 __all__ = ["answer"]  # the module-scoped video fixture, shared with the analysis tests
