@@ -244,8 +244,8 @@ class InvitationService:
         return await self.candidate_view(invitation)
 
     async def _refresh_compliance(self, interview: Interview, questions: QuestionApiClient) -> None:
-        """The set's current settings, or, when the question API cannot give them now, those
-        copied when the invitation was created (the candidate is not kept waiting)."""
+        """The set's current settings; when the question API cannot give them (after its few
+        quick retries), those copied when the invitation was created: the link still opens."""
         if interview.question_set_id is None:
             return
         try:

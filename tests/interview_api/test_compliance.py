@@ -23,7 +23,14 @@ from tests.analysis.fakes import interhuman as ih
 from tests.analysis.fakes import twelvelabs as tl
 from tests.analysis.test_policy import AFFECT_WORDS
 from tests.consent import CONSENT
-from tests.interview_api.conftest import KEY, Apis, both_apis, generate, stored_files
+from tests.interview_api.conftest import (
+    KEY,
+    Apis,
+    QuestionSets,
+    both_apis,
+    generate,
+    stored_files,
+)
 from tests.interview_api.test_analysis_flow import cloud_providers, finished
 from tests.videos import make_video
 
@@ -325,3 +332,19 @@ async def test_the_candidate_reads_and_consents_to_the_sets_notice(apis: Apis) -
     assert interview.json()["compliance"]["notice"] == EU_SET["notice"]
     served = await apis.interviews.get("/notices/2026-02-eu")
     assert served.json() == EU_SET["notice"]
+
+
+async def test_a_candidate_opens_the_link_even_when_the_question_api_is_gone(
+    client_with_questions: httpx.AsyncClient, question_sets: QuestionSets
+) -> None:
+    created = await client_with_questions.post(
+        "/invitations", json={"question_set_id": "set-1", "candidate": {"name": "Ada"}}
+    )
+    assert created.status_code == 201, created.text
+    question_sets.sets.clear()  # the question API no longer knows the set
+    candidate = {"Authorization": f"Bearer {created.json()['url'].rsplit('/', 1)[-1]}"}
+
+    opened = await client_with_questions.get("/candidate/interview", headers=candidate)
+
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["notice"]["version"] == "2026-01"  # as copied at the invitation
