@@ -10,7 +10,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import anyio
 from sqlalchemy import and_, or_, select
@@ -38,12 +37,11 @@ class Expired:
     due_at: datetime
 
 
-def retention_days(compliance: dict[str, Any] | None, default_days: int | None) -> int | None:
+def retention_days(
+    kept_snapshot: bool, snapshot_days: int | None, default_days: int | None
+) -> int | None:
     """An interview's retention days: its snapshot's (None there: kept), else the default."""
-    if compliance is None:
-        return default_days
-    days = compliance.get("retention_days")
-    return days if isinstance(days, int) else None
+    return snapshot_days if kept_snapshot else default_days
 
 
 async def expired(
@@ -55,9 +53,13 @@ async def expired(
     after: tuple[datetime, str] | None = None
     async with db.session() as session:
         while len(found) < limit:
-            statement = select(Interview.id, Interview.ended_at, Interview.compliance).where(
-                Interview.status == ENDED, Interview.ended_at <= now - timedelta(days=MIN_DAYS)
-            )
+            # only the two keys read, not the snapshot's notice text
+            statement = select(
+                Interview.id,
+                Interview.ended_at,
+                Interview.compliance["analysis_policy"].as_string(),  # in every snapshot
+                Interview.compliance["retention_days"].as_integer(),
+            ).where(Interview.status == ENDED, Interview.ended_at <= now - timedelta(days=MIN_DAYS))
             if after is not None:  # keyset paging: every row once, whatever was erased
                 statement = statement.where(
                     or_(
@@ -70,8 +72,8 @@ async def expired(
                     statement.order_by(Interview.ended_at, Interview.id).limit(SCAN)
                 )
             ).all()
-            for interview_id, ended_at, compliance in rows:
-                days = retention_days(compliance, default_days)
+            for interview_id, ended_at, policy, snapshot_days in rows:
+                days = retention_days(policy is not None, snapshot_days, default_days)
                 if ended_at is not None and days is not None:
                     due_at = ended_at + timedelta(days=days)
                     if due_at <= now:
