@@ -93,6 +93,7 @@ async def test_a_new_set_uses_the_global_settings_until_hr_sets_its_own(apis: Ap
         ({"notice": "v2"}, "notice_invalid"),
         ({"notice": {"version": "v 2/../x", "text": "Hello"}}, "notice_version_invalid"),
         ({"notice": {"version": "v2", "text": "   "}}, "notice_text_invalid"),
+        ({"notice": {"version": "v2", "text": "Hello\u0000"}}, "notice_text_invalid"),
         ({"retention": 30}, "compliance_field_unknown"),
         ([], "request_body_not_object"),
     ],
