@@ -157,36 +157,30 @@ async def retention(dry_run: bool) -> int:
 
     settings = get_settings()
     default = f"RETENTION_DAYS={settings.retention_days or 'unset'}"
-    db = Database(settings.database_url_for("interview_api"))
-    trail_url = settings.database_url_for("audit")
-    trail = db if trail_url == db.url else Database(trail_url)
     storage = storage_from_settings(settings)
     try:
-        await audit_trail.open_for(db, trail, "interview_api", migrate=settings.auto_migrate)
-        now = utcnow()
-        if dry_run:
-            items = await expired(db, settings.retention_days, now, limit=1_000_000)
-            for item in items:
-                print(
-                    f"{item.interview_id}\tended {item.ended_at.isoformat()}\t"
-                    f"due {item.due_at.isoformat()}"
+        async with audit_trail.service_database(settings, "interview_api") as db:
+            now = utcnow()
+            if dry_run:
+                items = await expired(db, settings.retention_days, now, limit=1_000_000)
+                for item in items:
+                    print(
+                        f"{item.interview_id}\tended {item.ended_at.isoformat()}\t"
+                        f"due {item.due_at.isoformat()}"
+                    )
+                print(f"{len(items)} interviews would be erased ({default}, or their set's days)")
+            else:
+                erased = await erase_expired(
+                    db,
+                    storage,
+                    PipelineHooks(storage),
+                    settings.retention_days,
+                    now,
+                    max_attempts=settings.outbox_max_attempts,
                 )
-            print(f"{len(items)} interviews would be erased ({default}, or their set's days)")
-        else:
-            erased = await erase_expired(
-                db,
-                storage,
-                PipelineHooks(storage),
-                settings.retention_days,
-                now,
-                max_attempts=settings.outbox_max_attempts,
-            )
-            print(f"{len(erased)} interviews erased ({default}, or their set's days)")
+                print(f"{len(erased)} interviews erased ({default}, or their set's days)")
     finally:
         await storage.aclose()
-        await db.dispose()
-        if trail is not db:
-            await trail.dispose()
     return 0
 
 

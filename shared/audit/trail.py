@@ -13,7 +13,8 @@ An entry is recorded through the session of the action it records (`record(sessi
   an attempt whose own commit then failed.
 """
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from shared.audit.actor import Actor
 from shared.audit.models import AuditEntry
 from shared.db import Database, new_id, utcnow
 from shared.migrations import upgrade_shared
+from shared.settings import Settings
 
 SERVICE = "audit"
 
@@ -67,6 +69,22 @@ async def open_for(db: Database, trail: Database, service: str, *, migrate: bool
     db.sessionmaker.configure(info={_TRAIL: (trail, service)})
 
 
+@asynccontextmanager
+async def service_database(settings: Settings, service: str) -> AsyncIterator[Database]:
+    """The service's database with the trail attached, for a command (or a test) that runs the
+    service's code outside its app; both engines are disposed of at the end."""
+    db = Database(settings.database_url_for(service))
+    url = settings.database_url_for(SERVICE)
+    trail = db if url == db.url else Database(url)
+    try:
+        await open_for(db, trail, service, migrate=settings.auto_migrate)
+        yield db
+    finally:
+        await db.dispose()
+        if trail is not db:
+            await trail.dispose()
+
+
 async def record(
     session: AsyncSession,
     actor: Actor,
@@ -81,7 +99,10 @@ async def record(
     `details` must hold no personal data: ids, counts, statuses, formats."""
     attached = session.info.get(_TRAIL)
     if attached is None:
-        raise TrailNotAttached("this database's sessions have no audit trail attached")
+        raise TrailNotAttached(
+            "this database's sessions have no audit trail attached: open it with "
+            "shared.audit.trail.service_database (or attach one with open_for)"
+        )
     trail, service = attached
     entry = AuditEntry(
         id=new_id(),

@@ -14,6 +14,7 @@ from analysis.policy import EU_WITHHELD, EU_WITHHELD_SCORES
 from interview_api.analyses.hooks import PipelineHooks
 from interview_api.interviews.models import Interview
 from interview_api.interviews.retention import erase_expired
+from shared.audit import trail as audit_trail
 from shared.db import Database, utcnow
 from shared.http import RetryPolicy
 from shared.serve import main as cli
@@ -286,7 +287,8 @@ async def test_retention_erases_each_interview_after_its_own_sets_days(
     assert "1 interviews would be erased" in out
 
     storage = LocalStorage(settings.data_dir)
-    erased = await erase_expired(db, storage, PipelineHooks(storage), None, utcnow())
+    async with audit_trail.service_database(settings, "interview_api") as audited:
+        erased = await erase_expired(audited, storage, PipelineHooks(storage), None, utcnow())
     async with db.session() as session:
         kept = set((await session.scalars(select(Interview.id))).all())
     await db.dispose()

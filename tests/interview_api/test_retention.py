@@ -67,11 +67,9 @@ async def test_retention_erases_only_interviews_past_their_days(
     assert len(stored_files(data_dir)) == 2  # a dry run erases nothing
 
     storage = LocalStorage(data_dir)
-    trail = Database(settings.database_url_for("audit"))
-    await audit_trail.open_for(db, trail, "interview_api", migrate=False)
-    erased = await erase_expired(db, storage, PipelineHooks(storage), 30, utcnow())
+    async with audit_trail.service_database(settings, "interview_api") as audited:
+        erased = await erase_expired(audited, storage, PipelineHooks(storage), 30, utcnow())
     await db.dispose()
-    await trail.dispose()
 
     assert erased == [old]
     assert len(stored_files(data_dir)) == 1
