@@ -1,6 +1,6 @@
 """What the survey endpoints take and answer."""
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -11,13 +11,12 @@ SEX_ANSWERS = answers(SEX)
 RACE_ETHNICITY_ANSWERS = answers(RACE_ETHNICITY)
 
 
-def _one_of(value: Any, allowed: dict[str, str], field: str, code: str) -> str | None:
-    if value is None or (isinstance(value, str) and value in allowed):
-        return value
-    raise invalid(
-        code,
-        f"{field} must be one of {', '.join(allowed)}, or null to leave it unanswered.",
-    )
+def _allowed(value: Any, allowed: dict[str, str]) -> bool:
+    return value is None or (isinstance(value, str) and value in allowed)
+
+
+def _choose(field: str, allowed: dict[str, str]) -> str:
+    return f"{field} must be one of {', '.join(allowed)}, or null to leave it unanswered."
 
 
 class SurveyIn(BaseModel):
@@ -33,14 +32,18 @@ class SurveyIn(BaseModel):
     @field_validator("sex", mode="before")
     @classmethod
     def _sex(cls, value: Any) -> str | None:
-        return _one_of(value, SEX_ANSWERS, "sex", "survey_sex_invalid")
+        if not _allowed(value, SEX_ANSWERS):
+            raise invalid("survey_sex_invalid", _choose("sex", SEX_ANSWERS))
+        return cast(str | None, value)
 
     @field_validator("race_ethnicity", mode="before")
     @classmethod
     def _race_ethnicity(cls, value: Any) -> str | None:
-        return _one_of(
-            value, RACE_ETHNICITY_ANSWERS, "race_ethnicity", "survey_race_ethnicity_invalid"
-        )
+        if not _allowed(value, RACE_ETHNICITY_ANSWERS):
+            raise invalid(
+                "survey_race_ethnicity_invalid", _choose("race_ethnicity", RACE_ETHNICITY_ANSWERS)
+            )
+        return cast(str | None, value)
 
 
 class SurveyOption(BaseModel):
