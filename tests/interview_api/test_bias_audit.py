@@ -4,39 +4,34 @@ and the admin's audit of a question set (JSON and CSV)."""
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from analysis.canonical import AnalysisDocument
-from interview_api.bias_audit import service as survey_service
+from interview_api.bias_audit.gate import bias_audit_enabled
 from interview_api.bias_audit.models import SurveyResponse
 from interview_api.bias_audit.report import answer_scores
+from interview_api.bias_audit.repository import SurveyRepository
 from shared.db import Database
 from shared.settings import Settings
+from tests.interview_api.conftest import QuestionSets
 from tests.interview_api.test_invitations import bearer, consent_and_start, invite
 from tests.interview_api.test_reviews import upload
 
 ANSWERS = {"sex": "female", "race_ethnicity": "native_hawaiian_or_pacific_islander"}
 
 
-@pytest.fixture
-def surveyed(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
-    """Interviews (by id) whose question set turns the bias audit on; others keep it off."""
-    enabled: set[str] = set()
-    monkeypatch.setattr(
-        survey_service, "bias_audit_enabled", lambda interview: interview.id in enabled
-    )
-    yield enabled
+@pytest.fixture(autouse=True)
+def audited_set(question_sets: QuestionSets) -> None:
+    """set-1 turns the bias audit on in its compliance settings; set-2 does not."""
+    question_sets.compliance["set-1"] = {"bias_audit": True}
+    question_sets.add("set-2", ["approved", "approved"])
 
 
-async def started(
-    client: httpx.AsyncClient, surveyed: set[str], *, name: str = "Ada Lovelace"
-) -> dict[str, Any]:
-    invitation = await invite(client, candidate={"name": name})
-    surveyed.add(invitation["interview_id"])
+async def started(client: httpx.AsyncClient) -> dict[str, Any]:
+    invitation = await invite(client)
     await consent_and_start(client, invitation)
     return invitation
 
@@ -45,7 +40,7 @@ async def stored_survey(settings: Settings, interview_id: str) -> SurveyResponse
     db = Database(settings.database_url_for("interview_api"))
     try:
         async with db.session() as session:
-            return await survey_service.SurveyRepository(session).for_interview(interview_id)
+            return await SurveyRepository(session).for_interview(interview_id)
     finally:
         await db.dispose()
 
@@ -57,8 +52,10 @@ async def test_the_survey_is_not_offered_unless_the_question_set_turns_it_on(
     client_with_questions: httpx.AsyncClient,
 ) -> None:
     client = client_with_questions
-    invitation = await invite(client)
+    invitation = await invite(client, question_set_id="set-2")
     await consent_and_start(client, invitation)
+    interview = (await client.get(f"/interviews/{invitation['interview_id']}")).json()
+    assert interview["compliance"]["bias_audit"] is False
     state = await client.get("/candidate/survey", headers=bearer(invitation))
     assert state.status_code == 200
     assert state.json()["offered"] is False
@@ -68,11 +65,10 @@ async def test_the_survey_is_not_offered_unless_the_question_set_turns_it_on(
 
 
 async def test_the_candidate_answers_once_after_starting(
-    client_with_questions: httpx.AsyncClient, surveyed: set[str], settings: Settings
+    client_with_questions: httpx.AsyncClient, settings: Settings
 ) -> None:
     client = client_with_questions
     invitation = await invite(client)
-    surveyed.add(invitation["interview_id"])
     headers = bearer(invitation)
 
     offered = (await client.get("/candidate/survey", headers=headers)).json()
@@ -104,9 +100,9 @@ async def test_the_candidate_answers_once_after_starting(
 
 
 async def test_answering_nothing_closes_the_survey_and_is_stored_as_unanswered(
-    client_with_questions: httpx.AsyncClient, surveyed: set[str], settings: Settings
+    client_with_questions: httpx.AsyncClient, settings: Settings
 ) -> None:
-    invitation = await started(client_with_questions, surveyed)
+    invitation = await started(client_with_questions)
     skipped = await client_with_questions.post(
         "/candidate/survey", json={}, headers=bearer(invitation)
     )
@@ -129,11 +125,10 @@ async def test_answering_nothing_closes_the_survey_and_is_stored_as_unanswered(
 )
 async def test_bad_answers_get_422_with_their_code(
     client_with_questions: httpx.AsyncClient,
-    surveyed: set[str],
     body: Any,
     code: str,
 ) -> None:
-    invitation = await started(client_with_questions, surveyed)
+    invitation = await started(client_with_questions)
     response = await client_with_questions.post(
         "/candidate/survey", json=body, headers=bearer(invitation)
     )
@@ -144,11 +139,10 @@ async def test_bad_answers_get_422_with_their_code(
 
 
 async def test_the_survey_before_the_interview_starts_is_409(
-    client_with_questions: httpx.AsyncClient, surveyed: set[str]
+    client_with_questions: httpx.AsyncClient,
 ) -> None:
     client = client_with_questions
     invitation = await invite(client)
-    surveyed.add(invitation["interview_id"])
     headers = bearer(invitation)
     version = (await client.get("/candidate/interview", headers=headers)).json()["notice"]
     await client.post(
@@ -162,10 +156,10 @@ async def test_the_survey_before_the_interview_starts_is_409(
 
 
 async def test_no_staff_answer_shows_the_survey_answers(
-    client_with_questions: httpx.AsyncClient, surveyed: set[str], webm: bytes
+    client_with_questions: httpx.AsyncClient, webm: bytes
 ) -> None:
     client = client_with_questions
-    invitation = await started(client, surveyed)
+    invitation = await started(client)
     interview_id = invitation["interview_id"]
     await client.post("/candidate/survey", json=ANSWERS, headers=bearer(invitation))
     question = (await client.get(f"/interviews/{interview_id}")).json()["questions"][0]["id"]
@@ -199,10 +193,10 @@ async def test_no_staff_answer_shows_the_survey_answers(
 
 
 async def test_erasing_the_interview_clears_the_answers_and_the_receipt_lists_them(
-    client_with_questions: httpx.AsyncClient, surveyed: set[str], settings: Settings
+    client_with_questions: httpx.AsyncClient, settings: Settings
 ) -> None:
     client = client_with_questions
-    invitation = await started(client, surveyed)
+    invitation = await started(client)
     interview_id = invitation["interview_id"]
     await client.post("/candidate/survey", json=ANSWERS, headers=bearer(invitation))
 
@@ -218,11 +212,11 @@ async def test_erasing_the_interview_clears_the_answers_and_the_receipt_lists_th
 
 
 async def test_the_candidates_deletion_and_withdrawal_clear_the_answers_too(
-    client_with_questions: httpx.AsyncClient, surveyed: set[str], settings: Settings
+    client_with_questions: httpx.AsyncClient, settings: Settings
 ) -> None:
     client = client_with_questions
     for erase in ("DELETE /candidate/interview", "POST /candidate/consent/withdraw"):
-        invitation = await started(client, surveyed)
+        invitation = await started(client)
         headers = bearer(invitation)
         await client.post("/candidate/survey", json=ANSWERS, headers=headers)
         method, path = erase.split(" ")
@@ -233,9 +227,9 @@ async def test_the_candidates_deletion_and_withdrawal_clear_the_answers_too(
 
 
 async def test_an_interview_without_answers_lists_no_survey_copy(
-    client_with_questions: httpx.AsyncClient, surveyed: set[str]
+    client_with_questions: httpx.AsyncClient,
 ) -> None:
-    invitation = await started(client_with_questions, surveyed)
+    invitation = await started(client_with_questions)
     interview_id = invitation["interview_id"]
     await client_with_questions.delete(f"/interviews/{interview_id}")
     receipt = (await client_with_questions.get(f"/interviews/{interview_id}/erasure")).json()
@@ -247,14 +241,13 @@ async def test_an_interview_without_answers_lists_no_survey_copy(
 
 async def candidate(
     client: httpx.AsyncClient,
-    surveyed: set[str],
     webm: bytes,
     *,
     answers: dict[str, str] | None,
     rating: int | None,
     decision: str | None,
 ) -> str:
-    invitation = await started(client, surveyed)
+    invitation = await started(client)
     interview_id = str(invitation["interview_id"])
     if answers is not None:
         response = await client.post("/candidate/survey", json=answers, headers=bearer(invitation))
@@ -274,22 +267,20 @@ async def candidate(
 
 
 async def test_the_audit_gives_rates_and_impact_ratios_by_category(
-    client_with_questions: httpx.AsyncClient, surveyed: set[str], webm: bytes
+    client_with_questions: httpx.AsyncClient, webm: bytes
 ) -> None:
     client = client_with_questions
     women = {"sex": "female", "race_ethnicity": "asian"}
     men = {"sex": "male", "race_ethnicity": "white"}
     # women: 2 of 3 advanced; ratings 5, 4, 2. men: 1 of 2 advanced; ratings 3, 2.
     for rating, decision in ((5, "advance"), (4, "advance"), (2, "reject")):
-        await candidate(client, surveyed, webm, answers=women, rating=rating, decision=decision)
+        await candidate(client, webm, answers=women, rating=rating, decision=decision)
     for rating, decision in ((3, "advance"), (2, "hold")):
-        await candidate(client, surveyed, webm, answers=men, rating=rating, decision=decision)
+        await candidate(client, webm, answers=men, rating=rating, decision=decision)
     # one who preferred not to say, one who never answered, one not yet decided
-    await candidate(
-        client, surveyed, webm, answers={"sex": "prefer_not_to_say"}, rating=1, decision="reject"
-    )
-    await candidate(client, surveyed, webm, answers=None, rating=None, decision="advance")
-    await candidate(client, surveyed, webm, answers=men, rating=None, decision=None)
+    await candidate(client, webm, answers={"sex": "prefer_not_to_say"}, rating=1, decision="reject")
+    await candidate(client, webm, answers=None, rating=None, decision="advance")
+    await candidate(client, webm, answers=men, rating=None, decision=None)
     await invite(client)  # invited, never taken: not a candidate
 
     response = await client.get("/audits/bias?question_set_id=set-1")
@@ -386,3 +377,19 @@ def test_each_twelve_labs_score_and_the_evaluation_coverage_are_audited() -> Non
     assert scores["twelvelabs_confidence"] is None
     assert scores["interhuman_quality_index"] is None
     assert scores["evaluation_coverage"] == 2.5 / 4
+
+
+class _Interview:
+    def __init__(self, compliance: object) -> None:
+        self.compliance = compliance
+
+
+@pytest.mark.parametrize(
+    ("compliance", "offered"),
+    [(None, False), ({}, False), ({"bias_audit": False}, False), ({"bias_audit": True}, True)],
+)
+def test_the_gate_reads_the_interviews_compliance_snapshot(
+    compliance: object, offered: bool
+) -> None:
+    assert bias_audit_enabled(_Interview(compliance)) is offered
+    assert bias_audit_enabled(object()) is False  # an interview from before snapshots

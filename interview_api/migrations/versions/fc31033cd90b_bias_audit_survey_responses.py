@@ -1,7 +1,7 @@
 """bias audit survey responses
 
 Revision ID: fc31033cd90b
-Revises: e5b7c3d9a2f4
+Revises: f3b8d2c6a1e9
 Create Date: 2026-12-01 10:25:56.332612
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import shared.db
 
 revision: str = "fc31033cd90b"
-down_revision: str | None = "e5b7c3d9a2f4"
+down_revision: str | None = "f3b8d2c6a1e9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
