@@ -131,7 +131,11 @@ class QuestionSets:
                     {"error": {"code": "question_set_not_found", "message": "no such set"}},
                     status_code=404,
                 )
-            found = {"question_set_id": set_id, "status": "draft", "questions": self.sets[set_id]}
+            found: dict[str, object] = {
+                "question_set_id": set_id,
+                "status": "draft",
+                "questions": self.sets[set_id],
+            }
             if set_id in self.compliance:
                 found["compliance"] = self.compliance[set_id]
             return JSONResponse(found)
