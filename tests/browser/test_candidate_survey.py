@@ -65,6 +65,10 @@ def test_the_survey_can_be_skipped_with_the_keyboard_and_is_not_asked_again(
     expect(page.get_by_role("heading", name="Two optional questions about you")).to_be_visible(
         timeout=30_000
     )
+    page.set_viewport_size({"width": 375, "height": 740})  # a phone: nothing wider than it
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= 375
+    screens("survey-phone")
     # a choice made with the arrow keys, then the survey skipped with the keyboard
     page.get_by_role("group", name="Sex").get_by_role("radio").first.focus()
     page.keyboard.press("ArrowDown")  # Male
