@@ -1,7 +1,7 @@
 """the audit log moves to the trail both services share (shared/audit, beside the keys)
 
 Revision ID: f3c8a1d6b2e9
-Revises: f3b8d2c6a1e9
+Revises: fc31033cd90b
 Create Date: 2026-12-01 10:50:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import shared.db
 
 revision: str = "f3c8a1d6b2e9"
-down_revision: str | None = "f3b8d2c6a1e9"
+down_revision: str | None = "fc31033cd90b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
