@@ -15,6 +15,7 @@ Action = Literal[
     "generated",
     "approved",
     "invited",
+    "link_renewed",
     "viewed",
     "played",
     "rated",

@@ -63,7 +63,7 @@ def take_interview(candidate: Page, url: str, questions: int) -> None:
     pass_device_check(candidate)
     for number in range(1, questions + 1):
         expect_question(candidate, number, questions)
-        record(candidate)
+        record(candidate, to_the_limit=number == 1)  # a first answer as long as the time allows
         submit(candidate)
     finish(candidate)
     candidate.close()
@@ -151,6 +151,11 @@ def test_console_from_a_job_description_to_a_decision(
     ).to_be_visible()
     screens("interview")
 
+    # The candidate's own answer: transcript beside the video, evaluation quotes, signals
+    seek_through_the_candidates_answer(page, system, screens)
+    page.goto(f"{system.interview_api}/console#/interviews/{interview_id}")
+    expect(page.get_by_text("Advisory: Twelve Labs").first).to_be_visible()
+
     # Human review: a rating and a decision, each a documented API call
     page.get_by_role("radio", name="4").check()
     page.get_by_label("Notes").fill("Clear on the data model.")
@@ -184,6 +189,55 @@ def test_console_from_a_job_description_to_a_decision(
     lines = list(csv.DictReader(io.StringIO(exported)))
     rows = sorted((line["candidate"], line["mean_rating"], line["decision"]) for line in lines)
     assert rows == [("Alex Example", "", ""), ("cand-alex", "4.0", "advance")]
+
+
+def current_time(page: Page) -> float:
+    return float(page.locator("video").evaluate("v => v.currentTime"))
+
+
+def seek_through_the_candidates_answer(page: Page, system: System, screens: Screens) -> None:
+    """The first answer of the interview taken in the browser: a click on a word, on an
+    evaluation quote and on an Interhuman signal each moves the video there."""
+    with system.staff() as staff:
+        (invitation,) = staff.get("/invitations", params={"status": "completed"}).json()["items"]
+        report = staff.get(f"/interviews/{invitation['interview_id']}/report").json()
+    first = report["answers"][0]["analysis"]
+    words = first["transcript"]["words"]
+    (covered,) = [p for p in first["evaluation"]["points"] if p["status"] == "covered"]
+    (quote,) = covered["quotes"]
+    assert quote == "then expose them through", covered
+
+    page.get_by_role("link", name="Interviews").click()
+    page.locator("tr", has_text="Alex Example").get_by_role("link").click()
+    page.get_by_role("button", name=re.compile("^Answer 1")).click()
+    page.wait_for_function("document.querySelector('video')?.readyState >= 1")
+    transcript = page.get_by_role("region", name="Transcript")
+    expect(transcript).to_contain_text("invoice table and a line item table")
+    expect(transcript.get_by_text(re.compile("^Advisory: .*whisper-1"))).to_be_visible()
+
+    # a word: the video goes to it and the word is highlighted as the current one
+    (word,) = [w for w in words if w["text"] == "PostgreSQL"]
+    transcript.get_by_role("button", name=re.compile("^PostgreSQL, at")).click()
+    assert abs(current_time(page) - word["start_seconds"]) < 0.05
+    current = transcript.locator("[aria-current=true]")
+    expect(current).to_have_text("PostgreSQL")
+    expect(current).to_have_class(re.compile(r"\bcurrent\b"))
+    screens("transcript-word")
+
+    # a quote of the evaluation: the video goes to where the quote's first word is said
+    evaluation = page.get_by_role("region", name="Evaluation against expected points")
+    expect(evaluation).to_contain_text(covered["point"])
+    expect(evaluation.get_by_text(re.compile("^Advisory: .*gpt-4o-mini"))).to_be_visible()
+    said = words.index(next(w for w in words if w["text"] == "then"))
+    evaluation.get_by_role("button", name=re.compile(f"^Quote .{quote}.")).click()
+    assert abs(current_time(page) - words[said]["start_seconds"]) < 0.05
+    expect(transcript.locator("[aria-current=true]")).to_have_text("then")
+
+    # a signal of Interhuman's timeline: the video goes to its start, its rationale shows
+    page.get_by_role("button", name=re.compile(r"^Signal confidence")).click()
+    assert abs(current_time(page) - 5.0) < 0.05
+    expect(page.get_by_text("Steady voice with few pauses.")).to_be_visible()
+    screens("candidate-answer")
 
 
 def test_console_shows_what_failed_and_why(

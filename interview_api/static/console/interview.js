@@ -9,7 +9,10 @@ const SCORES = [
   ["confidence", "Confidence"], ["clarity", "Clarity"], ["speech_rate", "Speech rate"], ["eye_contact", "Eye contact"],
   ["body_language", "Body language"], ["voice_tone", "Voice tone"], ["relevance_to_question", "Relevance to the question"],
 ];
-const PROVIDER_NAMES = { twelvelabs: "Twelve Labs", interhuman: "Interhuman", local: "Local measurement" };
+const PROVIDER_NAMES = {
+  twelvelabs: "Twelve Labs", interhuman: "Interhuman", local: "Local measurement",
+  transcription: "Transcription", evaluation: "Answer evaluation",
+};
 
 export function interviewScreen(interviewId) {
   return async (view) => {
@@ -255,11 +258,13 @@ function evaluationCard(doc, seek) {
   const provider = Object.keys(doc.providers).find((n) => n.includes("evaluat")) || "evaluation";
   const card = h("section", { class: "card", "aria-label": "Evaluation against expected points" }, h("h3", {}, "Against the expected points"));
   if (!e) return card.append(unavailable(doc, provider, "Evaluation")), card;
-  const words = doc.transcript?.words || [];
+  const words = (doc.transcript?.words || []).map((w) => ({ at: start(w), token: token(w.text) }));
+  // Where the quote's words are said in that order (a quote is checked to be in the transcript).
   const quoteTime = (quote) => {
-    const first = quote.toLowerCase().split(/\s+/)[0]?.replace(/[^\p{L}\p{N}']/gu, "");
-    const hit = words.find((w) => w.text.toLowerCase().replace(/[^\p{L}\p{N}']/gu, "") === first);
-    return hit ? start(hit) : null;
+    const tokens = quote.split(/\s+/).map(token).filter(Boolean);
+    if (!tokens.length) return null;
+    const hit = words.findIndex((_, i) => tokens.every((t, j) => words[i + j]?.token === t));
+    return hit >= 0 ? words[hit].at : null;
   };
   card.append(advisory(provider, `${e.model}, prompt ${e.prompt_version}`), h("p", {}, e.summary),
     h("ul", {}, e.points.map((p) => h("li", {}, statusBadge(p.status), " ", p.point,
@@ -269,6 +274,11 @@ function evaluationCard(doc, seek) {
           "aria-label": `Quote “${q}”${at === null ? "" : `, at ${seconds(at)}: seek`}` }, `“${q}”`);
       })))));
   return card;
+}
+
+/** A word as the quote check sees it: lower case, without punctuation around it. */
+function token(text) {
+  return text.toLowerCase().replace(/[\u2018\u2019]/g, "'").replace(/[^\p{L}\p{N}']/gu, "");
 }
 
 function providersCard(doc) {
