@@ -1,5 +1,5 @@
 // Invitations: invite candidates to an approved set, copy each link, follow statuses, revoke.
-import { interviewApi, questionApi, query } from "./api.js";
+import { interviewApi, may, notAllowed, questionApi, query } from "./api.js";
 import { announce, clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
 
 // An invitation's link is shown once, when it is made (the service keeps only a hash of its
@@ -22,7 +22,7 @@ export function invitationsScreen() {
     const refresh = () => renderTable(table, filter.value, sets).catch((e) => clear(table, errorBox(e)));
     filter.addEventListener("change", refresh);
     view.append(h("h2", {}, "Invitations"), h("div", { class: "grid2" },
-      h("div", {}, inviteForm(approved, refresh)), h("div", { class: "card" }, h("label", {}, "Status", filter))), table);
+      h("div", {}, may("invite") ? inviteForm(approved, refresh) : h("p", { class: "card note", role: "note" }, notAllowed("invite"))), h("div", { class: "card" }, h("label", {}, "Status", filter))), table);
     await refresh();
     const timer = setInterval(refresh, 5000);
     return () => clearInterval(timer);
@@ -83,6 +83,7 @@ function copyButton(id, url, name) {
 function linkCell(inv, url, refresh) {
   const name = inv.candidate.name;
   if (!OPEN.includes(inv.status)) return h("span", { class: "muted" }, "no link: the invitation is closed");
+  if (!may("invite")) return h("span", { class: "muted" }, "sent to the candidate");
   if (url) return copyButton(inv.invitation_id, url, name);
   return h("button", { type: "button", class: "secondary", "aria-label": `New link for ${name}`,
     title: "Makes a new link and copies it; the link sent before stops working",
@@ -110,7 +111,7 @@ async function renderTable(table, status, sets) {
       h("td", {}, statusBadge(inv.status)),
       h("td", {}, when(inv.created_at)), h("td", {}, when(inv.expires_at)),
       h("td", {}, linkCell(inv, kept[inv.invitation_id], () => renderTable(table, status, sets))),
-      h("td", {}, OPEN.includes(inv.status)
+      h("td", {}, OPEN.includes(inv.status) && may("invite")
         ? h("button", { type: "button", class: "danger", "aria-label": `Revoke invitation for ${inv.candidate.name}`, onclick: async () => {
           try {
             await interviewApi(`/invitations/${inv.invitation_id}/revoke`, { method: "POST" });
