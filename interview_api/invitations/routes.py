@@ -138,7 +138,9 @@ async def renew_invitation_link(
     working at once (401 `invitation_token_invalid`). The candidate's answers, consent and
     status are kept. A closed invitation (completed, declined, expired, revoked) is 409
     `invitation_closed`."""
-    renewed = await InvitationService(session, settings).new_link(invitation, base_url(request, settings))
+    renewed = await InvitationService(session, settings).new_link(
+        invitation, base_url(request, settings)
+    )
     await audit.record(
         session, actor, "link_renewed", interview_id=renewed.interview_id,
         subject_id=renewed.invitation_id,

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.analysis.fakes.interhuman import FakeInterhuman
+from tests.analysis.fakes.openai_chat import API_KEY as CHAT_KEY
 from tests.analysis.fakes.openai_transcription import API_KEY as TRANSCRIPTION_KEY
 from tests.analysis.fakes.twelvelabs import FakeTwelveLabs
 from tests.browser.conftest import (  # noqa: F401 (fixtures shared with the candidate page's tests)
@@ -33,8 +34,8 @@ from tests.browser.conftest import (  # noqa: F401 (fixtures shared with the can
     screenshot_dir,
 )
 from tests.browser.system import SCREENSHOTS, System, wait_ready
-from tests.console.models import CHAT_KEY, ConsoleModels
 from tests.conftest import _PROVIDER_ENV
+from tests.console.models import ConsoleModels
 from tests.multiprocess.processes import Children, free_port
 from tests.multiprocess.standins import serve_standin
 

@@ -78,7 +78,9 @@ class ConsoleModels:
         if schema.get("name") == "SlottedQuestionSet":
             return _completion(json.dumps(QUESTIONS))
         extra = QUESTIONS["extra"]
-        return _completion(json.dumps({k: extra[k] for k in ("text", "competency", "expected_points")}))
+        return _completion(
+            json.dumps({k: extra[k] for k in ("text", "competency", "expected_points")})
+        )
 
 
 def evaluation(prompt: str) -> dict[str, Any]:
