@@ -12,10 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.browser.candidate import (
     agree,
+    bearer,
+    button,
     expect_question,
     finish,
     pass_device_check,
@@ -298,6 +300,61 @@ def test_console_every_screen_in_both_themes(
         page.goto(f"{console}#/compare/{set_id}")
         expect(page.locator("#comparison tbody tr", has_text="cand-themes")).to_be_visible()
         screens(f"compare-{theme}")
+
+
+def test_console_gives_any_open_invitation_a_new_link(
+    page: Page, screens: Screens, system: System
+) -> None:
+    """An invitation made elsewhere (here through the API) has no link to copy: "New link" asks
+    first, copies a new one, and the link sent before stops working."""
+    sent = system.invite(questions=2, candidate={"name": "Lee Elsewhere"})
+    closed = system.invite(questions=2, candidate={"name": "Kim Revoked"})
+    with system.staff() as staff:
+        assert staff.post(f"/invitations/{closed['invitation_id']}/revoke").status_code == 200
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(system.interview_api + "/console#/invitations")
+    row = page.locator(f'tr[data-invitation="{sent["invitation_id"]}"]')
+    expect(row.get_by_role("button", name="Copy link for Lee Elsewhere")).to_have_count(0)
+    expect(page.locator(f'tr[data-invitation="{closed["invitation_id"]}"]')).to_contain_text(
+        "no link: the invitation is closed"
+    )
+    renew = row.get_by_role("button", name="New link for Lee Elsewhere")
+    asked: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        if len(asked) == 1:
+            dialog.dismiss()  # changed their mind: nothing happens
+        else:
+            dialog.accept()
+
+    page.on("dialog", answer)
+    renew.click()
+    expect(row.get_by_role("button", name="New link for Lee Elsewhere")).to_be_visible()
+    assert "stops working" in asked[0]
+    with system.staff() as staff:
+        assert staff.get("/candidate/interview", headers=bearer(sent)).status_code == 200
+    screens("invitations-new-link")
+    renew.click()
+    expect(page.get_by_role("status")).to_have_text(
+        "New link for Lee Elsewhere copied. The link sent before no longer works."
+    )
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert re.search(r"/interview/[\w-]+$", copied) and copied != sent["url"], copied
+    # this tab keeps the new link: it can be copied again
+    row.get_by_role("button", name="Copy link for Lee Elsewhere").click()
+    assert page.evaluate("navigator.clipboard.readText()") == copied
+    screens("invitations-link-renewed")
+
+    candidate = page.context.new_page()
+    candidate.goto(sent["url"])
+    expect(candidate.get_by_role("heading", name="This link does not work")).to_be_visible()
+    screens.page, kept = candidate, screens.page
+    screens("old-link")
+    candidate.goto(copied)
+    expect(button(candidate, "I agree")).to_be_visible()
+    screens.page = kept
+    candidate.close()
 
 
 STAFF_KEY = "console-test-staff-key"
