@@ -25,6 +25,8 @@ class Analysis(Base):
     # from the interview's snapshot: position, competency, expected_points (for the evaluation
     # and the transcript files; never shown to the candidate)
     question_details: Mapped[dict[str, Any] | None]
+    # the ANALYSIS_POLICY its providers are asked under (its interview's); None: the global one
+    analysis_policy: Mapped[str | None] = mapped_column(String(16))
     recording_key: Mapped[str] = mapped_column(Text)  # where the video is, relative to DATA_DIR
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))

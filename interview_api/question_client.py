@@ -8,8 +8,9 @@ retries (the candidate is waiting), anything else it answers is 502.
 from typing import Literal
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from interview_api.interviews.compliance import SetCompliance
 from shared.errors import NotFound, UpstreamError
 from shared.http import RetryPolicy, send_with_retry
 from shared.ids import path_segment
@@ -36,6 +37,8 @@ class QuestionSet(BaseModel):
     question_set_id: str
     role_title: str | None = None
     questions: list[QuestionSetQuestion]
+    # absent from a question API older than compliance settings: the global settings apply
+    compliance: SetCompliance = Field(default_factory=SetCompliance)
 
     def approved(self) -> list[QuestionSetQuestion]:
         """The approved questions in their set order."""

@@ -13,6 +13,7 @@ from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
 from interview_api.reviews.service import ReviewService
+from shared.app import SettingsDep
 from shared.auth import Role, require_roles
 from shared.db import SessionDep, canonical_id
 from shared.pagination import Page200
@@ -53,11 +54,13 @@ async def get_raw(analysis_id: str, session: SessionDep) -> dict[str, Any]:
     responses={404: {"description": "`interview_not_found`"}},
     dependencies=[READS_RESULTS],
 )
-async def get_report(interview: ValidInterview, session: SessionDep) -> dict[str, Any]:
+async def get_report(
+    interview: ValidInterview, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Each answer's analysis with its question, and the interview as a whole: mean scores,
     quality index and signal counts, computed only from what succeeded. `review` holds the
     people's ratings and decision, apart from every AI figure."""
-    described = await InterviewService(session).describe(interview)
+    described = await InterviewService(session, settings).describe(interview)
     documents = await service.for_interview(session, interview.id)
     report = interview_report(described.model_dump(mode="json"), documents)
     review = await ReviewService(session).section(interview.id)

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from interview_api.consent.service import find_notice
-from interview_api.invitations.schemas import Notice
+from interview_api.interviews.compliance import Notice
 from shared.app import SettingsDep
 from shared.auth import open_access
 from shared.db import SessionDep

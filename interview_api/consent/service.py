@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.consent.models import NoticeVersion
+from interview_api.interviews.compliance import Notice
 from interview_api.interviews.models import Interview
 from interview_api.interviews.schemas import ConsentIn
 from shared.db import utcnow
@@ -55,20 +56,42 @@ def refuse_without_consent(interview: Interview, *, required: bool) -> None:
 
 
 def check_start_consent(consent: ConsentIn | None, settings: Settings) -> None:
-    """The consent a `/start-interview` carries: given, for the current notice."""
+    """The consent a `/start-interview` carries: given (its notice is checked by
+    `check_notice_version` once the interview's notice is known)."""
     if consent is None:
         if settings.consent_required:
             raise consent_required()
         return
     if not consent.given:
         raise consent_refused()
-    if consent.notice_version != settings.notice_version:
-        raise notice_outdated(settings.notice_version)
 
 
-async def remember_notice(session: AsyncSession, settings: Settings) -> NoticeVersion:
-    """The current notice as stored; stored now if this is the first consent naming it."""
-    stored = await session.get(NoticeVersion, settings.notice_version)
+def check_notice_version(shown: str, notice: Notice) -> None:
+    """409 `notice_outdated` unless the candidate was shown the interview's notice."""
+    if shown != notice.version:
+        raise notice_outdated(notice.version)
+
+
+def notice_version_taken(version: str) -> Conflict:
+    return Conflict(
+        f"The question set's notice version {version!r} already stands for another text that "
+        "candidates were shown. Give the set's notice a new version in the question API "
+        "(PUT /question-sets/{id}/compliance).",
+        code="notice_version_taken",
+    )
+
+
+async def bind_notice(session: AsyncSession, notice: Notice) -> None:
+    """Store a question set's notice version as an interview takes it (so GET /notices serves
+    it); 409 `notice_version_taken` when the version already means another text."""
+    stored = await remember_notice(session, notice)
+    if stored.text != notice.text:
+        raise notice_version_taken(notice.version)
+
+
+async def remember_notice(session: AsyncSession, notice: Notice) -> NoticeVersion:
+    """The notice as stored; stored now if this is the first time a version is named."""
+    stored = await session.get(NoticeVersion, notice.version)
     if stored is None:
         # Several processes may record the first consent to a notice at once: the first insert
         # wins and the others keep it (never a unique-key error for the candidate).
@@ -77,12 +100,10 @@ async def remember_notice(session: AsyncSession, settings: Settings) -> NoticeVe
         )
         await session.execute(
             insert(NoticeVersion)
-            .values(
-                version=settings.notice_version, text=settings.notice_text, first_used_at=utcnow()
-            )
+            .values(version=notice.version, text=notice.text, first_used_at=utcnow())
             .on_conflict_do_nothing(index_elements=[NoticeVersion.version])
         )
-        stored = await session.get(NoticeVersion, settings.notice_version)
+        stored = await session.get(NoticeVersion, notice.version)
         assert stored is not None  # inserted above, or by another process first
     return stored
 

@@ -28,6 +28,10 @@ class Interview(Base):
     # The approved questions as they were when the interview started: later edits to the
     # question set never change what this interview asked.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    # The effective compliance settings (notice, retention_days, analysis_policy, bias_audit)
+    # as they were when it started: later edits to the set or the settings never change them.
+    # None only for interviews from before these existed: the global settings apply to them.
+    compliance: Mapped[dict[str, Any] | None] = mapped_column(Json, default=None)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

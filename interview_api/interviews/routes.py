@@ -46,7 +46,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "`interview_not
     responses={
         403: {"description": "`consent_required`, `consent_refused`"},
         404: {"description": "`question_set_not_found`"},
-        409: {"description": "`no_approved_questions`, `notice_outdated`"},
+        409: {"description": "`no_approved_questions`, `notice_outdated`, `notice_version_taken`"},
         503: {"description": "`question_api_unavailable`"},
     },
 )
@@ -58,11 +58,11 @@ async def start_interview(
     body: Annotated[StartInterviewRequest | None, Body()] = None,
 ) -> InterviewOut:
     """Start an active interview. It needs the candidate's consent (`consent: {"given": true,
-    "notice_version"}` for the current notice) unless CONSENT_REQUIRED is off. With
-    `question_set_id`, its approved questions are fetched from the question API and kept as a
-    snapshot."""
+    "notice_version"}` for the interview's notice: the question set's, else NOTICE_VERSION)
+    unless CONSENT_REQUIRED is off. With `question_set_id`, its approved questions and its
+    compliance settings are fetched from the question API and kept as a snapshot."""
     request = body or StartInterviewRequest()
-    started = await InterviewService(session).start(request, questions, settings)
+    started = await InterviewService(session, settings).start(request, questions)
     if started.consent is not None:
         await audit.record(session, actor, "consent_given", interview_id=started.interview_id)
     return started
@@ -74,20 +74,23 @@ async def start_interview(
     responses=_ERRORS,
     dependencies=[RUNS_INTERVIEWS],
 )
-async def end_interview(body: EndInterviewRequest, session: SessionDep) -> InterviewOut:
+async def end_interview(
+    body: EndInterviewRequest, session: SessionDep, settings: SettingsDep
+) -> InterviewOut:
     """End the interview. Calling it again returns the same answer."""
-    return await InterviewService(session).end(body.interview_id)
+    return await InterviewService(session, settings).end(body.interview_id)
 
 
 @router.get("/interviews", summary="List interviews, newest first", dependencies=[READS_INTERVIEWS])
 async def list_interviews(
     session: SessionDep,
+    settings: SettingsDep,
     page: Annotated[Page200, Query()],
     candidate_id: Annotated[str | None, Query(max_length=128)] = None,
     question_set_id: Annotated[str | None, Query(max_length=128)] = None,
     status: InterviewStatus | None = None,
 ) -> InterviewPage:
-    return await InterviewService(session).page(
+    return await InterviewService(session, settings).page(
         candidate_id=candidate_id,
         status=status,
         limit=page.limit,
@@ -103,11 +106,12 @@ async def list_interviews(
     dependencies=[READS_INTERVIEWS],
 )
 async def get_interview(
-    interview: ValidInterview, session: SessionDep, actor: StaffActor
+    interview: ValidInterview, session: SessionDep, settings: SettingsDep, actor: StaffActor
 ) -> InterviewOut:
-    """The interview with its questions and recordings (recorded in the audit trail)."""
+    """The interview with its questions, recordings and compliance settings (recorded in the
+    audit trail)."""
     await audit.record(session, actor, "viewed", interview_id=interview.id)
-    return await InterviewService(session).describe(interview)
+    return await InterviewService(session, settings).describe(interview)
 
 
 @router.delete(

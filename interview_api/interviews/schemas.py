@@ -7,11 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from interview_api.interviews.compliance import Compliance, of_interview
 from interview_api.interviews.models import Interview
 from interview_api.recordings.models import Recording
 from interview_api.recordings.schemas import RecordingOut
 from shared.errors import invalid
 from shared.ids import is_id
+from shared.settings import Settings
 
 METADATA_MAX_BYTES = 16 * 1024
 
@@ -98,10 +100,18 @@ class InterviewOut(BaseModel):
     metadata: dict[str, Any]
     questions: list[QuestionOut]
     recordings: list[RecordingOut]
+    compliance: Compliance = Field(
+        description="The notice, retention, analysis policy and bias audit it runs under, "
+        "fixed when it started."
+    )
 
     @classmethod
     def of(
-        cls, interview: Interview, recordings: Sequence[Recording], statuses: dict[str, str]
+        cls,
+        interview: Interview,
+        recordings: Sequence[Recording],
+        statuses: dict[str, str],
+        settings: Settings,
     ) -> "InterviewOut":
         """`statuses`: each recording's analysis status, by recording id."""
         consent = None
@@ -126,6 +136,7 @@ class InterviewOut(BaseModel):
             metadata=interview.meta,
             questions=[QuestionOut.model_validate(q) for q in interview.questions],
             recordings=[RecordingOut.of(r, statuses.get(r.id)) for r in recordings],
+            compliance=of_interview(interview.compliance, settings),
         )
 
 

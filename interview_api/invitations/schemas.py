@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from interview_api.interviews.compliance import Notice
 from interview_api.interviews.schemas import check_question_set_id
 from interview_api.invitations.models import Invitation
 from shared.errors import invalid
@@ -136,11 +137,6 @@ class InvitationPage(BaseModel):
 
 class CandidateName(BaseModel):
     name: str
-
-
-class Notice(BaseModel):
-    version: str
-    text: str
 
 
 class CandidateQuestion(BaseModel):

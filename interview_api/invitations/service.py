@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interview_api.audit import service as audit
 from interview_api.audit.actor import CANDIDATE
 from interview_api.consent.service import remember_notice
+from interview_api.interviews.compliance import Notice, of_interview
 from interview_api.interviews.models import ACTIVE, Interview
 from interview_api.interviews.repository import InterviewRepository
-from interview_api.interviews.service import approved_snapshot
+from interview_api.interviews.service import approved_snapshot, compliance_snapshot
 from interview_api.invitations.models import (
     COMPLETED,
     CONSENTED,
@@ -31,7 +32,6 @@ from interview_api.invitations.schemas import (
     CreateInvitationRequest,
     InvitationOut,
     InvitationPage,
-    Notice,
 )
 from interview_api.invitations.tokens import hash_token, new_token
 from interview_api.question_client import QuestionApiClient
@@ -111,6 +111,7 @@ class InvitationService:
         expires_at = self._expiry(request.expires_at, now)
         question_set = await questions.fetch_question_set(request.question_set_id)
         snapshot = approved_snapshot(question_set)
+        compliance = await compliance_snapshot(self.session, question_set, self.settings)
         token = new_token()
         interview = Interview(
             id=new_id(),
@@ -119,6 +120,7 @@ class InvitationService:
             question_set_id=request.question_set_id,
             meta={},
             questions=snapshot,
+            compliance=compliance.model_dump(mode="json"),
             started_at=now,  # set again when the candidate starts
         )
         invitation = Invitation(
@@ -220,16 +222,20 @@ class InvitationService:
 
     # The candidate
 
-    def notice(self, invitation: Invitation) -> Notice:
-        """The notice the candidate agreed to once consent is recorded, else the current one."""
+    def notice(self, invitation: Invitation, interview: Interview) -> Notice:
+        """The notice the candidate agreed to once consent is recorded, else the interview's
+        (its question set's, or the global one)."""
         if invitation.notice_version is not None and invitation.notice_text is not None:
             return Notice(version=invitation.notice_version, text=invitation.notice_text)
-        return Notice(version=self.settings.notice_version, text=self.settings.notice_text)
+        return of_interview(interview.compliance, self.settings).notice
 
     async def candidate_view(self, invitation: Invitation) -> CandidateInterview:
         interview = await self._interview(invitation)
         return CandidateInterview.of(
-            invitation, interview.questions, await self.answered(interview), self.notice(invitation)
+            invitation,
+            interview.questions,
+            await self.answered(interview),
+            self.notice(invitation, interview),
         )
 
     async def answered(self, interview: Interview) -> list[str]:
@@ -260,22 +266,23 @@ class InvitationService:
                 "deleted, withdraw your consent (POST /candidate/consent/withdraw).",
                 code="interview_already_started",
             )
-        if request.notice_version != self.settings.notice_version:
+        interview = await self._interview(invitation)
+        notice = of_interview(interview.compliance, self.settings).notice
+        if request.notice_version != notice.version:
             raise Conflict(
-                f"The notice has changed (now version {self.settings.notice_version}). Reload "
-                "the page, read the new notice and choose again.",
+                f"The notice has changed (now version {notice.version}). Reload the page, read "
+                "the new notice and choose again.",
                 code="notice_outdated",
             )
         now = utcnow()
-        await remember_notice(self.session, self.settings)
+        stored = await remember_notice(self.session, notice)
         invitation.status = CONSENTED if request.given else DECLINED
         invitation.consent_given = request.given
-        invitation.notice_version = self.settings.notice_version
-        invitation.notice_text = self.settings.notice_text
+        invitation.notice_version = stored.version
+        invitation.notice_text = stored.text
         invitation.consent_recorded_at = now
-        interview = await self._interview(invitation)
         interview.consent_given = request.given
-        interview.consent_notice_version = self.settings.notice_version
+        interview.consent_notice_version = stored.version
         interview.consent_recorded_at = now
         await self.invitations.save()
         if not request.given:

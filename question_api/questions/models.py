@@ -1,9 +1,10 @@
-"""Tables: question sets, their questions, the review audit trail, idempotency keys."""
+"""Tables: question sets, their questions, the review audit trail, idempotency keys, and the
+notice versions sets have named."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import ID_LENGTH, Base, UTCDateTime, new_id, utcnow
@@ -26,6 +27,12 @@ class QuestionSet(Base):
     language: Mapped[str | None] = mapped_column(String(50), default=None)
     seniority: Mapped[str | None] = mapped_column(String(16), default=None)
     output_language: Mapped[str] = mapped_column(String(16), default="en")
+    # Compliance settings of interviews with this set; None: the global setting applies.
+    compliance_notice_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    compliance_notice_text: Mapped[str | None] = mapped_column(Text, default=None)
+    retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    analysis_policy: Mapped[str | None] = mapped_column(String(16), default=None)
+    bias_audit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -92,4 +99,16 @@ class IdempotencyRecord(Base):
     question_set_id: Mapped[str] = mapped_column(ForeignKey("question_sets.id", ondelete="CASCADE"))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SetNoticeVersion(Base):
+    """A notice version a set has named, with its text: a version always means the same words,
+    even after the set moves on to another version (a candidate may have consented to it)."""
+
+    __tablename__ = "question_set_notice_versions"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    question_set_id: Mapped[str] = mapped_column(String(ID_LENGTH))  # the first set to name it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

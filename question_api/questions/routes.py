@@ -11,6 +11,7 @@ from question_api.questions import service
 from question_api.questions.models import QuestionSet
 from question_api.questions.schemas import (
     ApproveRequest,
+    Compliance,
     GenerateRequest,
     PageParams,
     QuestionPatch,
@@ -22,7 +23,7 @@ from question_api.questions.schemas import (
     ReviewHistory,
 )
 from shared.app import SettingsDep
-from shared.auth import Role, require_roles
+from shared.auth import Principal, Role, require_roles
 from shared.db import SessionDep
 from shared.errors import Unprocessable
 
@@ -203,3 +204,26 @@ async def question_set_history(question_set: QuestionSetDep, session: SessionDep
 )
 async def approved_questions_file(question_set: QuestionSetDep) -> PlainTextResponse:
     return PlainTextResponse(service.approved_questions_text(question_set))
+
+
+@router.put(
+    "/question-sets/{question_set_id}/compliance",
+    summary="Set the notice, retention, analysis policy and bias audit of the set's interviews",
+    responses={
+        404: _error("No such question set."),
+        409: _error("`notice_version_taken`: the notice version already stands for another text."),
+        422: _error("Invalid settings; the code says which field and why."),
+    },
+)
+async def set_compliance(
+    caller: Annotated[Principal, WRITES],
+    body: Compliance,
+    question_set: QuestionSetDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> QuestionSetRead:
+    """Replaces all four settings (null: the global setting applies). An interview takes a
+    copy when it starts (or when its candidate opens the invitation): later changes never
+    reach it."""
+    updated = await service.set_compliance(session, settings, question_set, body, caller.name)
+    return QuestionSetRead.from_model(updated)

@@ -32,6 +32,13 @@ MAX_REVIEWER_CHARS = 200
 MAX_PAGE_SIZE = 100
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
+AnalysisPolicyName = Literal["standard", "eu"]
+ANALYSIS_POLICIES: tuple[AnalysisPolicyName, ...] = ("standard", "eu")
+MAX_NOTICE_TEXT_CHARS = 20_000
+MAX_RETENTION_DAYS = 3650  # as RETENTION_DAYS allows
+# a version is a path segment of GET /notices/{version}: plain characters only
+_NOTICE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+
 
 def _require_object(data: Any, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
@@ -203,6 +210,143 @@ class RegeneratedQuestion(QuestionRead):
     )
 
 
+class NoticeSetting(BaseModel):
+    """A notice version and its text, word for word as the candidate page shows it."""
+
+    version: str = Field(
+        description="1-64 letters, digits or . _ : - characters; one version, one text."
+    )
+    text: str = Field(description=f"The notice, at most {MAX_NOTICE_TEXT_CHARS} characters.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or set(data) != {"version", "text"}:
+            raise invalid(
+                "notice_invalid",
+                "notice must be null (the global notice) or an object with exactly a version "
+                "and a text.",
+            )
+        return data
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> str:
+        if isinstance(value, str) and _NOTICE_VERSION.match(value):
+            return value
+        raise invalid(
+            "notice_version_invalid",
+            "notice.version must be 1-64 letters, digits or . _ : - characters, starting with "
+            "a letter or digit, e.g. 2026-02-eu.",
+        )
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise invalid("notice_text_invalid", "notice.text must be the notice's text.")
+        if len(value) > MAX_NOTICE_TEXT_CHARS:
+            raise invalid(
+                "notice_text_invalid",
+                f"notice.text must be at most {MAX_NOTICE_TEXT_CHARS} characters long.",
+            )
+        return value.strip()
+
+
+class Compliance(BaseModel):
+    """A set's compliance settings; null means the global setting applies to its interviews."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "notice": {"version": "2026-02-eu", "text": "This interview is recorded..."},
+                    "retention_days": 30,
+                    "analysis_policy": "eu",
+                    "bias_audit": True,
+                }
+            ]
+        }
+    )
+
+    notice: NoticeSetting | None = Field(
+        default=None, description="The notice its candidates read; null: NOTICE_VERSION/TEXT."
+    )
+    retention_days: int | None = Field(
+        default=None,
+        description=f"Days (1-{MAX_RETENTION_DAYS}) after an interview ends until it is "
+        "erased; null: RETENTION_DAYS.",
+    )
+    analysis_policy: AnalysisPolicyName | None = Field(
+        default=None, description='"standard" or "eu"; null: ANALYSIS_POLICY.'
+    )
+    bias_audit: bool = Field(
+        default=False, description="Whether its candidates are asked the bias audit survey."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields(cls, data: Any) -> Any:
+        data = _require_object(data, " with notice, retention_days, analysis_policy, bias_audit")
+        unknown = sorted(set(data) - set(cls.model_fields))
+        if unknown:
+            raise invalid(
+                "compliance_field_unknown",
+                f"Unknown field(s) {', '.join(unknown)}: send notice, retention_days, "
+                "analysis_policy and bias_audit.",
+            )
+        return data
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _retention_days(cls, value: Any) -> int | None:
+        if value is None:
+            return None
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and 1 <= value <= MAX_RETENTION_DAYS
+        ):
+            return value
+        raise invalid(
+            "retention_days_invalid",
+            f"retention_days must be null (RETENTION_DAYS applies) or a whole number of days "
+            f"from 1 to {MAX_RETENTION_DAYS}.",
+        )
+
+    @field_validator("analysis_policy", mode="before")
+    @classmethod
+    def _analysis_policy(cls, value: Any) -> str | None:
+        if value is None or value in ANALYSIS_POLICIES:
+            return value  # type: ignore[no-any-return]
+        raise invalid(
+            "analysis_policy_invalid",
+            'analysis_policy must be null (ANALYSIS_POLICY applies), "standard" or "eu".',
+        )
+
+    @field_validator("bias_audit", mode="before")
+    @classmethod
+    def _bias_audit(cls, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        raise invalid("bias_audit_invalid", "bias_audit must be true or false.")
+
+    @classmethod
+    def from_model(cls, question_set: QuestionSet) -> "Compliance":
+        notice = None
+        if question_set.compliance_notice_version and question_set.compliance_notice_text:
+            notice = NoticeSetting.model_construct(
+                version=question_set.compliance_notice_version,
+                text=question_set.compliance_notice_text,
+            )
+        return cls.model_construct(
+            notice=notice,
+            retention_days=question_set.retention_days,
+            analysis_policy=question_set.analysis_policy,  # type: ignore[arg-type]
+            bias_audit=bool(question_set.bias_audit),
+        )
+
+
 class QuestionSetRead(BaseModel):
     """A question set as every endpoint returns it; the interview API reads this shape."""
 
@@ -227,6 +371,10 @@ class QuestionSetRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     questions: list[QuestionRead]
+    compliance: Compliance = Field(
+        default_factory=Compliance,
+        description="Notice, retention, analysis policy and bias audit of its interviews.",
+    )
 
     @classmethod
     def from_model(cls, question_set: QuestionSet) -> Self:
@@ -246,6 +394,7 @@ class QuestionSetRead(BaseModel):
             created_at=question_set.created_at,
             updated_at=question_set.updated_at,
             questions=[QuestionRead.from_model(q) for q in question_set.questions],
+            compliance=Compliance.from_model(question_set),
         )
 
 
@@ -364,7 +513,8 @@ class ReviewEventRead(BaseModel):
     id: int
     question_id: str | None
     action: str = Field(
-        description="created, text_changed, status_changed, regenerated or set_approved."
+        description="created, text_changed, status_changed, regenerated, set_approved or "
+        "compliance_changed."
     )
     field: str | None
     old_value: str | None

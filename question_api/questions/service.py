@@ -23,6 +23,7 @@ from question_api.questions.models import (
     Question,
     QuestionSet,
     ReviewEvent,
+    SetNoticeVersion,
 )
 from question_api.questions.repository import (
     IdempotencyRepository,
@@ -31,6 +32,7 @@ from question_api.questions.repository import (
 )
 from question_api.questions.schemas import (
     ApproveRequest,
+    Compliance,
     GenerateRequest,
     PageParams,
     QuestionPatch,
@@ -46,6 +48,7 @@ from shared.db import new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.files import write_atomic
 from shared.logging import log_context
+from shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -392,4 +395,73 @@ async def approve_question_set(
     if changes:
         question_set.updated_at = now
     await session.flush()
+    return question_set
+
+
+def notice_version_taken(version: str) -> Conflict:
+    return Conflict(
+        f"Notice version {version!r} already stands for another text (a candidate may have "
+        "consented to it, and a version never changes its words). Give the new text a new "
+        "version, e.g. with a date or a number added.",
+        code="notice_version_taken",
+    )
+
+
+async def _claim_notice_version(
+    session: AsyncSession, settings: Settings, question_set: QuestionSet, version: str, text: str
+) -> None:
+    """Bind `version` to `text` for good; 409 when it already means another text (the global
+    notice's, or one any set named before)."""
+    if version == settings.notice_version and text != settings.notice_text:
+        raise notice_version_taken(version)
+    stored = await session.get(SetNoticeVersion, version)
+    if stored is None:
+        session.add(SetNoticeVersion(version=version, text=text, question_set_id=question_set.id))
+        try:
+            async with session.begin_nested():  # a concurrent claim of the same version
+                await session.flush()
+        except IntegrityError:
+            stored = await session.get(SetNoticeVersion, version)
+    if stored is not None and stored.text != text:
+        raise notice_version_taken(version)
+
+
+async def set_compliance(
+    session: AsyncSession,
+    settings: Settings,
+    question_set: QuestionSet,
+    compliance: Compliance,
+    reviewer: str | None,
+) -> QuestionSet:
+    """Replace the set's compliance settings (null fields: the global settings apply). Running
+    interviews keep the settings they started with."""
+    before = Compliance.from_model(question_set)
+    if compliance == before:
+        return question_set
+    if compliance.notice is not None:
+        await _claim_notice_version(
+            session, settings, question_set, compliance.notice.version, compliance.notice.text
+        )
+    notice = compliance.notice
+    question_set.compliance_notice_version = notice.version if notice else None
+    question_set.compliance_notice_text = notice.text if notice else None
+    question_set.retention_days = compliance.retention_days
+    question_set.analysis_policy = compliance.analysis_policy
+    question_set.bias_audit = compliance.bias_audit
+    now = utcnow()
+    question_set.updated_at = now
+    ReviewEventRepository(session).add(
+        ReviewEvent(
+            question_set_id=question_set.id,
+            action="compliance_changed",
+            field="compliance",
+            old_value=before.model_dump_json(),
+            new_value=compliance.model_dump_json(),
+            reviewer=reviewer,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    with log_context(question_set_id=question_set.id):
+        logger.info("compliance settings changed")
     return question_set

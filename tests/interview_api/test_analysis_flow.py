@@ -24,8 +24,7 @@ from shared.settings import Settings
 from tests.analysis.fakes import interhuman as ih
 from tests.analysis.fakes import twelvelabs as tl
 from tests.consent import CONSENT
-from tests.interview_api.conftest import serve
-from tests.interview_api.test_question_api_in_process import JOB
+from tests.interview_api.conftest import JOB, serve
 from tests.videos import make_video
 
 

@@ -1,54 +1,11 @@
 """The interview API against the real question API, running in-process as its transport."""
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 from uuid import uuid4
 
 import httpx
-import pytest
-from pydantic import SecretStr
 
-from interview_api.main import build_app
-from interview_api.question_client import QuestionApiClient
-from question_api.main import build_app as build_question_app
-from shared.http import RetryPolicy
-from shared.settings import Settings
 from tests.consent import CONSENT
-from tests.interview_api.conftest import serve
-
-JOB = "Python developer with Django, PostgreSQL and DSA skills, working in a small team."
-KEY = {"X-API-Key": "shared-key"}
-
-
-@dataclass
-class Apis:
-    questions: httpx.AsyncClient  # the HR side
-    interviews: httpx.AsyncClient
-
-
-@pytest.fixture
-async def apis(settings: Settings, fast_policy: RetryPolicy) -> AsyncIterator[Apis]:
-    settings = settings.model_copy(
-        update={"api_keys": "shared-key", "service_api_key": SecretStr("interview-api-key")}
-    )
-    question_app = build_question_app(settings)
-    async with serve(question_app) as hr:
-        question_client = QuestionApiClient.from_settings(
-            settings, policy=fast_policy, transport=httpx.ASGITransport(question_app)
-        )
-        try:
-            async with serve(build_app(settings, question_client=question_client)) as interviews:
-                yield Apis(hr, interviews)
-        finally:
-            await question_client.aclose()
-
-
-async def generate(hr: httpx.AsyncClient) -> dict[str, Any]:
-    response = await hr.post("/generate", json={"job_description": JOB}, headers=KEY)
-    assert response.status_code == 201, response.text
-    generated: dict[str, Any] = response.json()
-    return generated
+from tests.interview_api.conftest import KEY, Apis, generate
 
 
 async def start(apis: Apis, question_set_id: str) -> httpx.Response:
