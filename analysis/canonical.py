@@ -6,9 +6,9 @@ A section whose provider did not succeed is `None` in the document: never zeros,
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, computed_field, model_validator
 
 from analysis.policy import PolicyReport
 
@@ -39,14 +39,26 @@ class _Section(BaseModel):
     """Strict on what is built now (an unknown field is a bug), lenient on what was stored: a
     stored document or section is read with the fields this code knows, so a field a later
     version removes or renames never turns an old analysis into an error. Fields are only ever
-    added with defaults (schema 1.x is additive)."""
+    added with defaults (schema 1.x is additive). A field renamed since 1.0 is read from its old
+    name when the new one is absent (`RENAMED`), stored or not, so what this code wrote, old
+    names included, always reads back."""
 
     model_config = ConfigDict(extra="forbid")
+
+    RENAMED: ClassVar[dict[str, str]] = {}
+    """Fields renamed since schema 1.0: new name -> old name."""
 
     @model_validator(mode="before")
     @classmethod
     def _known_fields_of_stored(cls, data: Any, info: ValidationInfo) -> Any:
-        if not (info.context or {}).get("stored") or not isinstance(data, dict):
+        if not isinstance(data, dict):
+            return data
+        if cls.RENAMED:
+            data = dict(data)
+            for new, old in cls.RENAMED.items():
+                if old in data:
+                    data.setdefault(new, data.pop(old))
+        if not (info.context or {}).get("stored"):
             return data
         if cls.model_config.get("extra") == "allow":
             return data
@@ -120,21 +132,76 @@ class Assessment(_Section):
 Probability = Literal["low", "medium", "high"]
 
 
-class Signal(_Section):
+def _seconds(edge: str) -> Any:
+    return Field(description=f"{edge}, in seconds from the start of the answer.")
+
+
+_SPAN_RENAMED = {"start_seconds": "start", "end_seconds": "end"}
+
+
+def _renamed(new: str) -> str:
+    return (
+        f"Deprecated: the schema 1.0 name of `{new}`, with the same value (in seconds). Still "
+        f"written throughout schema 1.x so that readers of 1.0 keep working, dropped in 2.0: "
+        f"read `{new}` (a document stored as 1.0 has only this name)."
+    )
+
+
+def _either_spelling(schema: dict[str, Any]) -> None:
+    """The published (serialization) schema takes a span written by 1.1 (both spellings) or
+    by 1.0 (`start` and `end` only)."""
+    required = schema.get("required", [])
+    if "start" not in required:  # the validation schema, which reads only the new names
+        return
+    both = {*_SPAN_RENAMED, *_SPAN_RENAMED.values()}
+    schema["required"] = [name for name in required if name not in both]
+    schema["anyOf"] = [
+        {"required": list(_SPAN_RENAMED)},
+        {"required": list(_SPAN_RENAMED.values())},
+    ]
+
+
+class _Span(_Section):
+    """A stretch of the answer Interhuman describes. Schema 1.0 named its times `start` and
+    `end`; 1.1 names them with their unit, `start_seconds` and `end_seconds`, and writes the
+    old names beside them so that readers of 1.0 keep working (a minor version only adds).
+    A stored section with only `start` and `end` reads into the new fields."""
+
+    model_config = ConfigDict(json_schema_extra=_either_spelling)
+
+    RENAMED: ClassVar[dict[str, str]] = _SPAN_RENAMED
+
+    start_seconds: float = _seconds("Start")
+    end_seconds: float = _seconds("End")
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description=_renamed("start_seconds"), json_schema_extra={"deprecated": True}
+    )
+    @property
+    def start(self) -> float:
+        return self.start_seconds
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description=_renamed("end_seconds"), json_schema_extra={"deprecated": True}
+    )
+    @property
+    def end(self) -> float:
+        return self.end_seconds
+
+
+class Signal(_Span):
     """One behavioural signal Interhuman saw, over a stretch of the answer."""
 
     type: str = Field(description="Interhuman's signal type, kept as sent (e.g. confidence).")
-    start: float = Field(description="Start, in seconds from the start of the answer.")
-    end: float = Field(description="End, in seconds from the start of the answer.")
     probability: Probability | None = Field(
         default=None, description="How likely the signal is: low, medium or high."
     )
     rationale: str | None = Field(default=None, description="Why Interhuman saw it.")
 
 
-class EngagementWindow(_Section):
-    start: float = Field(description="Start, in seconds from the start of the answer.")
-    end: float = Field(description="End, in seconds from the start of the answer.")
+class EngagementWindow(_Span):
+    """Interhuman's engagement state over a stretch of the answer."""
+
     state: str = Field(description="Interhuman's engagement state, kept as sent.")
 
 
@@ -154,9 +221,9 @@ class QualityValues(_Section):
     learning: float | None = Field(default=None, description=f"Learning. {_QUALITY}")
 
 
-class QualityWindow(_Section):
-    start: float = Field(description="Start, in seconds from the start of the answer.")
-    end: float = Field(description="End, in seconds from the start of the answer.")
+class QualityWindow(_Span):
+    """Interhuman's conversation quality over a stretch of the answer."""
+
     values: dict[str, float | None] = Field(description=f"Values in this window. {_QUALITY}")
 
 
@@ -192,8 +259,8 @@ Coverage = Literal["covered", "partly", "missing"]
 
 class _TimedText(_Section):
     text: str = Field(description="The words as the engine wrote them.")
-    start_seconds: float = Field(description="Start, in seconds from the start of the answer.")
-    end_seconds: float = Field(description="End, in seconds from the start of the answer.")
+    start_seconds: float = _seconds("Start")
+    end_seconds: float = _seconds("End")
 
 
 class TranscriptWord(_TimedText):
@@ -231,11 +298,11 @@ class WordsPerMinute(_Section):
     overall: float | None = Field(
         description="Words per minute over the whole answer, pauses included; null when unknown."
     )
-    word_count: int = Field(description="Words in the transcript.")
+    word_count: int = Field(description="How many words the transcript has.")
 
 
 class FillerWords(_Section):
-    count: int = Field(description="Filler words and phrases in the transcript, in all.")
+    count: int = Field(description="How many filler words and phrases the transcript has, in all.")
     by_word: dict[str, int] = Field(
         description='How many of each: "um", "uh", "er", "you know", "like" (only those found).'
     )
@@ -258,9 +325,9 @@ class Evaluation(_Section):
         default=True, description="Always true: a model's opinion for a reviewer, not a decision."
     )
     points: list[PointJudgement] = Field(description="One judgement per expected point, in order.")
-    covered: int = Field(description="Points judged covered.")
-    partly: int = Field(description="Points judged partly covered.")
-    missing: int = Field(description="Points judged missing.")
+    covered: int = Field(description="How many points were judged covered.")
+    partly: int = Field(description="How many points were judged partly covered.")
+    missing: int = Field(description="How many points were judged missing.")
     summary: str = Field(description="How well the answer meets the question, in short.")
     strengths: list[str] = Field(description="What the answer does well.")
     gaps: list[str] = Field(description="What a strong answer has that this one lacks.")
@@ -274,7 +341,9 @@ class Speech(_Section):
 
     speaking_seconds: float = Field(description="Time someone is audibly speaking, in seconds.")
     speaking_ratio: float = Field(description="Speaking time over the answer's length, 0-1.")
-    pause_count: int = Field(description="Pauses of 0.3 s or more between stretches of speech.")
+    pause_count: int = Field(
+        description="How many pauses of 0.3 seconds or more there are between stretches of speech."
+    )
     longest_pause_seconds: float = Field(description="The longest pause, in seconds.")
     mean_loudness_dbfs: float | None = Field(
         description="Loudness of the speech, in dBFS (0 = full scale); null when nobody speaks."
@@ -312,8 +381,11 @@ class QuestionRef(_Section):
 class AnalysisDocument(_Section):
     """The merged analysis, as served at `GET /analyses/{id}` and written to results/.
 
-    Schema 1.1 adds `transcript`, `evaluation` and the word counts of `speech` to 1.0; a stored
-    1.0 document reads as is (the new fields are null)."""
+    Schema 1.1 adds `transcript`, `evaluation`, `policy`, the word counts of `speech` and
+    `behavior.model` to 1.0, and names the times of Interhuman's spans with their unit
+    (`start_seconds`, `end_seconds`, with 1.0's `start` and `end` still written beside them); a
+    stored 1.0 document reads as is (the new fields are null, the times read from the old
+    names)."""
 
     schema_version: Literal["1.0", "1.1"] = Field(
         default=SCHEMA_VERSION, description="Version of this document's shape."
@@ -328,17 +400,19 @@ class AnalysisDocument(_Section):
     )
     created_at: datetime = Field(description="When the recording was queued (UTC).")
     completed_at: datetime | None = Field(description="When the analysis ended (UTC).")
-    media: Media | None = Field(description="Measured from the file; null if it failed.")
-    assessment: Assessment | None = Field(description="Twelve Labs scores (1-10).")
-    behavior: Behavior | None = Field(description="Interhuman signals (0-100 quality).")
-    speech: Speech | None = Field(description="Measured from the audio (and the transcript).")
-    transcript: Transcript | None = Field(
-        default=None, description="What was said; null when transcription did not succeed."
+    media: Media | None = Field(description="Measured from the file itself.")
+    assessment: Assessment | None = Field(description="Scores, each on a 1-10 scale.")
+    behavior: Behavior | None = Field(
+        description="Behavioural signals, engagement, and conversation quality on a 0-100 scale."
     )
+    speech: Speech | None = Field(
+        description="Measured from the audio; the word counts from the transcript."
+    )
+    transcript: Transcript | None = Field(default=None, description="What was said.")
     evaluation: Evaluation | None = Field(
         default=None,
-        description="Advisory judgement against the expected points; null without a transcript "
-        "or an OpenAI key.",
+        description="An advisory judgement of the words against the question's expected points "
+        "(null without a transcript).",
     )
     policy: PolicyReport | None = Field(
         default=None,
@@ -380,7 +454,8 @@ def document_json_schema(section_sources: dict[str, str], providers: list[str]) 
     properties = schema["properties"]
     for section, source in section_sources.items():
         properties[section]["description"] = (
-            f"From {source}; null when {source} did not succeed or was not configured."
+            f"{properties[section]['description']} From {source}; null when {source} did not "
+            "succeed or was not configured."
         )
     properties["providers"]["propertyNames"] = {"enum": providers}
     properties["providers"]["description"] = "Each provider's status, error and remote copies."

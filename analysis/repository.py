@@ -339,6 +339,12 @@ class AnalysisRepository:
         rows = await self.session.scalars(select(Analysis.id).where(Analysis.id.in_(analysis_ids)))
         return set(rows)
 
+    async def existing_answer_ids(self, ids: Sequence[str]) -> set[str]:
+        """Those of `ids` that are the recording or the interview of some analysis."""
+        recordings = select(Analysis.recording_id).where(Analysis.recording_id.in_(ids))
+        interviews = select(Analysis.interview_id).where(Analysis.interview_id.in_(ids))
+        return set(await self.session.scalars(recordings.union(interviews)))
+
 
 def step_is_final(step: ProviderStep) -> bool:
     return step.status in (

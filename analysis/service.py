@@ -1,7 +1,9 @@
 """What the interview API asks of the pipeline: enqueue, read, erase."""
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +16,7 @@ from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, Prov
 from analysis.outbox import Outbox, OutboxPolicy, queue_file_deletion
 from analysis.registry import keeps_copies, remote_ids_of
 from analysis.repository import AnalysisRepository
-from shared.db import Database, new_id, utcnow
+from shared.db import Database, canonical_id, new_id, utcnow
 from shared.errors import NotFound
 from shared.storage import Storage
 
@@ -326,25 +328,63 @@ async def webhook_deliveries(
 RESULTS_PREFIX = "results"
 
 
+@dataclass(frozen=True)
+class _OwnedFiles:
+    """Files under `prefix` named `<stem><id><suffix>`, each kept while `present` finds its id."""
+
+    prefix: str
+    stem: str
+    suffix: str
+    present: Callable[[AnalysisRepository, Sequence[str]], Awaitable[set[str]]]
+    what: str
+
+
+_OWNED_FILES = (
+    _OwnedFiles(
+        RESULTS_PREFIX, "analysis_", ".json", AnalysisRepository.existing_ids, "analysis row"
+    ),
+    # `transcript_<recording_id>.txt` and `transcript_<interview_id>.txt`: both go with the
+    # interview's analyses (an erasure deletes them all at once)
+    _OwnedFiles(
+        transcripts.TRANSCRIPTS,
+        "transcript_",
+        ".txt",
+        AnalysisRepository.existing_answer_ids,
+        "recording or interview with an analysis",
+    ),
+)
+
+
 async def sweep_orphan_results(db: Database, storage: Storage, grace_seconds: float) -> int:
-    """Delete result files whose analysis row is gone (a crash between an erasure and a job
-    finishing at the same moment). Files younger than `grace_seconds` are left alone: a job
-    may be finishing. Returns how many were removed."""
+    """Delete the files the pipeline writes (result files, transcript files) whose analysis,
+    recording or interview is gone: what a crash between an erasure and a job finishing at
+    the same moment leaves. Files younger than `grace_seconds` are left alone: a job may be
+    finishing. Returns how many were removed."""
     cutoff = utcnow() - timedelta(seconds=grace_seconds)
-    stale: dict[str, str] = {}
-    for item in await storage.list_objects(RESULTS_PREFIX):
+    removed = 0
+    for owned in _OWNED_FILES:
+        removed += await _sweep(db, storage, owned, cutoff)
+    return removed
+
+
+async def _sweep(db: Database, storage: Storage, owned: _OwnedFiles, cutoff: datetime) -> int:
+    stale: dict[str, list[str]] = defaultdict(list)
+    for item in await storage.list_objects(owned.prefix):
         name = item.key.rpartition("/")[2]
-        if item.modified <= cutoff and name.startswith("analysis_") and name.endswith(".json"):
-            stale[name.removeprefix("analysis_").removesuffix(".json")] = item.key
+        if item.modified <= cutoff and name.startswith(owned.stem) and name.endswith(owned.suffix):
+            raw = name.removeprefix(owned.stem).removesuffix(owned.suffix)
+            # looked up in the one spelling ids have now, whatever spelling named the file
+            stale[canonical_id(raw) or raw].append(item.key)
     removed = 0
     ids = sorted(stale)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         async with db.session() as session:
-            present = await AnalysisRepository(session).existing_ids(chunk)
-        for analysis_id in chunk:
-            if analysis_id not in present:
-                await storage.delete(stale[analysis_id])
-                logger.warning("removed orphan result %s (no analysis row)", stale[analysis_id])
-                removed += 1
+            present = await owned.present(AnalysisRepository(session), chunk)
+        for owner_id in chunk:
+            if owner_id not in present:
+                for key in stale[owner_id]:
+                    await storage.delete(key)
+                    logger.warning("removed orphan %s (no %s)", key, owned.what)
+                    removed += 1
     return removed

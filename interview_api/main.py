@@ -33,7 +33,7 @@ from interview_api.page import mount_static
 from interview_api.page import router as page_router
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.routes import router as recordings_router
-from interview_api.recordings.service import sweep_orphan_files, sweep_periodically
+from interview_api.recordings.service import sweep_orphans, sweep_periodically
 from interview_api.reviews.routes import router as reviews_router
 from shared.app import create_app
 from shared.metrics import register_deletion_probe, register_queue_probe
@@ -59,10 +59,7 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         storage = app.state.storage = storage_from_settings(settings)
-        await sweep_orphan_files(app.state.db, storage, settings.orphan_grace_seconds)
-        await analysis_service.sweep_orphan_results(
-            app.state.db, storage, settings.orphan_grace_seconds
-        )
+        await sweep_orphans(app.state.db, storage, settings.orphan_grace_seconds)
         owned: QuestionApiClient | None = None
         if app.state.question_client is None:
             owned = app.state.question_client = QuestionApiClient.from_settings(settings)

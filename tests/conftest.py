@@ -10,11 +10,14 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
 import httpx
+import jsonschema
 import pytest
 
 from shared.http import RetryPolicy
@@ -58,6 +61,38 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@cache
+def _document_validator() -> jsonschema.Draft202012Validator:
+    from analysis.registry import analysis_json_schema
+
+    return jsonschema.Draft202012Validator(analysis_json_schema())
+
+
+@pytest.fixture(autouse=True)
+def _documents_match_the_published_schema(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every analysis document the pipeline merges during a test (finished, or live while a
+    job runs) validates against the JSON Schema the interview API publishes."""
+    import analysis.cli
+    import analysis.finalize
+    import analysis.service
+
+    invalid: list[str] = []
+
+    def checked(real: Any) -> Any:
+        def merge(*args: Any, **kwargs: Any) -> Any:
+            document = real(*args, **kwargs)
+            errors = _document_validator().iter_errors(document.model_dump(mode="json"))
+            invalid.extend(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+            return document
+
+        return merge
+
+    for module in (analysis.cli, analysis.finalize, analysis.service):
+        monkeypatch.setattr(module, "merge", checked(module.merge))
+    yield
+    assert not invalid, f"documents that do not match the published JSON Schema: {invalid[:5]}"
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from interview_api.recordings.service import sweep_periodically
 from question_api.main import build_app as build_question_app
 from shared.app import create_app, served_routes
 from shared.auth import Role, require_roles
-from shared.db import Database
+from shared.db import Database, new_id
 from shared.http import RetryPolicy
 from shared.settings import Settings
 from shared.storage import LocalStorage
@@ -169,7 +169,7 @@ def recordings_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-# 6. `.part` files left by a crash were only swept at start-up.
+# 6. `.part` files (and transcript files) left by a crash were only swept at start-up.
 async def test_6_a_running_service_sweeps_unfinished_uploads_periodically(
     settings: Settings,
 ) -> None:
@@ -181,14 +181,18 @@ async def test_6_a_running_service_sweeps_unfinished_uploads_periodically(
     storage = LocalStorage(settings.data_dir)
     rounds: list[float] = []
     left = settings.data_dir / "recordings" / "interview_gone" / "abc.webm.part"
+    transcript = settings.data_dir / "transcripts" / f"transcript_{new_id()}.txt"
 
     async def next_round(seconds: float) -> None:
         rounds.append(seconds)
         if len(rounds) == 1:  # a crash leaves a partial file while the service runs
             left.parent.mkdir(parents=True)
             left.write_bytes(b"partial")
+            transcript.parent.mkdir(parents=True)
+            transcript.write_text("A1: an answer whose analysis is gone\n")
             old = time.time() - 7200
-            os.utime(left, (old, old))
+            for path in (left, transcript):
+                os.utime(path, (old, old))
         elif len(rounds) == 3:
             raise asyncio.CancelledError
 
@@ -197,6 +201,7 @@ async def test_6_a_running_service_sweeps_unfinished_uploads_periodically(
     await db.dispose()
     assert rounds == [900, 900, 900]
     assert not left.exists()
+    assert not transcript.exists()
 
 
 # 8. A JSON body that is not UTF-8 was an undocumented 400 `bad_request`.

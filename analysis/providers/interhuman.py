@@ -631,8 +631,8 @@ def _signal(item: Any, window: _Window | None) -> Signal | None:
     probability = item.get("probability")
     return Signal(
         type=kind,
-        start=start,
-        end=end,
+        start_seconds=start,
+        end_seconds=end,
         probability=probability if probability in _PROBABILITIES else None,
         rationale=_text(item.get("rationale")),
     )
@@ -650,7 +650,7 @@ def _engagement(answer: Mapping[str, Any], windows: list[_Window]) -> list[Engag
     else:  # v2
         spans = [(w.start, w.end, w.raw.get("engagement_status")) for w in windows]
     return [
-        EngagementWindow(start=start, end=end, state=state)
+        EngagementWindow(start_seconds=start, end_seconds=end, state=state)
         for start, end, raw_state in spans
         if start is not None and end is not None and (state := _engagement_state(raw_state))
     ]
@@ -668,7 +668,7 @@ def _conversation_quality(value: Any) -> ConversationQuality | None:
     overall = value.get("overall")
     timeline = value.get("timeline")
     windows = [
-        QualityWindow(start=start, end=end, values=_scores(item.get("values")))
+        QualityWindow(start_seconds=start, end_seconds=end, values=_scores(item.get("values")))
         for item in (timeline if isinstance(timeline, list) else [])
         if isinstance(item, Mapping)
         and (start := _number(item.get("start"))) is not None

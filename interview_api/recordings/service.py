@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from analysis import service as analysis_service
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.consent.service import refuse_without_consent
 from interview_api.interviews.models import Interview
@@ -276,9 +277,16 @@ async def sweep_periodically(
     while True:
         await sleep(interval_seconds)
         try:
-            await sweep_orphan_files(db, storage, grace_seconds)
+            await sweep_orphans(db, storage, grace_seconds)
         except Exception:  # storage or database briefly away: the next round tries again
-            logger.exception("the periodic sweep of unfinished uploads failed")
+            logger.exception("the periodic sweep of orphan files failed")
+
+
+async def sweep_orphans(db: Database, storage: Storage, grace_seconds: float) -> int:
+    """Remove every file a crash left without its row: recordings and unfinished uploads, then
+    result and transcript files whose analysis is gone."""
+    removed = await sweep_orphan_files(db, storage, grace_seconds)
+    return removed + await analysis_service.sweep_orphan_results(db, storage, grace_seconds)
 
 
 async def sweep_orphan_files(db: Database, storage: Storage, grace_seconds: float) -> int:

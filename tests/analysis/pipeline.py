@@ -133,7 +133,7 @@ def tl_ok() -> ProviderResult:
 
 
 def ih_ok() -> ProviderResult:
-    signal = Signal(type="made_up_new_type", start=1.0, end=3.0, probability="high")
+    signal = Signal(type="made_up_new_type", start_seconds=1.0, end_seconds=3.0, probability="high")
     return ProviderResult(sections={"behavior": Behavior(signals=[signal])}, raw={"signals": []})
 
 

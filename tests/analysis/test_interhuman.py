@@ -135,19 +135,19 @@ async def test_key_pair_upload_is_analysed_and_normalised(
 
     behavior = result.sections["behavior"]
     assert isinstance(behavior, Behavior)
-    assert [(s.type, s.start, s.end, s.probability) for s in behavior.signals] == [
+    assert [(s.type, s.start_seconds, s.end_seconds, s.probability) for s in behavior.signals] == [
         ("confidence", 5.0, 15.0, "medium"),
         ("hesitation", 16.0, 19.5, "low"),
     ]
     assert behavior.signals[0].rationale == "Steady voice with few pauses."
-    assert [(e.start, e.end, e.state) for e in behavior.engagement] == [
+    assert [(e.start_seconds, e.end_seconds, e.state) for e in behavior.engagement] == [
         (0.0, 10.0, "engaged"),
         (10.0, 20.0, "neutral"),
     ]
     quality = behavior.conversation_quality
     assert quality is not None and quality.overall is not None
     assert quality.overall.quality_index == 72 and quality.overall.learning == 70
-    assert [(w.start, w.end, w.values["energy"]) for w in quality.timeline] == [
+    assert [(w.start_seconds, w.end_seconds, w.values["energy"]) for w in quality.timeline] == [
         (0, 10, 78),
         (10, 20, 82),
     ]
@@ -657,7 +657,7 @@ def test_unknown_signal_types_and_extra_fields_are_kept():
 
     behavior = behavior_from_answer(answer, input_kind="original")
 
-    assert [(s.type, s.start, s.end, s.probability) for s in behavior.signals] == [
+    assert [(s.type, s.start_seconds, s.end_seconds, s.probability) for s in behavior.signals] == [
         ("awe", 1.0, 4.5, "high"),
         ("tension", 5.0, 6.0, None),  # a probability that is not low/medium/high is not guessed
     ]
@@ -689,7 +689,9 @@ def test_v1_answer_shape_is_normalised():
 
     behavior = behavior_from_answer(answer, input_kind="original")
 
-    assert [(e.start, e.end, e.state) for e in behavior.engagement] == [(0.0, 5.0, "engaged")]
+    assert [(e.start_seconds, e.end_seconds, e.state) for e in behavior.engagement] == [
+        (0.0, 5.0, "engaged")
+    ]
     assert behavior.conversation_quality is not None
     overall = behavior.conversation_quality.overall
     assert overall is not None and overall.quality_index == 72 and overall.energy is None
@@ -716,11 +718,11 @@ def test_window_signals_and_times_come_from_the_windows_when_not_merged():
 
     behavior = behavior_from_answer(answer, input_kind="proxy")
 
-    assert [(s.type, s.start, s.end) for s in behavior.signals] == [
+    assert [(s.type, s.start_seconds, s.end_seconds) for s in behavior.signals] == [
         ("interest", 0.0, 10.0),
         ("stress", 21.0, 24.0),
     ]
-    assert [(e.start, e.end, e.state) for e in behavior.engagement] == [
+    assert [(e.start_seconds, e.end_seconds, e.state) for e in behavior.engagement] == [
         (0.0, 10.0, "engaged"),
         (10.0, 20.0, "disengaged"),
     ]

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -16,9 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from analysis import service
+from analysis.canonical import Transcript
 from analysis.lease import Lease
 from analysis.models import Analysis, OutboxItem
 from analysis.outbox import OutboxPolicy
+from analysis.providers.base import ProviderResult
 from analysis.repository import AnalysisRepository
 from analysis.service import sweep_orphan_results
 from interview_api.analyses.hooks import PipelineHooks
@@ -126,6 +129,53 @@ async def test_the_sweep_removes_result_files_without_a_row(db, settings):
     assert not orphan.exists()
     assert young.exists()  # may belong to a job finishing right now
     assert (results / f"analysis_{kept}.json").exists()
+
+
+def transcribed(text: str) -> ProviderResult:
+    transcript = Transcript(
+        text=text,
+        language="en",
+        words=None,
+        provider="openai",
+        model="whisper-1",
+        timestamps="none",
+    )
+    return ProviderResult(sections={"transcript": transcript}, raw={"text": text})
+
+
+async def test_the_sweep_removes_transcript_files_whose_interview_is_gone(db, settings):
+    kept_interview, kept_recording = str(uuid4()), str(uuid4())
+    await enqueue(db, settings.data_dir, kept_recording, kept_interview)
+    await enqueue(db, settings.data_dir, "rec-2", "int-2")
+    steps = [
+        Scripted("local", [local_ok()] * 2),
+        Scripted("transcription", [transcribed("Hi.")] * 2),
+    ]
+    await make_worker(db, settings, steps).run_until_idle()
+    folder = settings.data_dir / "transcripts"
+    erased = [folder / "transcript_rec-2.txt", folder / "transcript_int-2.txt"]
+    assert all(path.exists() for path in erased)
+    await erase(db, settings.data_dir, "int-2")
+    for path in erased:  # written again by a job finishing at that moment, which then crashed
+        path.write_text("A1: Hi.\n")
+    kept = [
+        folder / f"transcript_{kept_recording}.txt",
+        folder / f"transcript_{kept_interview}.txt",
+        folder / f"transcript_{UUID(kept_interview).hex}.txt",  # named before ids had one spelling
+    ]
+    kept[2].write_text("Q1: ...\n")
+    young = folder / f"transcript_{uuid4()}.txt"  # an answer whose job may be finishing now
+    young.write_text("Hi.\n")
+    two_hours_ago = (utcnow() - timedelta(hours=2)).timestamp()
+    for path in erased + kept:
+        os.utime(path, (two_hours_ago, two_hours_ago))
+
+    removed = await sweep_orphan_results(db, LocalStorage(settings.data_dir), 3600)
+
+    assert removed == 2
+    assert not any(path.exists() for path in erased)
+    assert all(path.exists() for path in kept) and young.exists()
+    assert (folder / f"transcript_{kept_recording}.txt").read_text() == "Hi.\n"
 
 
 # defect 4: the heartbeat survives a busy database; a lost lease stops the job

@@ -121,16 +121,3 @@ def test_a_stored_1_0_document_reads_with_the_new_code_and_validates() -> None:
     read = AnalysisDocument.model_validate(stored)
     assert read.schema_version == "1.0" and read.transcript is None and read.evaluation is None
     assert read.speech is not None and read.speech.words_per_minute is None
-
-
-def test_the_schema_names_units_and_scales() -> None:
-    schema = analysis_json_schema()
-    definitions = schema["$defs"]
-    assert "schema_version" in schema["required"]
-    assert "1-10" in definitions["Assessment"]["properties"]["clarity"]["description"]
-    assert "0-100" in definitions["QualityValues"]["properties"]["clarity"]["description"]
-    word = definitions["TranscriptWord"]["properties"]
-    assert "seconds" in word["start_seconds"]["description"]
-    for name, definition in definitions.items():
-        for field, spec in definition.get("properties", {}).items():
-            assert spec.get("description"), f"{name}.{field} has no description"

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import jsonschema
 
 from analysis.models import Analysis, ProviderStep
 from shared.db import Database
 from shared.settings import Settings
 
 STORED = Path(__file__).parents[1] / "analysis" / "stored" / "analysis-1.0.json"
+STORED_BEHAVIOR = STORED.with_name("analysis-1.0-interhuman.json")
 
 
 async def store(settings: Settings, analysis: Analysis) -> None:
@@ -77,3 +79,19 @@ async def test_a_running_analysis_with_sections_stored_by_older_code_is_readable
     assert response.status_code == 200
     assert response.json()["status"] == "running"
     assert response.json()["assessment"]["clarity"] == 9
+
+
+async def test_interhuman_times_stored_as_1_0_are_served_under_both_names(
+    client: httpx.AsyncClient, settings: Settings
+):
+    stored = json.loads(STORED_BEHAVIOR.read_text())
+    await store(settings, analysis_row(stored, status="partial", document=stored))
+
+    served = (await client.get(f"/analyses/{stored['analysis_id']}")).json()
+
+    signal = served["behavior"]["signals"][0]
+    assert (signal["start_seconds"], signal["end_seconds"]) == (5.0, 15.0)
+    assert (signal["start"], signal["end"]) == (5.0, 15.0)  # what a 1.0 reader looks for
+    window = served["behavior"]["conversation_quality"]["timeline"][1]
+    assert (window["start_seconds"], window["end_seconds"]) == (10, 20)
+    jsonschema.validate(served, (await client.get("/schemas/analysis-v1.json")).json())

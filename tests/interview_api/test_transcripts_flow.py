@@ -135,6 +135,8 @@ async def test_answers_get_transcripts_speech_rate_fillers_and_checked_evaluatio
     third = await finished(
         client, (await upload(client, interview["interview_id"], q3["id"], answer))["analysis_id"]
     )
+    interview_file = data_dir / "transcripts" / f"transcript_{interview['interview_id']}.txt"
+    assert interview_file.read_text() == f"Q1: {q3['text']}\nA1: {THIRD}\n"  # kept current
     fake_chat.reply = reply(
         ["a point", "another point"], ["the debug toolbar", "count the queries"]
     )
@@ -170,7 +172,6 @@ async def test_answers_get_transcripts_speech_rate_fillers_and_checked_evaluatio
     folder = data_dir / "transcripts"
     assert (folder / f"transcript_{first['recording_id']}.txt").read_text() == FIRST + "\n"
     expected = f"Q1: {q1['text']}\nA1: {FIRST}\n\nQ2: {q3['text']}\nA2: {THIRD}\n"
-    interview_file = folder / f"transcript_{interview['interview_id']}.txt"
     assert interview_file.read_text() == expected
 
     text = await client.get(f"/interviews/{interview['interview_id']}/transcript?format=text")

@@ -9,6 +9,8 @@ real service does, it:
   asked for;
 - refuses `verbose_json` for models in `json_only_models` (as gpt-4o-transcribe does) with 400
   `unsupported_value` naming `response_format`;
+- with `gives_words` off, answers `verbose_json` with segments only, as a server whose model has
+  no word timestamps does;
 - refuses a body over 25 MiB with 413 "Maximum content size limit (26214400) exceeded (N bytes
   read)", `type: server_error`, `code: null`;
 - refuses a wrong key with 401 `invalid_api_key`.
@@ -47,6 +49,7 @@ class FakeTranscriptionAPI:
     def __init__(self, *, json_only_models: tuple[str, ...] = ("gpt-4o-transcribe",)) -> None:
         self.json_only_models = json_only_models
         self.size_limit = SIZE_LIMIT
+        self.gives_words = True
         self.retry_after = 2
         self.answers: list[str] = []
         self.faults: list[Fault | None] = []  # None: serve that request normally
@@ -115,6 +118,8 @@ class FakeTranscriptionAPI:
                 200, json={"text": text, "usage": {"type": "duration", "seconds": round(duration)}}
             )
         granularities = [v for k, v in fields if k == "timestamp_granularities[]"] or ["segment"]
+        if not self.gives_words:
+            granularities = [g for g in granularities if g != "word"] or ["segment"]
         return httpx.Response(200, json=_verbose(text, duration, granularities))
 
 

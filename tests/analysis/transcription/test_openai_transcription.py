@@ -87,6 +87,27 @@ async def test_a_model_without_timestamps_is_asked_for_json_and_the_choice_is_ke
     assert formats == ["verbose_json", "json", "json"]  # refused once, never asked again
 
 
+async def test_a_server_without_word_timestamps_gives_segment_timestamps(
+    fake, sleeps, tmp_path
+) -> None:
+    fake.gives_words = False
+    fake.answers = [f"piece {i}" for i in range(1, 5)]
+    provider = TranscriptionProvider(engine(fake, sleeps, max_chunk_seconds=30))
+    result = await provider.run(video_of(write_bursts(tmp_path / "a.wav", 60)), {}, Saved())
+
+    transcript = result.sections["transcript"]
+    assert isinstance(transcript, Transcript)
+    assert transcript.timestamps == "segment" and transcript.words is None
+    cuts = result.raw["cuts"]
+    assert len(cuts) >= 2
+    assert [s.text for s in transcript.segments] == fake.answers[: len(cuts)]
+    assert [s.start_seconds for s in transcript.segments] == pytest.approx(
+        [start for start, _ in cuts], abs=0.01
+    )  # shifted back onto the whole answer
+    assert transcript.segments[-1].end_seconds == pytest.approx(60, abs=0.1)
+    assert any("segment timestamps" in note for note in result.notes)
+
+
 async def test_a_429_waits_as_long_as_retry_after_says(fake, sleeps, chunk) -> None:
     fake.retry_after = 7
     fake.script(Fault.RATE_LIMITED)
