@@ -93,6 +93,8 @@ function summaryCard(interview, report, candidate) {
       : "none yet")));
 }
 
+// Times of words, segments, signals and windows: `start_seconds`/`end_seconds` (schema 1.1);
+// `start`/`end` in Interhuman's sections of documents stored under schema 1.0.
 function start(item) { return item.start_seconds ?? item.start; }
 function end(item) { return item.end_seconds ?? item.end; }
 
