@@ -61,6 +61,7 @@ async def analyze_file(
         analysis_id=analysis_id,
         recording_id=path.name,
         question_text=question,
+        analysis_policy=settings.analysis_policy,
     )
     providers = list(providers if providers is not None else build_providers(settings))
     store = MemoryStepStore()
@@ -94,6 +95,7 @@ async def analyze_file(
         created_at=created_at,
         completed_at=datetime.now(UTC),
         started=True,
+        policy=settings.analysis_policy,
     )
     return merge(stored, steps).model_dump(mode="json")
 

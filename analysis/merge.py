@@ -54,6 +54,7 @@ class StoredAnalysis:
     created_at: datetime
     completed_at: datetime | None
     started: bool
+    policy: PolicyName | None = None  # None: an analysis queued before it was recorded
 
 
 def overall_status(statuses: Mapping[str, ProviderStatus], started: bool) -> AnalysisStatus:
@@ -93,13 +94,14 @@ def merge(analysis: StoredAnalysis, steps: Sequence[StoredStep]) -> AnalysisDocu
         created_at=analysis.created_at,
         completed_at=None if status in _UNFINISHED else analysis.completed_at,
         providers={name: _report(step) for name, step in sorted(by_provider.items())},
-        policy=policy_report(_policy_of(by_provider, sections)),
+        policy=policy_report(analysis.policy or _policy_of(by_provider, sections)),
         **sections,
     )
 
 
 def _policy_of(by_provider: Mapping[str, StoredStep], sections: Mapping[str, Any]) -> PolicyName:
-    """The policy the providers were asked under, as their stored steps say it."""
+    """The policy the providers were asked under, as their stored steps say it (analyses
+    queued before the policy was kept with each)."""
     assessment = sections.get("assessment")
     if isinstance(assessment, Assessment) and assessment.policy is not None:
         return assessment.policy

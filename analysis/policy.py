@@ -1,4 +1,6 @@
-"""ANALYSIS_POLICY: what the providers may be asked.
+"""ANALYSIS_POLICY (or a question set's `analysis_policy`): what the providers may be asked.
+
+Each analysis carries its interview's policy to the providers (`VideoInput.analysis_policy`).
 
 `standard` asks for everything. `eu` asks no provider for emotion or affect inference (the EU AI
 Act, Art. 5(1)(f), prohibits emotion recognition in recruitment): Twelve Labs is not asked for
@@ -34,7 +36,7 @@ EU_WITHHELD: dict[str, str] = {
 EU_WITHHELD_SCORES = ("confidence", "voice_tone", "body_language", "eye_contact")
 
 INTERHUMAN_OFF = (
-    "Not run under ANALYSIS_POLICY=eu: every Interhuman output infers emotions or affective "
+    "Not run under the eu analysis policy: every Interhuman output infers emotions or affective "
     "states, and its API cannot narrow them."
 )
 
@@ -47,7 +49,10 @@ class WithheldOutput(BaseModel):
 class PolicyReport(BaseModel):
     """Recorded in every merged document: the policy its providers were asked under."""
 
-    name: PolicyName = Field(description="The ANALYSIS_POLICY: `standard` or `eu`.")
+    name: PolicyName = Field(
+        description="The policy of the interview (its question set's, else ANALYSIS_POLICY): "
+        "`standard` or `eu`."
+    )
     withheld: list[WithheldOutput] = Field(
         description="Outputs no provider was asked for under this policy, and why."
     )
@@ -58,6 +63,15 @@ def report(name: PolicyName) -> PolicyReport:
     return PolicyReport(
         name=name, withheld=[WithheldOutput(output=k, reason=v) for k, v in withheld.items()]
     )
+
+
+def stored_policy(value: str | None) -> PolicyName | None:
+    """A policy name as a row stores it; None when the row has none (queued before)."""
+    if value == "eu":
+        return "eu"
+    if value == "standard":
+        return "standard"
+    return None
 
 
 def asked_scores(name: PolicyName, scores: Sequence[str]) -> list[str]:

@@ -14,6 +14,7 @@ from analysis.canonical import STORED, AnalysisDocument, ProviderStatus
 from analysis.merge import StoredAnalysis, StoredStep, merge
 from analysis.models import Analysis, OutboxItem, OutboxKind, OutboxStatus, ProviderStep
 from analysis.outbox import Outbox, OutboxPolicy, queue_file_deletion
+from analysis.policy import PolicyName, stored_policy
 from analysis.registry import keeps_copies, remote_ids_of
 from analysis.repository import AnalysisRepository
 from shared.db import Database, canonical_id, new_id, utcnow
@@ -39,8 +40,10 @@ async def enqueue(
     question_id: str | None = None,
     question_text: str | None = None,
     question_details: dict[str, Any] | None = None,
+    analysis_policy: PolicyName | None = None,
 ) -> str:
-    """Queue the analysis of a stored recording; returns the analysis id (one per recording)."""
+    """Queue the analysis of a stored recording; returns the analysis id (one per recording).
+    `analysis_policy`: the interview's (None: ANALYSIS_POLICY of the worker that runs it)."""
     repo = AnalysisRepository(session)
     if existing := await repo.get_by_recording(recording_id):
         return existing.id
@@ -51,6 +54,7 @@ async def enqueue(
         question_id=question_id,
         question_text=question_text,
         question_details=question_details,
+        analysis_policy=analysis_policy,
         recording_key=recording_key,
         size_bytes=size_bytes,
         sha256=sha256,
@@ -86,6 +90,7 @@ def stored_analysis(analysis: Analysis) -> StoredAnalysis:
         created_at=analysis.created_at,
         completed_at=analysis.completed_at,
         started=analysis.started_at is not None,
+        policy=stored_policy(analysis.analysis_policy),
     )
 
 

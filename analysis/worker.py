@@ -29,6 +29,7 @@ from analysis.canonical import ProviderStatus
 from analysis.finalize import finalize
 from analysis.lease import Lease
 from analysis.outbox import Outbox, OutboxPolicy
+from analysis.policy import stored_policy
 from analysis.providers.base import AnalysisProvider, VideoInput
 from analysis.repository import AnalysisRepository, Claim
 from analysis.runner import FINAL, StepOutcome, StepPolicy, run_providers
@@ -245,6 +246,8 @@ class AnalysisWorker:
                 recording_id=analysis.recording_id,
                 question_text=analysis.question_text,
                 question_details=analysis.question_details,
+                analysis_policy=stored_policy(analysis.analysis_policy)
+                or self.settings.analysis_policy,
             )
         store = DatabaseStepStore(
             self.db, analysis_id, self.owner, sleep=self.step_policy.backoff.sleep

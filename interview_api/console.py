@@ -32,7 +32,7 @@ relay_router = APIRouter(tags=["console"])
 _ID = r"[A-Za-z0-9_.:-]{1,128}"
 _RELAYED = re.compile(
     rf"^(generate|question-sets(/{_ID}(/(questions/{_ID}(/regenerate)?|approve|history"
-    rf"|questions\.txt))?)?)$"
+    rf"|questions\.txt|compliance))?)?)$"
 )
 _SLOW = re.compile(r"^(generate|.*/regenerate)$")  # generation: OpenAI may take its deadline
 MAX_BODY_BYTES = 256 * 1024
@@ -87,7 +87,7 @@ async def relay(
     settings: SettingsDep,
     api_key: Annotated[str | None, Header(alias="X-API-Key")] = None,
 ) -> Response:
-    """`GET|POST|PATCH /console/question-api/<path>` is `<path>` on the question API (only
+    """`GET|POST|PATCH|PUT /console/question-api/<path>` is `<path>` on the question API (only
     `generate` and `question-sets/...`), with the caller's key, body and query string. Its
     answer comes back as it is, errors included."""
     if not _RELAYED.match(path):
@@ -121,7 +121,7 @@ async def relay(
     return Response(answer.content, status_code=answer.status_code, headers=kept)
 
 
-for _method in ("GET", "POST", "PATCH"):
+for _method in ("GET", "POST", "PATCH", "PUT"):
     relay_router.add_api_route(
         "/console/question-api/{path:path}",
         relay,

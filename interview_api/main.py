@@ -101,19 +101,19 @@ def build_app(
                 )
             ),
         ]
-        if settings.retention_days is not None:
-            sweepers.append(
-                asyncio.create_task(
-                    run_retention_sweeps(
-                        app.state.db,
-                        storage,
-                        app.state.analysis_hooks,
-                        settings.retention_days,
-                        settings.retention_sweep_seconds,
-                        settings.outbox_max_attempts,
-                    )
+        # always: a question set may give its interviews a retention without RETENTION_DAYS
+        sweepers.append(
+            asyncio.create_task(
+                run_retention_sweeps(
+                    app.state.db,
+                    storage,
+                    app.state.analysis_hooks,
+                    settings.retention_days,
+                    settings.retention_sweep_seconds,
+                    settings.outbox_max_attempts,
                 )
             )
+        )
         try:
             yield
         finally:

@@ -146,7 +146,8 @@ async def migrate() -> None:
 
 
 async def retention(dry_run: bool) -> int:
-    """List (with `dry_run`) or erase the interviews whose RETENTION_DAYS ran out."""
+    """List (with `dry_run`) or erase the interviews whose retention ran out: each its own
+    (its question set's `retention_days`, else RETENTION_DAYS when it started)."""
     # the interview API's code, imported only for this command
     from interview_api.analyses.hooks import PipelineHooks
     from interview_api.interviews.retention import erase_expired, expired
@@ -154,9 +155,7 @@ async def retention(dry_run: bool) -> int:
     from shared.storage import storage_from_settings
 
     settings = get_settings()
-    if settings.retention_days is None:
-        print("RETENTION_DAYS is not set: interviews are kept until erased.", file=sys.stderr)
-        return 2
+    default = f"RETENTION_DAYS={settings.retention_days or 'unset'}"
     db = Database(settings.database_url_for("interview_api"))
     storage = storage_from_settings(settings)
     try:
@@ -168,8 +167,7 @@ async def retention(dry_run: bool) -> int:
                     f"{item.interview_id}\tended {item.ended_at.isoformat()}\t"
                     f"due {item.due_at.isoformat()}"
                 )
-            days = settings.retention_days
-            print(f"{len(items)} interviews would be erased (RETENTION_DAYS={days})")
+            print(f"{len(items)} interviews would be erased ({default}, or their set's days)")
         else:
             erased = await erase_expired(
                 db,
@@ -179,7 +177,7 @@ async def retention(dry_run: bool) -> int:
                 now,
                 max_attempts=settings.outbox_max_attempts,
             )
-            print(f"{len(erased)} interviews erased (RETENTION_DAYS={settings.retention_days})")
+            print(f"{len(erased)} interviews erased ({default}, or their set's days)")
     finally:
         await storage.aclose()
         await db.dispose()

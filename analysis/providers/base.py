@@ -15,6 +15,7 @@ import anyio.to_thread
 from pydantic import BaseModel
 
 from analysis.canonical import Media, Transcript
+from analysis.policy import PolicyName
 
 State = dict[str, Any]
 
@@ -53,6 +54,8 @@ class VideoInput:
     # the question's position, competency and expected points (interview snapshot), if known
     question_details: Mapping[str, Any] | None = None
     transcript: Transcript | None = None  # for steps that run after the transcription
+    # what the providers may be asked (`analysis.policy`): the interview's, else ANALYSIS_POLICY
+    analysis_policy: PolicyName = "standard"
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from analysis.canonical import (
     QualityWindow,
     Signal,
 )
-from analysis.policy import INTERHUMAN_OFF, PolicyName
+from analysis.policy import INTERHUMAN_OFF
 from analysis.providers.base import (
     Checkpoint,
     MediaLimits,
@@ -54,6 +54,7 @@ from analysis.providers.base import (
     ProviderSpec,
     RemoteCopies,
     State,
+    StepSkipped,
     VideoInput,
     check_limits,
     video_content_type,
@@ -151,13 +152,11 @@ class InterhumanProvider:
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
         transcode_timeout: float = 900.0,
         work_dir: Path | None = None,
-        analysis_policy: PolicyName = "standard",
     ) -> None:
         """`api_key` wins over `key_id` + `key_secret` when both are given. `clock`, `poll_sleep`
         and `policy.sleep` are injectable so tests never wait. `max_upload_bytes` is the size
         above which a proxy is sent; `work_dir` is where proxies are made (system temp if None).
-        Under `analysis_policy="eu"` the step is skipped (see `analysis.policy`)."""
-        self._analysis_policy: PolicyName = analysis_policy
+        A video to be analysed under the `eu` policy is skipped (see `analysis.policy`)."""
         self._api_key = api_key or None
         self._key_id = key_id or None
         self._key_secret = key_secret or None
@@ -202,14 +201,11 @@ class InterhumanProvider:
             "key_secret": _reveal(settings.interhuman_key_secret),
             "concurrency": settings.interhuman_concurrency,
             "poll_interval": settings.interhuman_poll_seconds,
-            "analysis_policy": settings.analysis_policy,
         }
         options.update(overrides)
         return cls(**options)
 
     def skip_reason(self) -> str | None:
-        if self._analysis_policy == "eu":
-            return INTERHUMAN_OFF
         if self._api_key or (self._key_id and self._key_secret):
             return None
         if self._key_id or self._key_secret:
@@ -222,6 +218,8 @@ class InterhumanProvider:
 
     async def run(self, video: VideoInput, state: State, checkpoint: Checkpoint) -> ProviderResult:
         """Analyse `video`; with a `job_id` in `state`, resume polling that job instead."""
+        if video.analysis_policy == "eu":
+            raise StepSkipped(INTERHUMAN_OFF)
         if reason := self.skip_reason():
             raise ProviderFailure("not_configured", reason)
         step = _Step(dict(state), checkpoint)

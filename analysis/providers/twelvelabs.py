@@ -352,10 +352,7 @@ class TwelveLabsProvider:
         upload_from_url: bool = False,
         proxy_timeout: float = 30 * 60.0,
         work_dir: Path | None = None,
-        analysis_policy: PolicyName = "standard",
     ) -> None:
-        self._analysis_policy: PolicyName = analysis_policy
-        self._scores = asked_scores(analysis_policy, SCORE_FIELDS)
         if isinstance(api_key, str):
             api_key = SecretStr(api_key) if api_key.strip() else None
         self._api_key = api_key
@@ -397,7 +394,6 @@ class TwelveLabsProvider:
             "concurrency": settings.twelvelabs_concurrency,
             "poll_interval": settings.twelvelabs_poll_seconds,
             "upload_from_url": settings.twelvelabs_upload_from_url,
-            "analysis_policy": settings.analysis_policy,
         }
         values.update(overrides)
         return cls(**values)
@@ -421,14 +417,15 @@ class TwelveLabsProvider:
         asset = await self._wait_until_ready(asset_id, duration, created)
         answers: list[Any] = []
         parsed, analyze_id = await self._analyze(asset_id, video, answers, notes)
+        scores = asked_scores(video.analysis_policy, SCORE_FIELDS)
         section = Assessment(
             # a score not asked for is never kept, even if the model volunteers it
-            **{name: getattr(parsed, name) for name in self._scores},
+            **{name: getattr(parsed, name) for name in scores},
             key_points=[point.strip() for point in parsed.key_points if point.strip()],
             summary=parsed.summary.strip() or None,
             model=self._model,
             input=input_kind,
-            policy=self._analysis_policy,
+            policy=video.analysis_policy,
         )
         remote_ids = {"asset_id": asset_id}
         if analyze_id:
@@ -673,19 +670,21 @@ class TwelveLabsProvider:
     # -- step 3: analyse --------------------------------------------------------------------
 
     def analyze_request(
-        self, asset_id: str, question_text: str | None, max_tokens: int
+        self, asset_id: str, question_text: str | None, max_tokens: int, policy: PolicyName
     ) -> dict[str, Any]:
-        """The `/analyze` body. `stream` must be false: the server streams NDJSON by default."""
+        """The `/analyze` body, asking only for the scores `policy` allows. `stream` must be
+        false: the server streams NDJSON by default."""
+        scores = asked_scores(policy, SCORE_FIELDS)
         return {
             "model_name": self._model,
             "video": {"type": "asset_id", "asset_id": asset_id},
-            "prompt": build_prompt(question_text, self._scores),
+            "prompt": build_prompt(question_text, scores),
             "temperature": self._temperature,
             "max_tokens": max_tokens,
             "stream": False,
             "response_format": {
                 "type": "json_schema",
-                "json_schema": assessment_schema(self._scores),
+                "json_schema": assessment_schema(scores),
             },
         }
 
@@ -696,7 +695,9 @@ class TwelveLabsProvider:
         max_tokens = self._max_tokens
         problem: _BadAnswer | None = None
         for _ in range(2):
-            body = self.analyze_request(asset_id, video.question_text, max_tokens)
+            body = self.analyze_request(
+                asset_id, video.question_text, max_tokens, video.analysis_policy
+            )
             response = await self._call(
                 "analysis",
                 partial(self._send, "POST", "/analyze", body=body, timeout=self._analyze_timeout),

@@ -20,10 +20,13 @@ class PipelineHooks:
         self.worker = worker
 
     async def enqueue(self, session: AsyncSession, recording: Recording) -> str | None:
-        question = None  # from the interview's snapshot, for the evaluation and the transcripts
-        if recording.question_id:
-            interview = await session.get(Interview, recording.interview_id)
-            question = interview.question(recording.question_id) if interview else None
+        # from the interview's snapshot: the question (for the evaluation and the transcripts)
+        # and the analysis policy
+        interview = await session.get(Interview, recording.interview_id)
+        question = None
+        if recording.question_id and interview is not None:
+            question = interview.question(recording.question_id)
+        compliance = interview.compliance if interview is not None else None
         analysis_id = await service.enqueue(
             session,
             interview_id=recording.interview_id,
@@ -41,6 +44,7 @@ class PipelineHooks:
             }
             if question is not None
             else None,
+            analysis_policy=compliance.get("analysis_policy") if compliance else None,
         )
         if self.worker is not None:
             after_commit(session, self.worker.notify)  # before it, the job is not visible

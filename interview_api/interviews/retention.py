@@ -1,7 +1,9 @@
-"""Retention: interviews are erased RETENTION_DAYS after they ended.
+"""Retention: each interview is erased its retention days after it ended.
 
-The interview API runs `run_retention_sweeps` beside its other sweeps; `interview-backend
-retention --dry-run` lists what the next sweep would erase.
+An interview's retention days are those it started with (`Interview.compliance`: its question
+set's `retention_days`, else RETENTION_DAYS at the time); an interview from before these were
+kept follows RETENTION_DAYS. The interview API runs `run_retention_sweeps` beside its other
+sweeps; `interview-backend retention --dry-run` lists what the next sweep would erase.
 """
 
 import logging
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import anyio
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from analysis import service as analysis_service
 from interview_api.analysis_hooks import AnalysisHooks
@@ -24,6 +26,8 @@ from shared.storage import Storage
 logger = logging.getLogger(__name__)
 
 BATCH = 100  # interviews erased per transaction
+SCAN = 500  # ended interviews read per query while looking for expired ones
+MIN_DAYS = 1  # the shortest retention anyone can set
 
 
 @dataclass(frozen=True)
@@ -33,28 +37,58 @@ class Expired:
     due_at: datetime
 
 
-async def expired(db: Database, days: int, now: datetime, limit: int = BATCH) -> list[Expired]:
-    """Ended interviews whose retention ran out, oldest first."""
-    cutoff = now - timedelta(days=days)
+def retention_days(
+    kept_snapshot: bool, snapshot_days: int | None, default_days: int | None
+) -> int | None:
+    """An interview's retention days: its snapshot's (None there: kept), else the default."""
+    return snapshot_days if kept_snapshot else default_days
+
+
+async def expired(
+    db: Database, default_days: int | None, now: datetime, limit: int = BATCH
+) -> list[Expired]:
+    """Ended interviews whose retention ran out, in the order they ended. `default_days`
+    (RETENTION_DAYS) applies to interviews that kept no retention of their own."""
+    found: list[Expired] = []
+    after: tuple[datetime, str] | None = None
     async with db.session() as session:
-        rows = await session.execute(
-            select(Interview.id, Interview.ended_at)
-            .where(Interview.status == ENDED, Interview.ended_at <= cutoff)
-            .order_by(Interview.ended_at, Interview.id)
-            .limit(limit)
-        )
-        return [
-            Expired(interview_id, ended_at, ended_at + timedelta(days=days))
-            for interview_id, ended_at in rows.all()
-            if ended_at is not None
-        ]
+        while len(found) < limit:
+            # only the two keys read, not the snapshot's notice text
+            statement = select(
+                Interview.id,
+                Interview.ended_at,
+                Interview.compliance["analysis_policy"].as_string(),  # in every snapshot
+                Interview.compliance["retention_days"].as_integer(),
+            ).where(Interview.status == ENDED, Interview.ended_at <= now - timedelta(days=MIN_DAYS))
+            if after is not None:  # keyset paging: every row once, whatever was erased
+                statement = statement.where(
+                    or_(
+                        Interview.ended_at > after[0],
+                        and_(Interview.ended_at == after[0], Interview.id > after[1]),
+                    )
+                )
+            rows = (
+                await session.execute(
+                    statement.order_by(Interview.ended_at, Interview.id).limit(SCAN)
+                )
+            ).all()
+            for interview_id, ended_at, policy, snapshot_days in rows:
+                days = retention_days(policy is not None, snapshot_days, default_days)
+                if ended_at is not None and days is not None:
+                    due_at = ended_at + timedelta(days=days)
+                    if due_at <= now:
+                        found.append(Expired(interview_id, ended_at, due_at))
+            if len(rows) < SCAN:
+                break
+            after = (rows[-1][1], rows[-1][0])
+    return found[:limit]
 
 
 async def erase_expired(
     db: Database,
     storage: Storage,
     hooks: AnalysisHooks,
-    days: int,
+    default_days: int | None,
     now: datetime,
     *,
     max_attempts: int | None = None,
@@ -62,7 +96,7 @@ async def erase_expired(
     """Erase every interview whose retention ran out, a batch per transaction; their files
     are deleted after each commit (what fails stays queued). Returns the erased ids."""
     erased: list[str] = []
-    while batch := await expired(db, days, now):
+    while batch := await expired(db, default_days, now):
         await _erase(db, hooks, [item.interview_id for item in batch])
         for item in batch:
             await analysis_service.delete_erased_files(
@@ -72,7 +106,7 @@ async def erase_expired(
         if len(batch) < BATCH:
             break
     if erased:
-        logger.info("retention erased %d interviews ended before %s", len(erased), now)
+        logger.info("retention erased %d interviews", len(erased))
     return erased
 
 
@@ -92,7 +126,7 @@ async def run_retention_sweeps(
     db: Database,
     storage: Storage,
     hooks: AnalysisHooks,
-    days: int,
+    default_days: int | None,
     period_seconds: float,
     max_attempts: int | None = None,
 ) -> None:
@@ -100,7 +134,9 @@ async def run_retention_sweeps(
     logged and tried again next time."""
     while True:
         try:
-            await erase_expired(db, storage, hooks, days, utcnow(), max_attempts=max_attempts)
+            await erase_expired(
+                db, storage, hooks, default_days, utcnow(), max_attempts=max_attempts
+            )
         except Exception:
             logger.exception("retention sweep failed; trying again later")
         await anyio.sleep(period_seconds)

@@ -157,11 +157,15 @@ def base_url(request: Request, settings: Settings) -> str:
     "/interview", summary="The candidate's interview", responses=_CANDIDATE_ERRORS
 )
 async def candidate_interview(
-    invitation: CandidateInvitation, session: SessionDep, settings: SettingsDep
+    invitation: CandidateInvitation,
+    session: SessionDep,
+    settings: SettingsDep,
+    questions: QuestionClientDep,
 ) -> CandidateInterview:
     """What the candidate page shows: role, settings, notice, the questions once started and
-    which answers are stored. The first call marks the invitation `opened`."""
-    return await InvitationService(session, settings).open(invitation)
+    which answers are stored. The first call marks the invitation `opened` and takes the
+    question set's compliance settings (its notice) as they are then."""
+    return await InvitationService(session, settings).open(invitation, questions)
 
 
 @candidate_router.post(

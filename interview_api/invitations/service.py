@@ -37,7 +37,15 @@ from interview_api.invitations.tokens import hash_token, new_token
 from interview_api.question_client import QuestionApiClient
 from interview_api.recordings.repository import RecordingRepository
 from shared.db import new_id, utcnow
-from shared.errors import Conflict, Forbidden, Gone, NotFound, Unauthorized, Unprocessable
+from shared.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    Gone,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
 from shared.logging import log_context
 from shared.settings import Settings
 
@@ -243,12 +251,34 @@ class InvitationService:
         stored = {r.question_id for r in await self.recordings.for_interview(interview.id)}
         return [str(q["id"]) for q in interview.questions if q.get("id") in stored]
 
-    async def open(self, invitation: Invitation) -> CandidateInterview:
+    async def open(
+        self, invitation: Invitation, questions: QuestionApiClient
+    ) -> CandidateInterview:
+        """The candidate's first look marks the invitation `opened` and takes the question
+        set's compliance settings as they are now (the notice the candidate will read)."""
         if invitation.status == INVITED:
+            await self._refresh_compliance(await self._interview(invitation), questions)
             invitation.status = OPENED
             invitation.opened_at = utcnow()
             await self.invitations.save()
         return await self.candidate_view(invitation)
+
+    async def _refresh_compliance(self, interview: Interview, questions: QuestionApiClient) -> None:
+        """The set's current settings; when the question API cannot give them (after its few
+        quick retries), those copied when the invitation was created: the link still opens."""
+        if interview.question_set_id is None:
+            return
+        try:
+            question_set = await questions.fetch_question_set(interview.question_set_id)
+            async with self.session.begin_nested():  # a refused notice leaves nothing behind
+                compliance = await compliance_snapshot(self.session, question_set, self.settings)
+        except AppError as exc:
+            with log_context(interview_id=interview.id):
+                logger.warning(
+                    "kept the compliance settings copied at the invitation (%s)", exc.code
+                )
+            return
+        interview.compliance = compliance.model_dump(mode="json")
 
     async def consent(self, invitation: Invitation, request: ConsentRequest) -> CandidateInterview:
         """Record the candidate's choice with the notice they were shown. Refusing ends the

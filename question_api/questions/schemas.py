@@ -38,6 +38,7 @@ MAX_NOTICE_TEXT_CHARS = 20_000
 MAX_RETENTION_DAYS = 3650  # as RETENTION_DAYS allows
 # a version is a path segment of GET /notices/{version}: plain characters only
 _NOTICE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a text database refuses NUL
 
 
 def _require_object(data: Any, what: str) -> dict[str, Any]:
@@ -245,6 +246,12 @@ class NoticeSetting(BaseModel):
     def _text(cls, value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
             raise invalid("notice_text_invalid", "notice.text must be the notice's text.")
+        if _CONTROL.search(value):
+            raise invalid(
+                "notice_text_invalid",
+                "notice.text must be plain text: no control characters besides line breaks "
+                "and tabs.",
+            )
         if len(value) > MAX_NOTICE_TEXT_CHARS:
             raise invalid(
                 "notice_text_invalid",

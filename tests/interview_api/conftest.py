@@ -168,21 +168,31 @@ class Apis:
     interviews: httpx.AsyncClient
 
 
-@pytest.fixture
-async def apis(settings: Settings, fast_policy: RetryPolicy) -> AsyncIterator[Apis]:
+@asynccontextmanager
+async def both_apis(
+    settings: Settings, policy: RetryPolicy, providers: list[Any] | None = None
+) -> AsyncIterator[Apis]:
+    """Both services, the interview API with `providers` (None: those the settings give)."""
     settings = settings.model_copy(
         update={"api_keys": "shared-key", "service_api_key": SecretStr("interview-api-key")}
     )
     question_app = build_question_app(settings)
     async with serve(question_app) as hr:
         question_client = QuestionApiClient.from_settings(
-            settings, policy=fast_policy, transport=httpx.ASGITransport(question_app)
+            settings, policy=policy, transport=httpx.ASGITransport(question_app)
         )
+        app = build_app(settings, question_client=question_client, providers=providers)
         try:
-            async with serve(build_app(settings, question_client=question_client)) as interviews:
+            async with serve(app) as interviews:
                 yield Apis(hr, interviews)
         finally:
             await question_client.aclose()
+
+
+@pytest.fixture
+async def apis(settings: Settings, fast_policy: RetryPolicy) -> AsyncIterator[Apis]:
+    async with both_apis(settings, fast_policy) as both:
+        yield both
 
 
 async def generate(hr: httpx.AsyncClient) -> dict[str, Any]:

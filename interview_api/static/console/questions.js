@@ -82,7 +82,54 @@ async function renderSet(detail, setId, refreshList) {
     set.warnings?.length ? h("ul", { class: "error" }, set.warnings.map((w) => h("li", {}, w))) : null,
     set.questions.map((q) => questionBlock(setId, q, reload)),
     h("div", { class: "row" }, may("questions") ? approveSet : null, may("invite") ? h("a", { href: "#/invitations" }, "Invite candidates") : null),
+    may("questions") ? complianceForm(setId, set.compliance || {}, reload) : null,
     history));
+}
+
+/** The set's notice, retention, analysis policy and bias audit; an empty field: the global setting. */
+function complianceForm(setId, compliance, reload) {
+  const notice = compliance.notice || { version: "", text: "" };
+  const version = h("input", { id: "notice-version", value: notice.version, maxlength: 64,
+    placeholder: "global NOTICE_VERSION", autocomplete: "off" });
+  const text = h("textarea", { id: "notice-text", rows: 4, placeholder: "global NOTICE_TEXT" }, notice.text);
+  const days = h("input", { id: "retention-days", type: "number", min: 1, max: 3650, step: 1,
+    value: compliance.retention_days ?? "", placeholder: "global RETENTION_DAYS" });
+  const policy = h("select", { id: "analysis-policy" },
+    [["", "global ANALYSIS_POLICY"], ["standard", "standard"], ["eu", "eu: no emotion inference"]].map(([value, label]) =>
+      h("option", { value, selected: (compliance.analysis_policy ?? "") === value }, label)));
+  const bias = h("input", { id: "bias-audit", type: "checkbox", checked: Boolean(compliance.bias_audit) });
+  const status = h("div");
+  const button = h("button", { type: "submit" }, "Save compliance settings");
+  const form = h("form", { class: "compliance", "aria-labelledby": "compliance-title" },
+    h("h4", { id: "compliance-title" }, "Compliance"),
+    h("p", { class: "muted" }, "For this set's interviews from now on; an empty field uses the global setting. "
+      + "A notice version always keeps its words: give new words a new version."),
+    h("div", { class: "row" }, h("label", { for: "notice-version" }, "Notice version", version),
+      h("label", { for: "retention-days" }, "Retention days", days),
+      h("label", { for: "analysis-policy" }, "Analysis policy", policy)),
+    h("label", { for: "notice-text" }, "Notice text", text),
+    h("label", { for: "bias-audit", class: "inline" }, bias, "Bias audit: ask candidates the self-declared survey"),
+    h("div", { class: "row" }, button), status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {
+      // both empty: the global notice; one of them empty: the API says which is missing
+      notice: version.value.trim() || text.value.trim() ? { version: version.value.trim(), text: text.value } : null,
+      retention_days: days.value === "" ? null : Number(days.value),
+      analysis_policy: policy.value || null,
+      bias_audit: bias.checked,
+    };
+    button.disabled = true;
+    try {
+      await questionApi(`/question-sets/${encodeURIComponent(setId)}/compliance`, { method: "PUT", body });
+      announce("Compliance settings saved: new interviews of this set use them.");
+      await reload();
+    } catch (error) {
+      clear(status, errorBox(error));
+      button.disabled = false;
+    }
+  });
+  return form;
 }
 
 function positionOf(set, questionId) {
