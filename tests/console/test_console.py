@@ -478,6 +478,7 @@ def test_console_offers_each_role_what_it_may_do(
     expect(page.get_by_role("article")).to_have_count(5)
     expect(page.get_by_role("button", name="Approve set")).to_have_count(0)
     expect(page.get_by_role("button", name="Reject question 1")).to_have_count(0)
+    expect(page.get_by_role("form", name="Compliance")).to_have_count(0)
     screens("reviewer-questions")
     page.get_by_role("link", name="Invitations").click()
     expect(page.locator("tbody tr", has_text="Noor Invited")).to_contain_text("invited")
