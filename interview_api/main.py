@@ -19,6 +19,8 @@ from interview_api.analyses.hooks import PipelineHooks
 from interview_api.analyses.routes import router as analyses_router
 from interview_api.analysis_hooks import AnalysisHooks
 from interview_api.audit.routes import router as audit_router
+from interview_api.bias_audit.routes import candidate_router as survey_router
+from interview_api.bias_audit.routes import router as bias_audit_router
 from interview_api.consent.routes import router as notices_router
 from interview_api.console import page_router as console_page_router
 from interview_api.console import relay_router as console_relay_router
@@ -140,12 +142,14 @@ def build_app(
                 analyses_router,
                 invitations_router,
                 audit_router,
+                bias_audit_router,
                 reviews_router,
                 console_relay_router,
             )
         ],
         public_routers=[
             candidate_router,
+            survey_router,
             uploads_router,
             page_router,
             notices_router,

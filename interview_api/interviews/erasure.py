@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analysis import service as analysis_service
 from interview_api.analysis_hooks import AnalysisHooks
+from interview_api.bias_audit import erasure as survey_erasure
 from interview_api.consent.models import ErasureReceipt
 from interview_api.interviews.models import Interview
 from interview_api.interviews.repository import InterviewRepository
@@ -28,9 +29,10 @@ MAX_COPIES = 1000
 async def erase_recordings(
     session: AsyncSession, interview: Interview, hooks: AnalysisHooks, *, reason: Reason, by: str
 ) -> None:
-    """Delete the interview's recordings and analyses and queue the deletion of every copy
-    (stored files, result files, provider-side assets) in the durable outbox, in this unit of
-    work; no storage call runs while its transaction is open. `by`: the requester's role."""
+    """Delete the interview's recordings and analyses, clear its bias audit survey answers,
+    and queue the deletion of every copy (stored files, result files, provider-side assets) in
+    the durable outbox, in this unit of work; no storage call runs while its transaction is
+    open. `by`: the requester's role."""
     with log_context(interview_id=interview.id):
         recordings = RecordingRepository(session)
         # recordings stored before ids were hyphenated stay in the folder named then
@@ -38,6 +40,7 @@ async def erase_recordings(
         folders = {interview_prefix(interview.id)} | {folder_of(path) for path in stored}
         await hooks.erase(session, interview.id)
         await recordings.delete_for_interview(interview.id)
+        await survey_erasure.erase(session, interview.id)
         await analysis_service.queue_interview_files_deletion(
             session, interview.id, sorted(folders)
         )
@@ -83,7 +86,7 @@ async def status(session: AsyncSession, interview_id: str) -> dict[str, Any] | N
     page = await analysis_service.remote_deletions(
         session, interview_id=interview_id, limit=MAX_COPIES
     )
-    copies = page["items"]
+    copies = page["items"] + await survey_erasure.erased_copies(session, interview_id)
     states = {copy["status"] for copy in copies}
     overall = "failed" if "failed" in states else "erasing" if "pending" in states else "erased"
     if not found:

@@ -3,6 +3,7 @@
 
 from analysis import models as _analysis  # noqa: F401 (registers tables)
 from interview_api.audit import models as _audit  # noqa: F401 (registers tables)
+from interview_api.bias_audit import models as _bias_audit  # noqa: F401 (registers tables)
 from interview_api.consent import models as _consent  # noqa: F401 (registers tables)
 from interview_api.interviews import models as _interviews  # noqa: F401 (registers tables)
 from interview_api.invitations import models as _invitations  # noqa: F401 (registers tables)

@@ -131,11 +131,11 @@ def comparison_csv(table: dict[str, Any]) -> str:
         line += [a["mean_rating"] for a in answers]
         line += [a["ratings"] for a in answers]
         line += [a["ai"][name] for a in answers for name in ai_names]
-        writer.writerow(["" if v is None else _safe_cell(v) for v in line])
+        writer.writerow(["" if v is None else safe_cell(v) for v in line])
     return out.getvalue()
 
 
-def _safe_cell(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
     """A text cell a spreadsheet would run as a formula is prefixed with `'`."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value

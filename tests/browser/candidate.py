@@ -85,6 +85,17 @@ def submit(page: Page) -> None:
     button(page, "Submit answer").click()
 
 
+def answer_the_only_question(page: Page, invitation: dict[str, Any]) -> None:
+    """Opens the link of a one-question interview, agrees, passes the device check, records
+    an answer and submits it."""
+    page.goto(invitation["url"])
+    agree(page)
+    pass_device_check(page)
+    expect_question(page, 1, 1)
+    record(page)
+    submit(page)
+
+
 def finish(page: Page, screens: Screens | None = None) -> None:
     heading = page.get_by_role("heading", name="All your answers are in")
     expect(heading).to_be_visible(timeout=30_000)

@@ -52,10 +52,13 @@ class System:
             assert approved_set.status_code == 200, approved_set.text
         return set_id
 
-    def invite(self, questions: int = 3, **fields: Any) -> dict[str, Any]:
-        """An invitation to a new set of `questions`, with short times unless told otherwise."""
+    def invite(
+        self, questions: int = 3, question_set_id: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """An invitation to a new set of `questions` (or to `question_set_id`), with short
+        times unless told otherwise."""
         body = {
-            "question_set_id": self.question_set(questions),
+            "question_set_id": question_set_id or self.question_set(questions),
             "candidate": {"name": "Alex Example", "email": "alex@example.com"},
             "answer_seconds": 10,
             "think_seconds": 3,

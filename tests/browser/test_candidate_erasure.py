@@ -5,6 +5,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.candidate import (
     agree,
+    answer_the_only_question,
     button,
     expect_question,
     finish,
@@ -76,12 +77,7 @@ def test_withdrawing_consent_on_the_finish_screen_erases_the_answers(
 ) -> None:
     invitation = system.invite(questions=1, think_seconds=2, practice=False)
     interview_id = invitation["interview_id"]
-    page.goto(invitation["url"])
-    agree(page)
-    pass_device_check(page)
-    expect_question(page, 1, 1)
-    record(page)
-    submit(page)
+    answer_the_only_question(page, invitation)
     expect(page.get_by_role("heading", name="All your answers are in")).to_be_visible()
     (stored,) = interview(system, interview_id)["recordings"]
     stored_file = recording_file(system, stored)

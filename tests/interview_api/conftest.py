@@ -101,6 +101,8 @@ class QuestionSets:
 
     def __init__(self) -> None:
         self.sets: dict[str, list[dict[str, object]]] = {}
+        # a set's `compliance` as the question API answers it; absent: the global settings
+        self.compliance: dict[str, dict[str, object]] = {}
         self.api_keys_seen: list[str | None] = []
 
     def add(self, set_id: str, statuses: list[str]) -> None:
@@ -129,9 +131,14 @@ class QuestionSets:
                     {"error": {"code": "question_set_not_found", "message": "no such set"}},
                     status_code=404,
                 )
-            return JSONResponse(
-                {"question_set_id": set_id, "status": "draft", "questions": self.sets[set_id]}
-            )
+            found: dict[str, object] = {
+                "question_set_id": set_id,
+                "status": "draft",
+                "questions": self.sets[set_id],
+            }
+            if set_id in self.compliance:
+                found["compliance"] = self.compliance[set_id]
+            return JSONResponse(found)
 
         return app
 

@@ -61,6 +61,9 @@ export function createApi(token) {
       call("POST", "/candidate/consent", { given, notice_version: noticeVersion }),
     start: () => call("POST", "/candidate/start"),
     end: () => call("POST", "/candidate/end"),
+    // the bias audit's voluntary survey: whether it is asked, and the one answer to it
+    survey: () => call("GET", "/candidate/survey"),
+    answerSurvey: (answers) => call("POST", "/candidate/survey", answers),
     // erasures answer { status: 204 } when everything is gone, { status: 202 } while files are deleted
     withdraw: () => call("POST", "/candidate/consent/withdraw"),
     remove: () => call("DELETE", "/candidate/interview"),

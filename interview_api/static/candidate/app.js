@@ -294,7 +294,16 @@ function nextQuestion() {
   const answered = new Set(state.interview.answered || []);
   const next = orderedQuestions().find((question) => !answered.has(question.id));
   if (next) showAnswer(next);
-  else showFinish();
+  else afterAnswers();
+}
+
+/** After the last answer: the voluntary survey where the question set asks it, then Finish. */
+async function afterAnswers() {
+  // voluntary: if asking fails, the candidate goes on to finish rather than wait on it
+  let failed = false;
+  const survey = await call(() => state.api.survey(), () => { failed = true; });
+  if (survey && survey.offered && !survey.submitted) showSurvey(survey);
+  else if (survey || failed) showFinish();
 }
 
 // -- the candidate's own data: withdraw consent, delete the interview -------------------------
@@ -704,6 +713,54 @@ async function showAnswer(question) {
   }
   think();
   focus(slot(screen, "question"));
+}
+
+// -- the voluntary survey (bias audit) ----------------------------------------------------------
+
+function fillChoices(fieldset, name, question) {
+  slot(fieldset, "legend").textContent = question.label;
+  slot(fieldset, "choices").replaceChildren(...question.options.map((option) => {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "radio";
+    input.name = name;
+    input.value = option.value;
+    label.append(input, ` ${option.label}`);
+    return label;
+  }));
+}
+
+function showSurvey(survey) {
+  const screen = show("screen-survey", "Voluntary survey");
+  paragraphs(slot(screen, "purpose"), survey.purpose);
+  const form = slot(screen, "form");
+  for (const fieldset of form.querySelectorAll("[data-question]")) {
+    const name = fieldset.dataset.question;
+    fillChoices(fieldset, name, survey.questions[name]);
+  }
+  const buttons = [action(screen, "answer"), action(screen, "skip")];
+  const send = async (answers) => {
+    buttons.forEach((button) => { button.disabled = true; });
+    showError(screen, "");
+    let closed = false;  // answered in another tab, or no longer asked: nothing left to do
+    const result = await call(() => state.api.answerSurvey(answers), (error) => {
+      closed = error.code === "survey_already_submitted" || error.code === "survey_not_offered";
+      if (!closed) showError(screen, problemText(error));
+    });
+    buttons.forEach((button) => { button.disabled = false; });
+    if (result || closed) showFinish();
+  };
+  buttons[0].addEventListener("click", () => {
+    const chosen = (name) => {
+      const picked = form.querySelector(`input[name="${name}"]:checked`);
+      return picked ? picked.value : null;
+    };
+    send({ sex: chosen("sex"), race_ethnicity: chosen("race_ethnicity") });
+  });
+  buttons[1].addEventListener("click", () => send({}));
+  addDataControls(screen, { consented: true });
+  announce("Your answers are in. A voluntary survey follows; you can skip it.");
+  focus(screen.querySelector("h1"));
 }
 
 function fillSubmitted(list) {
