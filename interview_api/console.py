@@ -14,13 +14,15 @@ from typing import Annotated
 
 import anyio
 import httpx
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
 
 from interview_api.dependencies import QuestionClientDep
 from interview_api.page import STATIC_ROOT
+from interview_api.reviews.dependencies import key_holder
 from shared.app import SettingsDep
-from shared.auth import Role, open_access, require_roles
+from shared.auth import OPEN_MODE, Principal, Role, authenticate, open_access, require_roles
 from shared.errors import AppError, NotFound, UpstreamError
 
 page_router = APIRouter(tags=["console"])
@@ -51,6 +53,30 @@ async def console_page() -> FileResponse:
         index,
         media_type="text/html; charset=utf-8",
         headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+class ConsoleSession(BaseModel):
+    """Who the console's caller is, so that it offers only what the key's role may do."""
+
+    role: Role = Field(description="The key's role (`admin` in open mode).")
+    reviewer: str | None = Field(
+        description="The name ratings and decisions carry for a named (stored) key; null when "
+        "the console must send one (`reviewer`)."
+    )
+    open_mode: bool = Field(description="True when the service runs without keys (loopback).")
+
+
+@page_router.get(
+    "/console/session",
+    summary="The console's caller: role and name of the key",
+    dependencies=[require_roles(Role.hr, Role.reviewer, Role.integration)],
+)
+async def console_session(caller: Annotated[Principal, Depends(authenticate)]) -> ConsoleSession:
+    """The calling key's role and name. The console signs in with it (401 for a wrong key) and
+    shows only the actions the role may take; the routes check the role themselves anyway."""
+    return ConsoleSession(
+        role=caller.role, reviewer=key_holder(caller), open_mode=caller is OPEN_MODE
     )
 
 

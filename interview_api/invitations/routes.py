@@ -29,6 +29,7 @@ from shared.audit.actor import CANDIDATE, StaffActor
 from shared.auth import Role, require_roles
 from shared.db import DatabaseDep, SessionDep
 from shared.pagination import Page200
+from shared.settings import Settings
 
 router = APIRouter(tags=["invitations"])
 candidate_router = APIRouter(prefix="/candidate", tags=["candidate"])
@@ -68,8 +69,9 @@ async def create_invitation(
     """A link for one candidate to take one interview in the browser. The set's approved
     questions are snapshotted now. The answer's `url` carries the token: send it to the
     candidate; it is not shown again (only its hash is stored)."""
-    base_url = (settings.public_base_url or str(request.base_url)).rstrip("/")
-    created = await InvitationService(session, settings).create(body, questions, base_url)
+    created = await InvitationService(session, settings).create(
+        body, questions, base_url(request, settings)
+    )
     await audit.record(
         session, actor, "invited", interview_id=created.interview_id,
         subject_id=created.invitation_id,
@@ -116,6 +118,39 @@ async def revoke_invitation(
     """The link stops working at once (410 `invitation_revoked`); an interview in progress is
     ended, and what was already uploaded is kept."""
     return await InvitationService(session, settings).revoke(invitation)
+
+
+@router.post(
+    "/invitations/{invitation_id}/link",
+    summary="Give an invitation a new link (the old one stops working)",
+    responses={**_NOT_FOUND, 409: {"description": "`invitation_closed`"}},
+    dependencies=[INVITES],
+)
+async def renew_invitation_link(
+    invitation: ValidInvitation,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: StaffActor,
+) -> InvitationOut:
+    """Only the token's hash is stored, so a link cannot be shown again: this makes a new one
+    for an open invitation. The answer's `url` is the new link; the link sent before stops
+    working at once (401 `invitation_token_invalid`). The candidate's answers, consent and
+    status are kept. A closed invitation (completed, declined, expired, revoked) is 409
+    `invitation_closed`."""
+    renewed = await InvitationService(session, settings).new_link(
+        invitation, base_url(request, settings)
+    )
+    await audit.record(
+        session, actor, "link_renewed", interview_id=renewed.interview_id,
+        subject_id=renewed.invitation_id,
+    )  # fmt: skip
+    return renewed
+
+
+def base_url(request: Request, settings: Settings) -> str:
+    """Where invitation links point: PUBLIC_BASE_URL, else the request's own base URL."""
+    return (settings.public_base_url or str(request.base_url)).rstrip("/")
 
 
 @candidate_router.get(

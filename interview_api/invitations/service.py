@@ -208,6 +208,26 @@ class InvitationService:
                 logger.info("invitation %s revoked", invitation.id)
         return self.describe(invitation)
 
+    async def new_link(self, invitation: Invitation, base_url: str) -> InvitationOut:
+        """A new token for an open invitation: the answer carries the new link, and the old one
+        stops working at once (401 `invitation_token_invalid`), also in a page already open."""
+        now = utcnow()
+        status = effective_status(invitation, now)
+        if status not in OPEN_STATUSES:
+            raise Conflict(
+                f"This invitation is {status.replace('_', ' ')}, so a new link would open "
+                "nothing. Invite the candidate again with POST /invitations.",
+                code="invitation_closed",
+            )
+        token = new_token()
+        invitation.token_hash = hash_token(token)
+        await self.invitations.save()
+        with log_context(interview_id=invitation.interview_id):
+            logger.info("invitation %s has a new link; the old one no longer works", invitation.id)
+        described = self.describe(invitation)
+        described.url = f"{base_url}/interview/{token}"
+        return described
+
     # The candidate
 
     def notice(self, invitation: Invitation, interview: Interview) -> Notice:

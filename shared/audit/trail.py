@@ -41,6 +41,7 @@ Action = Literal[
     "compliance_changed",
     # interview API
     "invited",
+    "link_renewed",
     "viewed",
     "played",
     "rated",

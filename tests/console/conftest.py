@@ -1,6 +1,8 @@
 """The HR console in a real browser, with the browser tests' Chromium, fixtures and screenshots
 (`tests/browser/`), against `interview-backend serve` on free ports with Twelve Labs and
-Interhuman stand-ins served over HTTP, so that every section of an analysis is filled.
+Interhuman stand-ins, an OpenAI-compatible transcription (`verbose_json` with word timestamps)
+and chat completions (question generation and the answer evaluation) served over HTTP, so that
+every section of an analysis is filled.
 
 Every screen a test reaches is saved as a PNG under one folder, printed at the end of the run
 (`BROWSER_SCREENSHOTS` chooses it); look at them after a change to the console.
@@ -20,6 +22,8 @@ import httpx
 import pytest
 
 from tests.analysis.fakes.interhuman import FakeInterhuman
+from tests.analysis.fakes.openai_chat import API_KEY as CHAT_KEY
+from tests.analysis.fakes.openai_transcription import API_KEY as TRANSCRIPTION_KEY
 from tests.analysis.fakes.twelvelabs import FakeTwelveLabs
 from tests.browser.conftest import (  # noqa: F401 (fixtures shared with the candidate page's tests)
     SKIP,
@@ -31,6 +35,7 @@ from tests.browser.conftest import (  # noqa: F401 (fixtures shared with the can
 )
 from tests.browser.system import SCREENSHOTS, System, wait_ready
 from tests.conftest import _PROVIDER_ENV
+from tests.console.models import ConsoleModels
 from tests.multiprocess.processes import Children, free_port
 from tests.multiprocess.standins import serve_standin
 
@@ -47,6 +52,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @dataclass
 class ConsoleSystem(System):
     interhuman: FakeInterhuman | None = None
+    models: ConsoleModels | None = None
 
     def wait_analysed(self, interview_id: str) -> dict[str, Any]:
         """Polls the interview (a readiness poll) until no analysis is queued or running."""
@@ -65,6 +71,7 @@ def running_system(root: Path, **settings: str) -> Iterator[ConsoleSystem]:
     """`interview-backend serve` on free ports with the provider stand-ins and `settings`."""
     data_dir = root / "data"
     fake_tl, fake_ih = FakeTwelveLabs(processing_polls=1), FakeInterhuman(polls_until_done=1)
+    models = ConsoleModels()
     env = {key: value for key, value in os.environ.items() if key not in _PROVIDER_ENV}
     env.pop("QUESTION_API_URL", None)
     question_port, interview_port = free_port(), free_port()
@@ -74,6 +81,8 @@ def running_system(root: Path, **settings: str) -> Iterator[ConsoleSystem]:
     with (
         serve_standin(fake_tl.handler) as twelvelabs,
         serve_standin(fake_ih.handler) as interhuman,
+        serve_standin(models.chat_handler) as chat,
+        serve_standin(models.transcription.handler) as transcription,
     ):
         env.update(
             DATA_DIR=str(data_dir),
@@ -85,6 +94,10 @@ def running_system(root: Path, **settings: str) -> Iterator[ConsoleSystem]:
             INTERHUMAN_API_KEY=fake_ih.api_key,
             INTERHUMAN_BASE_URL=interhuman.url,
             INTERHUMAN_POLL_SECONDS="0.2",
+            OPENAI_API_KEY=CHAT_KEY,
+            OPENAI_BASE_URL=chat.url + "/v1",
+            TRANSCRIPTION_API_KEY=TRANSCRIPTION_KEY,
+            TRANSCRIPTION_BASE_URL=transcription.url + "/v1",
             WORKER_POLL_SECONDS="0.2",
             **settings,
         )
@@ -94,7 +107,7 @@ def running_system(root: Path, **settings: str) -> Iterator[ConsoleSystem]:
             interview_api = f"http://127.0.0.1:{interview_port}"
             wait_ready(question_api, children)
             wait_ready(interview_api, children)
-            yield ConsoleSystem(question_api, interview_api, data_dir, children, fake_ih)
+            yield ConsoleSystem(question_api, interview_api, data_dir, children, fake_ih, models)
             children.assert_alive()
             children.children[0].terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):

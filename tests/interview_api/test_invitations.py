@@ -347,3 +347,50 @@ async def test_the_consent_keeps_the_notice_the_candidate_agreed_to(
     newcomer = await invite(client)
     view = (await client.get("/candidate/interview", headers=bearer(newcomer))).json()
     assert view["notice"] == {"version": "2027-01", "text": "A new notice."}
+
+
+async def test_a_new_link_replaces_the_old_one_and_keeps_the_candidates_progress(
+    client_with_questions: httpx.AsyncClient, settings: Settings
+) -> None:
+    client = client_with_questions
+    invitation = await invite(client)
+    started = await consent_and_start(client, invitation)
+    assert started["status"] == "in_progress"
+    listed = (await client.get(f"/invitations/{invitation['invitation_id']}")).json()
+    assert listed["url"] is None  # a link is never shown again
+
+    renewed = await client.post(f"/invitations/{invitation['invitation_id']}/link")
+    assert renewed.status_code == 200, renewed.text
+    new = renewed.json()
+    assert new["url"] != invitation["url"] and new["url"].rsplit("/", 2)[-2] == "interview"
+    assert (new["status"], new["consent"]) == ("in_progress", listed["consent"])
+    assert new["expires_at"] == invitation["expires_at"]
+    old = await client.get("/candidate/interview", headers=bearer(invitation))
+    assert old.status_code == 401
+    assert old.json()["error"]["code"] == "invitation_token_invalid"
+    opened = await client.get("/candidate/interview", headers=bearer(new))
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["questions"] == started["questions"]
+
+    db = Database(settings.database_url_for("interview_api"))
+    try:
+        async with db.session() as session:
+            row = await InvitationRepository(session).get(invitation["invitation_id"])
+            assert row is not None and row.token_hash == hash_token(token_of(new))
+    finally:
+        await db.dispose()  # only the new token's hash is stored, never the token
+    audit = (await client.get("/audit", params={"action": "link_renewed"})).json()["items"]
+    assert [entry["subject_id"] for entry in audit] == [invitation["invitation_id"]]
+
+
+async def test_a_closed_invitation_gets_no_new_link(
+    client_with_questions: httpx.AsyncClient,
+) -> None:
+    client = client_with_questions
+    revoked = await invite(client)
+    await client.post(f"/invitations/{revoked['invitation_id']}/revoke")
+    refused = await client.post(f"/invitations/{revoked['invitation_id']}/link")
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "invitation_closed" and "revoked" in error["message"]
+    assert (await client.post("/invitations/no-such-id/link")).status_code == 404

@@ -4,6 +4,8 @@ import httpx
 
 from interview_api.main import build_app
 from interview_api.question_client import QuestionApiClient
+from shared.db import Database
+from shared.keys.store import KeyStore
 from shared.settings import Settings
 from tests.conftest import free_port
 from tests.consent import CONSENT
@@ -21,6 +23,28 @@ async def test_the_console_page_is_served_without_a_cdn(client: httpx.AsyncClien
     assert script.headers["content-type"].startswith("text/javascript")
     chart = await client.get("/static/vendor/uplot/uPlot.esm.js")
     assert chart.status_code == 200
+
+
+async def test_the_console_session_names_the_keys_role_and_reviewer(settings: Settings) -> None:
+    async with serve(build_app(settings)) as client:
+        open_mode = (await client.get("/console/session")).json()
+    assert open_mode == {"role": "admin", "reviewer": None, "open_mode": True}
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = KeyStore(Database(settings.database_url_for("keys")))
+    await store.migrate()
+    try:
+        reviewer_key = (await store.create("reviewer", "Rita Reviewer"))[0]
+    finally:
+        await store.aclose()
+    keyed = settings.model_copy(update={"api_keys": "bootstrap-key"})
+    async with serve(build_app(keyed)) as client:
+        reviewer = await client.get("/console/session", headers={"X-API-Key": reviewer_key})
+        bootstrap = await client.get("/console/session", headers={"X-API-Key": "bootstrap-key"})
+        wrong = await client.get("/console/session", headers={"X-API-Key": "not-a-key"})
+    assert reviewer.json() == {"role": "reviewer", "reviewer": "Rita Reviewer", "open_mode": False}
+    assert bootstrap.json() == {"role": "admin", "reviewer": None, "open_mode": False}
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (401, "invalid_api_key")
 
 
 async def test_the_relay_answers_with_the_question_apis_answer_and_the_callers_key(

@@ -11,6 +11,20 @@ export const session = {
   set reviewer(value) { value ? sessionStorage.setItem(NAME, value) : sessionStorage.removeItem(NAME); },
 };
 
+// What the signed-in key's role may do (the README's role table); the routes check it anyway.
+const MAY = {
+  questions: [["admin", "hr"], "generate or change questions"],
+  invite: [["admin", "hr"], "invite candidates or change their links"],
+  review: [["admin", "reviewer"], "rate answers or record decisions"],
+  watch: [["admin", "hr", "reviewer"], "watch the videos"],
+};
+export const access = { role: "admin", reviewer: null, open_mode: true };
+export const may = (action) => MAY[action][0].includes(access.role);
+/** Why the controls of `action` are not offered, and whose key has them. */
+export const notAllowed = (action) =>
+  `Signed in with ${article(access.role)} ${access.role} key: you can read this, but not ${MAY[action][1]} (that takes an ${MAY[action][0].join(" or ")} key).`;
+const article = (role) => (["admin", "hr", "integration"].includes(role) ? "an" : "a"); // "an hr key"
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message);

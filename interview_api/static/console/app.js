@@ -1,5 +1,5 @@
 // The HR console: sign-in, theme, and a hash router over the screens.
-import { ApiError, interviewApi, session } from "./api.js";
+import { access, ApiError, interviewApi, session } from "./api.js";
 import { rethemeCharts } from "./charts.js";
 import { clear, errorBox, h, screenChanged } from "./dom.js";
 import { compareScreen } from "./compare.js";
@@ -43,7 +43,14 @@ async function route() {
   }
 }
 
+/** Signed out, the header offers only the theme: the screens need a key first. */
+function signedOut(out) {
+  document.querySelector("nav").hidden = out;
+  document.getElementById("reviewer-name").closest("label").hidden = out;
+}
+
 function showSignIn(message) {
+  signedOut(true);
   signIn.hidden = false;
   clear(screen);
   const box = document.getElementById("sign-in-error");
@@ -55,13 +62,22 @@ function showSignIn(message) {
 async function start() {
   // Open in the loopback setup without keys; otherwise ask for a staff key.
   try {
-    await interviewApi("/interviews?limit=1");
+    Object.assign(access, await interviewApi("/console/session"));
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return showSignIn(session.key ? error.message : "");
     throw error;
   }
   signIn.hidden = true;
+  signedOut(false);
   document.getElementById("sign-out").hidden = !session.key;
+  const signedIn = document.getElementById("signed-in");
+  signedIn.hidden = access.open_mode;
+  signedIn.textContent = `${access.role} key`;
+  if (access.reviewer) { // a named key: ratings and decisions carry the key's name
+    nameInput.value = access.reviewer;
+    nameInput.readOnly = true;
+    nameInput.title = "The name of your key: ratings and decisions carry it.";
+  }
   window.addEventListener("hashchange", route);
   await route();
 }

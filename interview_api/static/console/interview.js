@@ -1,6 +1,6 @@
 // One interview, answer by answer: the video with the transcript, signals and charts beside it,
 // the AI figures (advisory, with provider and model), and the people's ratings and decision.
-import { interviewApi, questionApi, reviewerField, session } from "./api.js";
+import { access, interviewApi, may, notAllowed, questionApi, reviewerField, session } from "./api.js";
 import { lineChart } from "./charts.js";
 import { announce, clear, errorBox, h, seconds, statusBadge, when } from "./dom.js";
 
@@ -9,7 +9,10 @@ const SCORES = [
   ["confidence", "Confidence"], ["clarity", "Clarity"], ["speech_rate", "Speech rate"], ["eye_contact", "Eye contact"],
   ["body_language", "Body language"], ["voice_tone", "Voice tone"], ["relevance_to_question", "Relevance to the question"],
 ];
-const PROVIDER_NAMES = { twelvelabs: "Twelve Labs", interhuman: "Interhuman", local: "Local measurement" };
+const PROVIDER_NAMES = {
+  twelvelabs: "Twelve Labs", interhuman: "Interhuman", local: "Local measurement",
+  transcription: "Transcription", evaluation: "Answer evaluation",
+};
 
 export function interviewScreen(interviewId) {
   return async (view) => {
@@ -90,6 +93,8 @@ function summaryCard(interview, report, candidate) {
       : "none yet")));
 }
 
+// Times of words, segments, signals and windows: `start_seconds`/`end_seconds` (schema 1.1);
+// `start`/`end` in Interhuman's sections of documents stored under schema 1.0.
 function start(item) { return item.start_seconds ?? item.start; }
 function end(item) { return item.end_seconds ?? item.end; }
 
@@ -100,12 +105,12 @@ function answerPanel(panel, answer, expected, review, state, redraw) {
   const seek = (t) => { video.currentTime = Math.max(0, t); announce(`Video at ${seconds(t)}.`); };
   video.addEventListener("loadedmetadata", () => { video.currentTime = state.at[doc.recording_id] || 0; }, { once: true });
   video.addEventListener("timeupdate", () => { state.at[doc.recording_id] = video.currentTime; });
-  loadVideo(video, doc.recording_id, state);
+  if (may("watch")) loadVideo(video, doc.recording_id, state);
   const duration = doc.media?.duration_seconds || 0;
   const left = h("div", {},
     h("h3", {}, answer.question?.text || "Answer without a question"),
     question.expected_points?.length ? h("p", { class: "muted" }, "Expected: ", question.expected_points.join(" · ")) : null,
-    video,
+    may("watch") ? video : h("p", { class: "note", role: "note" }, notAllowed("watch")),
     behaviorTimelines(doc, duration, video, seek),
     transcriptBlock(doc, video, seek));
   const right = h("div", {}, ratingCard(doc.recording_id, review, redraw), assessmentCard(doc), speechCard(doc), evaluationCard(doc, seek), providersCard(doc));
@@ -255,11 +260,13 @@ function evaluationCard(doc, seek) {
   const provider = Object.keys(doc.providers).find((n) => n.includes("evaluat")) || "evaluation";
   const card = h("section", { class: "card", "aria-label": "Evaluation against expected points" }, h("h3", {}, "Against the expected points"));
   if (!e) return card.append(unavailable(doc, provider, "Evaluation")), card;
-  const words = doc.transcript?.words || [];
+  const words = (doc.transcript?.words || []).map((w) => ({ at: start(w), token: token(w.text) }));
+  // Where the quote's words are said in that order (a quote is checked to be in the transcript).
   const quoteTime = (quote) => {
-    const first = quote.toLowerCase().split(/\s+/)[0]?.replace(/[^\p{L}\p{N}']/gu, "");
-    const hit = words.find((w) => w.text.toLowerCase().replace(/[^\p{L}\p{N}']/gu, "") === first);
-    return hit ? start(hit) : null;
+    const tokens = quote.split(/\s+/).map(token).filter(Boolean);
+    if (!tokens.length) return null;
+    const hit = words.findIndex((_, i) => tokens.every((t, j) => words[i + j]?.token === t));
+    return hit >= 0 ? words[hit].at : null;
   };
   card.append(advisory(provider, `${e.model}, prompt ${e.prompt_version}`), h("p", {}, e.summary),
     h("ul", {}, e.points.map((p) => h("li", {}, statusBadge(p.status), " ", p.point,
@@ -271,6 +278,11 @@ function evaluationCard(doc, seek) {
   return card;
 }
 
+/** A word as the quote check sees it: lower case, without punctuation around it. */
+function token(text) {
+  return text.toLowerCase().replace(/[\u2018\u2019]/g, "'").replace(/[^\p{L}\p{N}']/gu, "");
+}
+
 function providersCard(doc) {
   return h("details", { class: "card" }, h("summary", {}, `Analysis ${doc.status}: each provider`),
     h("ul", {}, Object.entries(doc.providers).map(([name, p]) => h("li", {}, `${PROVIDER_NAMES[name] || name}: `, statusBadge(p.status),
@@ -279,16 +291,20 @@ function providersCard(doc) {
 
 function ratingCard(recordingId, review, redraw) {
   const mine = review.ratings.filter((r) => r.recording_id === recordingId);
-  const own = mine.find((r) => r.reviewer === session.reviewer);
+  const given = mine.length ? h("ul", {}, mine.map((r) => h("li", {}, `${r.reviewer}: ${r.rating}/5`, r.notes ? ` — ${r.notes}` : "",
+    h("span", { class: "muted" }, ` (${when(r.updated_at)})`)))) : h("p", { class: "muted" }, "No rating yet.");
+  if (!may("review")) {
+    return h("section", { class: "card", "aria-label": "Human review of this answer" }, h("h3", {}, "Reviewers' ratings"),
+      given, h("p", { class: "note", role: "note" }, notAllowed("review")));
+  }
+  const own = mine.find((r) => r.reviewer === (access.reviewer || session.reviewer));
   const name = `rating-${recordingId}`;
   const stars = h("fieldset", { class: "stars" }, h("legend", {}, "Your rating (1 poor, 5 excellent)"),
     [1, 2, 3, 4, 5].map((n) => h("label", {}, h("input", { type: "radio", name, value: n, checked: own?.rating === n }), ` ${n}`)));
   const notes = h("textarea", { rows: 3, "aria-label": "Notes" }, own?.notes || "");
   const save = h("button", { type: "submit" }, "Save rating");
   const form = h("form", { class: "card", "aria-label": "Human review of this answer" }, h("h3", {}, "Your review"), stars,
-    h("label", {}, "Notes", notes), save,
-    mine.length ? h("ul", {}, mine.map((r) => h("li", {}, `${r.reviewer}: ${r.rating}/5`, r.notes ? ` — ${r.notes}` : "",
-      h("span", { class: "muted" }, ` (${when(r.updated_at)})`)))) : h("p", { class: "muted" }, "No rating yet."));
+    h("label", {}, "Notes", notes), save, given);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const picked = form.querySelector(`input[name="${name}"]:checked`);
@@ -307,12 +323,16 @@ function decisionCard(interview, review, redraw) {
   const choice = h("fieldset", {}, h("legend", {}, "Decision"), ["advance", "hold", "reject"].map((d) =>
     h("label", { class: "inline" }, h("input", { type: "radio", name: "decision", value: d, checked: review.decision?.decision === d }), ` ${d}`)));
   const reason = h("textarea", { rows: 2, id: "decision-reason" });
+  const history = review.decision_history.length ? h("ul", {}, review.decision_history.map((d) => h("li", {}, statusBadge(d.decision),
+    ` ${d.decided_by}, ${when(d.decided_at)}`, d.reason ? ` — ${d.reason}` : ""))) : h("p", { class: "muted" }, "No decision yet.");
+  if (!may("review")) {
+    return h("section", { class: "card", "aria-labelledby": "decision-title" }, h("h3", { id: "decision-title" }, "Decision on this interview"),
+      history, h("p", { class: "note", role: "note" }, notAllowed("review")));
+  }
   const form = h("form", { class: "card", "aria-labelledby": "decision-title" },
     h("h3", { id: "decision-title" }, "Decision on this interview"),
     h("p", { class: "muted" }, "A person's decision. No AI figure sets it."), choice,
-    h("label", { for: "decision-reason" }, "Reason", reason), h("button", { type: "submit" }, "Record decision"),
-    review.decision_history.length ? h("ul", {}, review.decision_history.map((d) => h("li", {}, statusBadge(d.decision),
-      ` ${d.decided_by}, ${when(d.decided_at)}`, d.reason ? ` — ${d.reason}` : ""))) : null);
+    h("label", { for: "decision-reason" }, "Reason", reason), h("button", { type: "submit" }, "Record decision"), history);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const picked = form.querySelector("input[name=decision]:checked");

@@ -1,13 +1,15 @@
 // Invitations: invite candidates to an approved set, copy each link, follow statuses, revoke.
-import { interviewApi, questionApi, query } from "./api.js";
+import { interviewApi, may, notAllowed, questionApi, query } from "./api.js";
 import { announce, clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
 
 // An invitation's link is shown once, when it is made (the service keeps only a hash of its
-// token): keep the links made in this tab so that they can still be copied.
+// token): keep the links made in this tab so that they can still be copied. Any other open
+// invitation gets a new link on request (POST /invitations/{id}/link), and the old one stops working.
 const LINKS = "console.invitationLinks";
 const links = () => JSON.parse(sessionStorage.getItem(LINKS) || "{}");
 const keepLink = (id, url) => sessionStorage.setItem(LINKS, JSON.stringify({ ...links(), [id]: url }));
 
+const OPEN = ["invited", "opened", "consented", "in_progress"];
 const STATUSES = ["invited", "opened", "consented", "declined", "in_progress", "completed", "expired", "revoked"];
 
 export function invitationsScreen() {
@@ -20,7 +22,7 @@ export function invitationsScreen() {
     const refresh = () => renderTable(table, filter.value, sets).catch((e) => clear(table, errorBox(e)));
     filter.addEventListener("change", refresh);
     view.append(h("h2", {}, "Invitations"), h("div", { class: "grid2" },
-      h("div", {}, inviteForm(approved, refresh)), h("div", { class: "card" }, h("label", {}, "Status", filter))), table);
+      h("div", {}, may("invite") ? inviteForm(approved, refresh) : h("p", { class: "card note", role: "note" }, notAllowed("invite"))), h("div", { class: "card" }, h("label", {}, "Status", filter))), table);
     await refresh();
     const timer = setInterval(refresh, 5000);
     return () => clearInterval(timer);
@@ -77,6 +79,26 @@ function copyButton(id, url, name) {
     } }, "Copy link");
 }
 
+/** "Copy link" for a link this tab made; else, for an open invitation, "New link" (the old one stops working). */
+function linkCell(inv, url, refresh) {
+  const name = inv.candidate.name;
+  if (!OPEN.includes(inv.status)) return h("span", { class: "muted" }, "no link: the invitation is closed");
+  if (!may("invite")) return h("span", { class: "muted" }, "sent to the candidate");
+  if (url) return copyButton(inv.invitation_id, url, name);
+  return h("button", { type: "button", class: "secondary", "aria-label": `New link for ${name}`,
+    title: "Makes a new link and copies it; the link sent before stops working",
+    onclick: async () => {
+      if (!window.confirm(`Make a new link for ${name}? The link sent before stops working at once; send the new one to ${name}.`)) return;
+      try {
+        const renewed = await interviewApi(`/invitations/${inv.invitation_id}/link`, { method: "POST" });
+        keepLink(inv.invitation_id, renewed.url);
+        try { await navigator.clipboard.writeText(renewed.url); } catch (_) { window.prompt("Copy the new link:", renewed.url); }
+        announce(`New link for ${name} copied. The link sent before no longer works.`);
+        await refresh();
+      } catch (error) { announce(error.message, "error"); }
+    } }, "New link");
+}
+
 async function renderTable(table, status, sets) {
   const page = await interviewApi("/invitations" + query({ status, limit: 100 }));
   const names = Object.fromEntries(sets.map((s) => [s.question_set_id, setLabel(s)]));
@@ -88,9 +110,8 @@ async function renderTable(table, status, sets) {
       h("td", {}, names[inv.question_set_id] || inv.question_set_id),
       h("td", {}, statusBadge(inv.status)),
       h("td", {}, when(inv.created_at)), h("td", {}, when(inv.expires_at)),
-      h("td", {}, kept[inv.invitation_id] ? copyButton(inv.invitation_id, kept[inv.invitation_id], inv.candidate.name)
-        : h("span", { class: "muted" }, "shown once, when created")),
-      h("td", {}, ["invited", "opened", "consented", "in_progress"].includes(inv.status)
+      h("td", {}, linkCell(inv, kept[inv.invitation_id], () => renderTable(table, status, sets))),
+      h("td", {}, OPEN.includes(inv.status) && may("invite")
         ? h("button", { type: "button", class: "danger", "aria-label": `Revoke invitation for ${inv.candidate.name}`, onclick: async () => {
           try {
             await interviewApi(`/invitations/${inv.invitation_id}/revoke`, { method: "POST" });

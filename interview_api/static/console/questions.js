@@ -1,12 +1,12 @@
 // Questions: generate from a job description, review each question, approve the set.
-import { questionApi, reviewerField, query } from "./api.js";
+import { may, notAllowed, questionApi, reviewerField, query } from "./api.js";
 import { announce, announceNext, clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
 
 export function questionsScreen(setId) {
   return async (view) => {
     const detail = h("section", { "aria-label": "Question set" });
     const list = h("section", { class: "card", "aria-labelledby": "sets-title" });
-    view.append(h("h2", {}, "Questions"), h("div", { class: "grid2" }, h("div", {}, generateForm(), detail), list));
+    view.append(h("h2", {}, "Questions"), h("div", { class: "grid2" }, h("div", {}, may("questions") ? generateForm() : h("p", { class: "card note", role: "note" }, notAllowed("questions")), detail), list));
     await renderSets(list);
     if (setId) await renderSet(detail, setId, () => renderSets(list));
   };
@@ -81,8 +81,8 @@ async function renderSet(detail, setId, refreshList) {
     set.notice ? h("p", { class: "muted" }, set.notice) : null,
     set.warnings?.length ? h("ul", { class: "error" }, set.warnings.map((w) => h("li", {}, w))) : null,
     set.questions.map((q) => questionBlock(setId, q, reload)),
-    h("div", { class: "row" }, approveSet, h("a", { href: "#/invitations" }, "Invite candidates")),
-    complianceForm(setId, set.compliance || {}, reload),
+    h("div", { class: "row" }, may("questions") ? approveSet : null, may("invite") ? h("a", { href: "#/invitations" }, "Invite candidates") : null),
+    may("questions") ? complianceForm(setId, set.compliance || {}, reload) : null,
     history));
 }
 
@@ -143,7 +143,7 @@ function short(value) {
 }
 
 function questionBlock(setId, q, reload) {
-  const text = h("textarea", { rows: 3, "aria-label": `Text of question ${q.position}` }, q.text);
+  const text = h("textarea", { rows: 3, "aria-label": `Text of question ${q.position}`, readonly: !may("questions") }, q.text);
   const patch = async (body, message) => {
     try {
       await questionApi(`/question-sets/${setId}/questions/${q.id}`, { method: "PATCH", body: { ...body, ...reviewerField() } });
@@ -157,7 +157,7 @@ function questionBlock(setId, q, reload) {
     text,
     q.expected_points?.length ? h("div", {}, h("span", { class: "muted" }, "A strong answer covers:"),
       h("ul", { class: "points" }, q.expected_points.map((p) => h("li", {}, p)))) : null,
-    h("div", { class: "row" },
+    may("questions") && h("div", { class: "row" },
       h("button", { type: "button", class: "secondary", "aria-label": `Save text of question ${q.position}`,
         onclick: () => patch({ text: text.value }, `Question ${q.position} saved.`) }, "Save text"),
       h("button", { type: "button", "aria-label": `Approve question ${q.position}`,
