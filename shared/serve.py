@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from shared.audit import trail as audit_trail
 from shared.auth import STAFF_ROLES, KeyRing, Role, is_loopback, open_bind_message
 from shared.db import Database
 from shared.keys.store import KeyRecord, KeyStore
@@ -143,6 +144,16 @@ async def migrate() -> None:
         finally:
             await db.dispose()
         print(f"{service}: schema up to date", flush=True)
+    db = Database(settings.database_url_for("interview_api"))
+    url = settings.database_url_for(audit_trail.SERVICE)
+    trail = db if url == db.url else Database(url)
+    try:
+        if moved := await audit_trail.carry_over_legacy(db, trail):
+            print(f"audit: {moved} entries of the former audit_log moved into the trail")
+    finally:
+        await db.dispose()
+        if trail is not db:
+            await trail.dispose()
 
 
 async def retention(dry_run: bool) -> int:
@@ -151,7 +162,6 @@ async def retention(dry_run: bool) -> int:
     # the interview API's code, imported only for this command
     from interview_api.analyses.hooks import PipelineHooks
     from interview_api.interviews.retention import erase_expired, expired
-    from shared.audit import trail as audit_trail
     from shared.db import utcnow
     from shared.storage import storage_from_settings
 

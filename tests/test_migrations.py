@@ -17,6 +17,7 @@ from analysis.models import OutboxItem
 from shared.db import Base, Database, utcnow
 from shared.migrations import SERVICES, alembic_config, service_metadata, upgrade
 from shared.serve import main as cli
+from shared.serve import migrate
 from shared.settings import Settings
 
 
@@ -29,6 +30,20 @@ def _differences(connection: Connection, metadata: MetaData) -> list[Any]:
         if not (connection.dialect.name == "sqlite" and "uq_recordings_content" in str(diff))
         and "alembic_version_" not in str(diff)  # Alembic's own bookkeeping table
     ]
+
+
+def _upgrades(service: str, url: str) -> Callable[[str], Callable[[Connection], None]]:
+    """`to(revision)`: a step for `conn.run_sync` that upgrades the service's schema to it."""
+    config = alembic_config(service, url)
+
+    def to(revision: str) -> Callable[[Connection], None]:
+        def run(connection: Connection) -> None:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+        return run
+
+    return to
 
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")
@@ -74,14 +89,7 @@ def test_the_migrate_command_prepares_both_databases(
 async def test_deletions_queued_before_the_outbox_carry_on_in_it(settings: Settings):
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url_for("interview_api"))
-    config = alembic_config("interview_api", db.url)
-
-    def to(revision: str) -> Callable[[Connection], None]:
-        def run(connection: Connection) -> None:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-
-        return run
+    to = _upgrades("interview_api", db.url)
 
     try:
         async with db.engine.begin() as conn:
@@ -112,14 +120,7 @@ async def test_deletions_queued_before_the_outbox_carry_on_in_it(settings: Setti
 async def test_a_job_queued_before_transcription_gets_its_new_steps(settings: Settings):
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url_for("interview_api"))
-    config = alembic_config("interview_api", db.url)
-
-    def to(revision: str) -> Callable[[Connection], None]:
-        def run(connection: Connection) -> None:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-
-        return run
+    to = _upgrades("interview_api", db.url)
 
     try:
         async with db.engine.begin() as conn:
@@ -146,3 +147,56 @@ async def test_a_job_queued_before_transcription_gets_its_new_steps(settings: Se
         ("a-queued", "evaluation", "pending"),
         ("a-queued", "transcription", "pending"),
     ]
+
+
+async def test_entries_of_the_former_audit_log_move_into_the_shared_trail(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """An interview API that recorded its own audit_log keeps every entry: the migration leaves
+    the table while it holds entries, and `migrate` (or a start-up) moves them into the trail."""
+    from shared.audit.models import AuditEntry
+
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url_for("interview_api"))
+    to = _upgrades("interview_api", db.url)
+
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to("fc31033cd90b"))  # the last revision with its own log
+            for n in range(3):
+                await conn.execute(
+                    text(
+                        "INSERT INTO audit_log (id, at, action, actor_name, actor_role,"
+                        " interview_id, subject_id, details) VALUES (:id, :at, 'viewed',"
+                        " 'Ana Ruiz', 'hr', 'int-1', NULL, '{}')"
+                    ),
+                    {"id": f"00000000-0000-4000-8000-00000000000{n}", "at": utcnow()},
+                )
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to("head"))
+            assert await conn.run_sync(lambda c: inspect(c).has_table("audit_log"))
+    finally:
+        await db.dispose()
+
+    await migrate()
+    assert "3 entries of the former audit_log moved into the trail" in capsys.readouterr().out
+    await migrate()  # a second run finds nothing left to move
+    assert "moved" not in capsys.readouterr().out
+
+    trail = Database(settings.database_url_for("audit"))
+    db = Database(settings.database_url_for("interview_api"))
+    try:
+        async with trail.session() as session:
+            entries = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+        async with db.engine.connect() as conn:
+            assert not await conn.run_sync(lambda c: inspect(c).has_table("audit_log"))
+    finally:
+        await trail.dispose()
+        await db.dispose()
+    assert [(e.service, e.action, e.actor_name, e.interview_id) for e in entries] == [
+        ("interview_api", "viewed", "Ana Ruiz", "int-1")
+    ] * 3

@@ -18,12 +18,14 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit.actor import Actor
 from shared.audit.models import AuditEntry
-from shared.db import Database, new_id, utcnow
+from shared.db import ID_LENGTH, Database, Json, UTCDateTime, new_id, utcnow
 from shared.migrations import upgrade_shared
 from shared.settings import Settings
 
@@ -67,7 +69,89 @@ async def open_for(db: Database, trail: Database, service: str, *, migrate: bool
     date first (AUTO_MIGRATE)."""
     if migrate:
         await upgrade_shared(trail, SERVICE)
+        await carry_over_legacy(db, trail)
     db.sessionmaker.configure(info={_TRAIL: (trail, service)})
+
+
+# The interview API's own log, before both services shared the trail; its migration keeps it
+# while it holds entries, and `carry_over_legacy` moves them.
+_LEGACY = sa.Table(
+    "audit_log",
+    sa.MetaData(),
+    sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("at", UTCDateTime),
+    sa.Column("action", sa.String(32)),
+    sa.Column("actor_name", sa.String(200)),
+    sa.Column("actor_role", sa.String(32)),
+    sa.Column("interview_id", sa.String(ID_LENGTH)),
+    sa.Column("subject_id", sa.String(64)),
+    sa.Column("details", Json),
+)
+_BATCH = 500
+
+
+async def carry_over_legacy(db: Database, trail: Database) -> int:
+    """Move the entries of the interview API's former `audit_log` into the trail, with their
+    ids (so a second run, or a replica doing it at the same moment, adds nothing twice), then
+    drop the old table; how many entries were moved. Nothing to do once it is gone."""
+    moved, after = 0, ""
+    try:
+        while True:
+            # a short read per batch: nothing holds the database while the trail is written
+            async with db.engine.connect() as conn:
+                if not await conn.run_sync(lambda c: sa.inspect(c).has_table(_LEGACY.name)):
+                    return moved
+                rows = (
+                    await conn.execute(
+                        select(_LEGACY)
+                        .where(_LEGACY.c.id > after)
+                        .order_by(_LEGACY.c.id)
+                        .limit(_BATCH)
+                    )
+                ).all()
+            if not rows:
+                break
+            moved += await _add_missing(trail, rows)
+            after = rows[-1].id
+        async with db.engine.begin() as conn:
+            await conn.execute(sa.text(f"DROP TABLE IF EXISTS {_LEGACY.name}"))
+    except DBAPIError:
+        # another replica dropped it between our steps, after moving every entry itself
+        async with db.engine.connect() as conn:
+            if await conn.run_sync(lambda c: sa.inspect(c).has_table(_LEGACY.name)):
+                raise
+    return moved
+
+
+async def _add_missing(trail: Database, rows: Sequence[sa.Row[Any]]) -> int:
+    for attempt in range(2):  # a replica moving the same batch wins once: then it is there
+        try:
+            async with trail.session() as session:
+                have = set(
+                    await session.scalars(
+                        select(AuditEntry.id).where(AuditEntry.id.in_([row.id for row in rows]))
+                    )
+                )
+                missing = [row for row in rows if row.id not in have]
+                session.add_all(
+                    AuditEntry(
+                        id=row.id,
+                        at=row.at,
+                        service="interview_api",
+                        action=row.action,
+                        actor_name=row.actor_name,
+                        actor_role=row.actor_role,
+                        interview_id=row.interview_id,
+                        subject_id=row.subject_id,
+                        details=row.details or {},
+                    )
+                    for row in missing
+                )
+            return len(missing)
+        except IntegrityError:
+            if attempt:
+                raise
+    return 0
 
 
 @asynccontextmanager

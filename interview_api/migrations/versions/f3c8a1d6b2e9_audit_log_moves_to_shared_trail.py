@@ -21,10 +21,16 @@ JSON = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
-    op.drop_table("audit_log")
+    # Entries already recorded move into the shared trail at the next start-up or
+    # `interview-backend migrate` (shared.audit.trail.carry_over_legacy), which then drops the
+    # table: an audit log is never dropped with entries in it.
+    if op.get_bind().execute(sa.text("SELECT 1 FROM audit_log LIMIT 1")).first() is None:
+        op.drop_table("audit_log")
 
 
 def downgrade() -> None:
+    if sa.inspect(op.get_bind()).has_table("audit_log"):
+        return
     op.create_table(
         "audit_log",
         sa.Column("id", sa.String(length=36), nullable=False),
