@@ -3,6 +3,7 @@ failing, a lost lease, an outage at a provider or a webhook receiver, a crash mi
 
 import asyncio
 import json
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -389,6 +390,20 @@ async def test_a_webhook_that_keeps_failing_is_failed_after_the_attempts_allowed
         3,
         500,
     )
+
+
+async def test_a_failed_webhook_attempt_is_logged_with_its_analysis_id(db, settings, caplog):
+    settings = webhook_settings(settings)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(500)))
+    analysis_id = await enqueue(db, settings.data_dir)
+    worker = make_worker(db, settings, cloud(), http_client=client)
+    with caplog.at_level(logging.WARNING, logger="analysis.outbox"):
+        await worker.run_until_idle()
+    await client.aclose()
+
+    [failed] = [r for r in caplog.records if r.name == "analysis.outbox"]
+    assert "failed (attempt 1)" in failed.getMessage()
+    assert getattr(failed, "analysis_id", None) == analysis_id
 
 
 async def test_a_webhook_a_crashed_worker_was_sending_is_sent_again(db, settings):
