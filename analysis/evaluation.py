@@ -115,12 +115,14 @@ def verify(
     expected point (in the question's order)."""
     spoken = normalise(transcript)
     given = {normalise(p["point"]): p for p in answer["points"]}
-    judged: list[PointJudgement] = []
-    for index, point in enumerate(question.expected_points):
-        raw = given.get(normalise(point))
-        if raw is None and index < len(answer["points"]):
-            raw = answer["points"][index]  # the model reworded the point: keep its place
-        judged.append(_checked(point, raw, spoken))
+    named = [given.get(normalise(point)) for point in question.expected_points]
+    # the model reworded a point: the judgements naming no expected point, in order, take the
+    # places left (never one already given to another point)
+    rest = iter([p for p in answer["points"] if all(p is not raw for raw in named)])
+    judged = [
+        _checked(point, raw if raw is not None else next(rest, None), spoken)
+        for point, raw in zip(question.expected_points, named, strict=True)
+    ]
     counts = {status: sum(p.status == status for p in judged) for status in _STATUSES}
     return Evaluation(
         points=judged,

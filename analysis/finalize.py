@@ -36,8 +36,9 @@ async def finalize(
 ) -> AnalysisStatus:
     """Finish the job `owner` holds; raises `AnalysisGone` or `LeaseLost` when it cannot.
     With `file_required` off (a job given up on, perhaps because the storage fails), a result
-    file that cannot be written does not keep the job unfinished: the document is saved in the
-    database all the same."""
+    or transcript file that cannot be written does not keep the job unfinished: the document
+    is saved in the database all the same (`sweep_orphan_results` removes any file left
+    behind by an erasure)."""
     completed_at = utcnow()
     async with db.session() as session:
         analysis = await AnalysisRepository(session).get(analysis_id)
@@ -50,14 +51,15 @@ async def finalize(
         document = merge(stored, stored_steps(analysis.steps)).model_dump(mode="json")
     status = AnalysisStatus(document["status"])
     key = result_key(analysis_id)
+    written: list[str] = []
     try:
         await storage.write_bytes(key, json.dumps(document, indent=2).encode())
+        async with db.session() as session:
+            written = await write_transcripts(session, storage, analysis_id)
     except Exception:
         if file_required:
             raise
-        logger.exception("result file not written; the document is saved in the database only")
-    async with db.session() as session:
-        written = await write_transcripts(session, storage, analysis_id)
+        logger.exception("result files not written; the document is saved in the database only")
     async with db.session() as session:
         repo = AnalysisRepository(session)
         finished = await repo.finish(analysis_id, owner, status, document, completed_at)

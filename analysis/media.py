@@ -124,7 +124,7 @@ def probe(path: Path, *, cancel_check: CancelCheck | None = None) -> MediaProbe:
     Never decodes: browser-recorded WebM has no duration in its header, so the duration is then
     the end of the last packet, which costs one pass over the file but no decoding.
     """
-    with _open(path) as container:
+    with open_recording(path) as container:
         video = _video_stream(container)
         audio = _audio_stream(container)
         if video is None and audio is None:
@@ -155,7 +155,9 @@ def probe(path: Path, *, cancel_check: CancelCheck | None = None) -> MediaProbe:
 
 
 @contextmanager
-def _open(path: Path) -> Iterator[InputContainer]:
+def open_recording(path: Path) -> Iterator[InputContainer]:
+    """The recording opened for reading; `MediaError` (`recording_missing`, `unreadable_media`)
+    when it cannot be."""
     try:
         container = av.open(str(path), mode="r")
     except FileNotFoundError as exc:
@@ -334,7 +336,7 @@ def analyse_speech(
     Limits: energy cannot tell a voice from other sounds of similar level (music, a second
     person, a loud fan that switches on); it measures when someone is audible, not who.
     """
-    with _open(path) as container:
+    with open_recording(path) as container:
         stream = _audio_stream(container)
         if stream is None:
             return None

@@ -186,7 +186,15 @@ class Outbox:
         if error is not None:
             then = "tried again later" if retry_at else "every attempt failed, giving up"
             log = logger.warning if retry_at else logger.error
-            log(f"{work.kind} {work.id} failed (attempt {work.attempts + 1}): {error}; {then}")
+            log(
+                "%s %s failed (attempt %d): %s; %s",
+                work.kind,
+                work.id,
+                work.attempts + 1,
+                error,
+                then,
+                extra={"analysis_id": work.analysis_id},
+            )
         return recorded
 
     async def _perform(self, work: _Work) -> int | None:

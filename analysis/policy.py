@@ -33,7 +33,9 @@ EU_WITHHELD: dict[str, str] = {
 }
 
 # Twelve Labs' scores the EU policy does not ask for.
-EU_WITHHELD_SCORES = ("confidence", "voice_tone", "body_language", "eye_contact")
+EU_WITHHELD_SCORES = tuple(
+    output.removeprefix("assessment.") for output in EU_WITHHELD if output.startswith("assessment.")
+)
 
 INTERHUMAN_OFF = (
     "Not run under the eu analysis policy: every Interhuman output infers emotions or affective "

@@ -161,12 +161,13 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             with httpx.Client(timeout=600) as client:
-                for _ in range(100):
-                    try:
-                        if client.get(f"{base}/readyz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.2)
+                for ready in (f"{base}/readyz", f"http://127.0.0.1:{drain_port}/"):
+                    for _ in range(100):
+                        try:
+                            if client.get(ready).status_code == 200:
+                                break
+                        except httpx.TransportError:
+                            time.sleep(0.2)
                 idle_rss = peak_rss_mib(server.pid)
                 # each upload right after its baselines, so all meet the same machine load
                 runs = [

@@ -76,7 +76,7 @@ class LocalMediaProvider:
     async def run(self, video: VideoInput, state: State, checkpoint: Checkpoint) -> ProviderResult:
         """Measure `video`; nothing to resume, so `state` and `checkpoint` go unused."""
         try:
-            media_probe, speech = await _in_thread(partial(_measure, video.path), self._limiter)
+            media_probe, speech = await in_thread(partial(_measure, video.path), self._limiter)
         except MediaError as error:
             raise ProviderFailure(error.code, error.message) from error
         if (refusal := unusable_media(media_probe, speech)) is not None:
@@ -101,7 +101,7 @@ class LocalMediaProvider:
 
 async def probe_async(path: Path) -> MediaProbe:
     """`probe` without blocking the event loop (a MediaError when the file cannot be read)."""
-    return await _in_thread(lambda cancel_check: probe(path, cancel_check=cancel_check))
+    return await in_thread(lambda cancel_check: probe(path, cancel_check=cancel_check))
 
 
 def unusable_media(media_probe: MediaProbe, speech: SpeechAnalysis | None) -> MediaError | None:
@@ -134,7 +134,7 @@ def _measure(path: Path, cancel_check: CancelCheck) -> tuple[MediaProbe, SpeechA
     return media_probe, analyse_speech(path, cancel_check=cancel_check)
 
 
-async def _in_thread(
+async def in_thread(
     work: Callable[[CancelCheck], _T], limiter: anyio.CapacityLimiter | None = None
 ) -> _T:
     """Run `work` in a worker thread; if the awaiting task is cancelled (a step deadline),

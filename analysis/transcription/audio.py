@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from av.audio.stream import AudioStream
 
-from analysis.media import MediaError
+from analysis.media import MediaError, open_recording
 
 SAMPLE_RATE = 16_000
 FRAME_SECONDS = 0.03
@@ -154,14 +154,8 @@ def cut_points(levels: npt.NDArray[np.float64], max_seconds: float) -> list[floa
 
 def _decode_to_pcm(source: Path, dest: Path, cancel_check: Callable[[], None] | None) -> int:
     """Decode the audio track of `source` to raw s16 mono 16 kHz in `dest`; the sample count."""
-    try:
-        container = av.open(str(source), mode="r")
-    except FileNotFoundError as exc:
-        raise MediaError("recording_missing", f"{source.name} does not exist") from exc
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError("unreadable_media", f"{source.name} is not a readable recording") from exc
     samples = 0
-    with container, dest.open("wb") as out:
+    with open_recording(source) as container, dest.open("wb") as out:
         if not container.streams.audio:
             raise MediaError("no_audio", f"{source.name} has no audio track to transcribe")
         stream = container.streams.audio[0]

@@ -28,7 +28,7 @@ from analysis.providers.base import (
     State,
     VideoInput,
 )
-from analysis.providers.local import _in_thread as in_thread
+from analysis.providers.local import in_thread
 from analysis.transcription.audio import AudioChunk, AudioFormat, PreparedAudio, prepare_audio
 from analysis.transcription.models import ChunkTranscript, join_chunks
 from analysis.transcription.openai_compatible import OpenAITranscriber

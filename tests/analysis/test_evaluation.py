@@ -102,6 +102,16 @@ async def test_a_made_up_quote_beside_a_real_one_is_removed_and_noted(fake) -> N
     assert first.note == "1 quote(s) not in the transcript were removed."
 
 
+async def test_a_reworded_point_never_takes_the_judgement_of_another_point(fake) -> None:
+    first, second, third = (dict(p) for p in GOOD_REPLY["points"])
+    second["point"] = "Reaches for select_related / prefetch_related"  # reworded
+    fake.reply = {**GOOD_REPLY, "points": [second, first, third]}  # and out of order
+    evaluation, _ = await evaluator(fake).evaluate(QUESTION, TRANSCRIPT)
+
+    assert [p.quotes for p in evaluation.points] == [first["quotes"], second["quotes"], []]
+    assert [p.status for p in evaluation.points] == ["covered", "covered", "missing"]
+
+
 async def test_the_request_is_strict_structured_output_with_only_the_words(fake) -> None:
     await evaluator(fake).evaluate(QUESTION, TRANSCRIPT)
 

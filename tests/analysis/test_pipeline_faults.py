@@ -3,6 +3,7 @@ failing, a lost lease, an outage at a provider or a webhook receiver, a crash mi
 
 import asyncio
 import json
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -286,8 +287,10 @@ async def test_a_job_failing_outside_its_steps_fails_after_the_claims_allowed(db
     assert (settings.data_dir / f"results/analysis_{analysis_id}.json").exists()
 
 
-async def test_a_job_is_given_up_on_even_when_its_result_file_cannot_be_written(db, settings):
-    analysis_id = await enqueue(db, settings.data_dir)
+async def given_up_without_storage(
+    db: Database, settings: Settings, analysis_id: str
+) -> dict[str, Any]:
+    """The analysis's document once its one claim is used up with the storage unreachable."""
     worker = make_worker(db, settings, cloud(), max_claims=1)
     worker.storage = NoStorage(settings.data_dir)
     for _ in range(2):
@@ -295,8 +298,24 @@ async def test_a_job_is_given_up_on_even_when_its_result_file_cannot_be_written(
         async with db.session() as session:
             await session.execute(update(Analysis).values(lease_expires_at=utcnow()))
     await worker.run_until_idle()  # nothing left to claim
+    return await document(db, analysis_id)
 
-    doc = await document(db, analysis_id)
+
+async def test_a_job_is_given_up_on_even_when_its_result_file_cannot_be_written(db, settings):
+    analysis_id = await enqueue(db, settings.data_dir)
+    doc = await given_up_without_storage(db, settings, analysis_id)
+    assert doc["status"] == "failed"
+    assert doc["providers"]["local"]["error"]["code"] == "job_attempts_exhausted"
+
+
+async def test_a_job_is_given_up_on_even_when_the_interview_transcript_cannot_be_written(
+    db, settings
+):
+    steps = [Scripted("local", [local_ok()]), Scripted("transcription", [transcribed("Hi.")])]
+    await enqueue(db, settings.data_dir, "rec-1", "int-1")
+    await make_worker(db, settings, steps).run_until_idle()  # the interview has a transcript
+    analysis_id = await enqueue(db, settings.data_dir, "rec-2", "int-1")
+    doc = await given_up_without_storage(db, settings, analysis_id)
     assert doc["status"] == "failed"
     assert doc["providers"]["local"]["error"]["code"] == "job_attempts_exhausted"
 
@@ -371,6 +390,20 @@ async def test_a_webhook_that_keeps_failing_is_failed_after_the_attempts_allowed
         3,
         500,
     )
+
+
+async def test_a_failed_webhook_attempt_is_logged_with_its_analysis_id(db, settings, caplog):
+    settings = webhook_settings(settings)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(500)))
+    analysis_id = await enqueue(db, settings.data_dir)
+    worker = make_worker(db, settings, cloud(), http_client=client)
+    with caplog.at_level(logging.WARNING, logger="analysis.outbox"):
+        await worker.run_until_idle()
+    await client.aclose()
+
+    [failed] = [r for r in caplog.records if r.name == "analysis.outbox"]
+    assert "failed (attempt 1)" in failed.getMessage()
+    assert getattr(failed, "analysis_id", None) == analysis_id
 
 
 async def test_a_webhook_a_crashed_worker_was_sending_is_sent_again(db, settings):
