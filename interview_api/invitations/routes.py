@@ -7,11 +7,11 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.consent.withdrawal import withdraw
-from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
+from interview_api.dependencies import QuestionClientDep
 from interview_api.interviews import erasure
+from interview_api.interviews.dependencies import EraserDep
 from interview_api.interviews.models import Interview
 from interview_api.interviews.repository import InterviewRepository
-from interview_api.interviews.routes import erased_response
 from interview_api.invitations.dependencies import CandidateInvitation, ValidInvitation
 from interview_api.invitations.models import Invitation
 from interview_api.invitations.schemas import (
@@ -27,7 +27,7 @@ from shared.app import SettingsDep
 from shared.audit import trail as audit
 from shared.audit.actor import CANDIDATE, StaffActor
 from shared.auth import Role, require_roles
-from shared.db import DatabaseDep, SessionDep
+from shared.db import SessionDep
 from shared.pagination import Page200
 from shared.settings import Settings
 
@@ -235,22 +235,13 @@ async def _own_interview(session: AsyncSession, invitation: Invitation) -> Inter
     summary="Withdraw my consent",
     responses=_ERASING,
 )
-async def candidate_withdraw(
-    invitation: CandidateInvitation,
-    session: SessionDep,
-    db: DatabaseDep,
-    hooks: AnalysisHooksDep,
-    storage: StorageDep,
-    settings: SettingsDep,
-) -> Response:
+async def candidate_withdraw(invitation: CandidateInvitation, eraser: EraserDep) -> Response:
     """The candidate takes their consent back: their recordings and analyses are erased with
     every copy (here and at the providers) and nothing more is recorded. The link keeps
     working to show that (status `declined`)."""
-    interview = await _own_interview(session, invitation)
-    await withdraw(session, interview, hooks, CANDIDATE)
-    return await erased_response(
-        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
-    )
+    interview = await _own_interview(eraser.session, invitation)
+    await withdraw(eraser.session, interview, eraser.hooks, CANDIDATE)
+    return await eraser.finish(interview.id)
 
 
 @candidate_router.delete(
@@ -259,22 +250,13 @@ async def candidate_withdraw(
     summary="Delete my interview",
     responses=_ERASING,
 )
-async def candidate_delete(
-    invitation: CandidateInvitation,
-    session: SessionDep,
-    db: DatabaseDep,
-    hooks: AnalysisHooksDep,
-    storage: StorageDep,
-    settings: SettingsDep,
-) -> Response:
+async def candidate_delete(invitation: CandidateInvitation, eraser: EraserDep) -> Response:
     """Erase the whole interview: recordings, analyses, every copy at the providers, and the
     invitation (the link stops working: 401 afterwards). Only a receipt without personal data
     stays, shown to staff at `GET /interviews/{id}/erasure`."""
-    interview = await _own_interview(session, invitation)
+    interview = await _own_interview(eraser.session, invitation)
     await erasure.erase_interview(
-        session, interview, hooks, reason="candidate_request", by=CANDIDATE.role
+        eraser.session, interview, eraser.hooks, reason="candidate_request", by=CANDIDATE.role
     )
-    await audit.record(session, CANDIDATE, "erased", interview_id=interview.id)
-    return await erased_response(
-        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
-    )
+    await audit.record(eraser.session, CANDIDATE, "erased", interview_id=interview.id)
+    return await eraser.finish(interview.id)
