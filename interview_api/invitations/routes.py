@@ -12,7 +12,11 @@ from interview_api.interviews import erasure
 from interview_api.interviews.dependencies import EraserDep
 from interview_api.interviews.models import Interview
 from interview_api.interviews.repository import InterviewRepository
-from interview_api.invitations.dependencies import CandidateInvitation, ValidInvitation
+from interview_api.invitations.dependencies import (
+    CANDIDATE_ERRORS,
+    CandidateInvitation,
+    ValidInvitation,
+)
 from interview_api.invitations.models import Invitation
 from interview_api.invitations.schemas import (
     CandidateInterview,
@@ -35,10 +39,6 @@ router = APIRouter(tags=["invitations"])
 candidate_router = APIRouter(prefix="/candidate", tags=["candidate"])
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "`invitation_not_found`"}}
-_CANDIDATE_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "`invitation_token_invalid`"},
-    410: {"description": "`invitation_expired`, `invitation_revoked`"},
-}
 
 
 # Who may call what: the README's role table (tests/test_access.py holds both to it).
@@ -153,9 +153,7 @@ def base_url(request: Request, settings: Settings) -> str:
     return (settings.public_base_url or str(request.base_url)).rstrip("/")
 
 
-@candidate_router.get(
-    "/interview", summary="The candidate's interview", responses=_CANDIDATE_ERRORS
-)
+@candidate_router.get("/interview", summary="The candidate's interview", responses=CANDIDATE_ERRORS)
 async def candidate_interview(
     invitation: CandidateInvitation,
     session: SessionDep,
@@ -172,7 +170,7 @@ async def candidate_interview(
     "/consent",
     summary="Agree or refuse",
     responses={
-        **_CANDIDATE_ERRORS,
+        **CANDIDATE_ERRORS,
         403: {"description": "`consent_refused`"},
         409: {"description": "`notice_outdated`, `interview_already_started`"},
     },
@@ -191,7 +189,7 @@ async def candidate_consent(
 @candidate_router.post(
     "/start",
     summary="Start the interview",
-    responses={**_CANDIDATE_ERRORS, 403: {"description": "`consent_required`, `consent_refused`"}},
+    responses={**CANDIDATE_ERRORS, 403: {"description": "`consent_required`, `consent_refused`"}},
 )
 async def candidate_start(
     invitation: CandidateInvitation, session: SessionDep, settings: SettingsDep
@@ -204,7 +202,7 @@ async def candidate_start(
     "/end",
     summary="Finish the interview",
     responses={
-        **_CANDIDATE_ERRORS,
+        **CANDIDATE_ERRORS,
         403: {"description": "`consent_required`, `consent_refused`"},
         409: {"description": "`interview_not_started`"},
     },
@@ -217,7 +215,7 @@ async def candidate_end(
 
 
 _ERASING: dict[int | str, dict[str, Any]] = {
-    **_CANDIDATE_ERRORS,
+    **CANDIDATE_ERRORS,
     202: {"description": "Some stored files are still being deleted"},
 }
 
