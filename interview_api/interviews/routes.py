@@ -154,6 +154,7 @@ async def erasure_status(interview_id: str, session: SessionDep) -> dict[str, An
 
 @router.post(
     "/interviews/{interview_id}/consent/withdraw",
+    status_code=204,
     summary="Withdraw the candidate's consent",
     dependencies=[HANDLES_CONSENT],
     responses={**_ERRORS, 202: {"description": "Some stored files are still being deleted"}},

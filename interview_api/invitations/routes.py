@@ -230,6 +230,7 @@ async def _own_interview(session: AsyncSession, invitation: Invitation) -> Inter
 
 @candidate_router.post(
     "/consent/withdraw",
+    status_code=204,
     summary="Withdraw my consent",
     responses=_ERASING,
 )
