@@ -4,20 +4,16 @@ invitation token)."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.consent.withdrawal import withdraw
 from interview_api.dependencies import QuestionClientDep
 from interview_api.interviews import erasure
 from interview_api.interviews.dependencies import EraserDep
-from interview_api.interviews.models import Interview
-from interview_api.interviews.repository import InterviewRepository
 from interview_api.invitations.dependencies import (
     CANDIDATE_ERRORS,
     CandidateInvitation,
     ValidInvitation,
 )
-from interview_api.invitations.models import Invitation
 from interview_api.invitations.schemas import (
     CandidateInterview,
     ConsentRequest,
@@ -26,7 +22,7 @@ from interview_api.invitations.schemas import (
     InvitationPage,
     InvitationStatus,
 )
-from interview_api.invitations.service import InvitationService, token_invalid
+from interview_api.invitations.service import InvitationService, invitation_interview
 from shared.app import SettingsDep
 from shared.audit import trail as audit
 from shared.audit.actor import CANDIDATE, StaffActor
@@ -220,14 +216,6 @@ _ERASING: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _own_interview(session: AsyncSession, invitation: Invitation) -> Interview:
-    """The invitation's interview; a token whose interview is gone is no longer valid."""
-    interview = await InterviewRepository(session).get(invitation.interview_id)
-    if interview is None:
-        raise token_invalid()
-    return interview
-
-
 @candidate_router.post(
     "/consent/withdraw",
     status_code=204,
@@ -238,7 +226,7 @@ async def candidate_withdraw(invitation: CandidateInvitation, eraser: EraserDep)
     """The candidate takes their consent back: their recordings and analyses are erased with
     every copy (here and at the providers) and nothing more is recorded. The link keeps
     working to show that (status `declined`)."""
-    interview = await _own_interview(eraser.session, invitation)
+    interview = await invitation_interview(eraser.session, invitation)
     await withdraw(eraser.session, interview, eraser.hooks, CANDIDATE)
     return await eraser.finish(interview.id)
 
@@ -253,7 +241,7 @@ async def candidate_delete(invitation: CandidateInvitation, eraser: EraserDep) -
     """Erase the whole interview: recordings, analyses, every copy at the providers, and the
     invitation (the link stops working: 401 afterwards). Only a receipt without personal data
     stays, shown to staff at `GET /interviews/{id}/erasure`."""
-    interview = await _own_interview(eraser.session, invitation)
+    interview = await invitation_interview(eraser.session, invitation)
     await erasure.erase_interview(
         eraser.session, interview, eraser.hooks, reason="candidate_request", by=CANDIDATE.role
     )
