@@ -102,9 +102,7 @@ def build_app(
                     app.state.db, storage, app.state.partial_files, settings.upload_sweep_seconds
                 )
             ),
-        ]
-        # always: a question set may give its interviews a retention without RETENTION_DAYS
-        sweepers.append(
+            # always: a question set may give its interviews a retention without RETENTION_DAYS
             asyncio.create_task(
                 run_retention_sweeps(
                     app.state.db,
@@ -114,8 +112,8 @@ def build_app(
                     settings.retention_sweep_seconds,
                     settings.outbox_max_attempts,
                 )
-            )
-        )
+            ),
+        ]
         try:
             yield
         finally:

@@ -11,7 +11,7 @@ from interview_api.bias_audit import service
 from interview_api.bias_audit.report import bias_audit, bias_audit_csv
 from interview_api.bias_audit.schemas import SurveyIn, SurveyOut
 from interview_api.interviews.schemas import check_question_set_id
-from interview_api.invitations.dependencies import CandidateInvitation
+from interview_api.invitations.dependencies import CANDIDATE_ERRORS, CandidateInvitation
 from shared.audit import trail as audit_trail
 from shared.audit.actor import StaffActor
 from shared.auth import require_roles
@@ -20,14 +20,9 @@ from shared.db import SessionDep
 candidate_router = APIRouter(prefix="/candidate", tags=["candidate"])
 router = APIRouter(tags=["bias audit"])
 
-_CANDIDATE_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "`invitation_token_invalid`"},
-    410: {"description": "`invitation_expired`, `invitation_revoked`"},
-}
-
 
 @candidate_router.get(
-    "/survey", summary="Whether the voluntary survey is asked", responses=_CANDIDATE_ERRORS
+    "/survey", summary="Whether the voluntary survey is asked", responses=CANDIDATE_ERRORS
 )
 async def candidate_survey(invitation: CandidateInvitation, session: SessionDep) -> SurveyOut:
     """`offered` when the interview's question set turned the bias audit on; `submitted` once
@@ -40,7 +35,7 @@ async def candidate_survey(invitation: CandidateInvitation, session: SessionDep)
     status_code=201,
     summary="Answer the voluntary survey (once)",
     responses={
-        **_CANDIDATE_ERRORS,
+        **CANDIDATE_ERRORS,
         403: {"description": "`consent_required`, `consent_refused`"},
         404: {"description": "`survey_not_offered`"},
         409: {"description": "`survey_already_submitted`, `interview_not_started`"},

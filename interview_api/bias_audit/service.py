@@ -9,10 +9,12 @@ from interview_api.bias_audit.gate import bias_audit_enabled
 from interview_api.bias_audit.models import SurveyResponse
 from interview_api.bias_audit.repository import SurveyRepository
 from interview_api.bias_audit.schemas import PURPOSE, QUESTIONS, SurveyIn, SurveyOut
-from interview_api.interviews.models import Interview
-from interview_api.interviews.repository import InterviewRepository
 from interview_api.invitations.models import COMPLETED, IN_PROGRESS, Invitation
-from interview_api.invitations.service import InvitationService, not_started, token_invalid
+from interview_api.invitations.service import (
+    InvitationService,
+    invitation_interview,
+    not_started,
+)
 from shared.db import new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.logging import log_context
@@ -34,16 +36,9 @@ def _already_submitted() -> Conflict:
     )
 
 
-async def _interview(session: AsyncSession, invitation: Invitation) -> Interview:
-    interview = await InterviewRepository(session).get(invitation.interview_id)
-    if interview is None:  # erased: the invitation goes with it, so only in a race
-        raise token_invalid()
-    return interview
-
-
 async def state(session: AsyncSession, invitation: Invitation) -> SurveyOut:
     """Whether the candidate's interview asks the survey, and whether it was answered."""
-    interview = await _interview(session, invitation)
+    interview = await invitation_interview(session, invitation)
     stored = await SurveyRepository(session).for_interview(interview.id)
     return SurveyOut(
         offered=bias_audit_enabled(interview),
@@ -57,7 +52,7 @@ async def submit(session: AsyncSession, invitation: Invitation, body: SurveyIn) 
     """Store the answers once, after the interview has started (the page asks after the last
     answer); needs the interview's consent like everything the candidate sends."""
     InvitationService.require_consent(invitation)
-    interview = await _interview(session, invitation)
+    interview = await invitation_interview(session, invitation)
     if not bias_audit_enabled(interview):
         raise _not_offered()
     if invitation.status not in (IN_PROGRESS, COMPLETED):

@@ -3,14 +3,11 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from analysis import service as analysis_service
 from interview_api.consent.withdrawal import withdraw
-from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
+from interview_api.dependencies import QuestionClientDep
 from interview_api.interviews import erasure
-from interview_api.interviews.dependencies import ValidInterview
+from interview_api.interviews.dependencies import EraserDep, ValidInterview
 from interview_api.interviews.schemas import (
     EndInterviewRequest,
     InterviewOut,
@@ -23,9 +20,8 @@ from shared.app import SettingsDep
 from shared.audit import trail as audit
 from shared.audit.actor import StaffActor
 from shared.auth import Role, require_roles
-from shared.db import Database, DatabaseDep, SessionDep
+from shared.db import SessionDep
 from shared.pagination import Page200
-from shared.storage import Storage
 
 router = APIRouter(tags=["interviews"])
 
@@ -125,46 +121,18 @@ async def get_interview(
     dependencies=[ERASES],
 )
 async def delete_interview(
-    interview: ValidInterview,
-    session: SessionDep,
-    db: DatabaseDep,
-    hooks: AnalysisHooksDep,
-    storage: StorageDep,
-    settings: SettingsDep,
-    actor: StaffActor,
+    interview: ValidInterview, eraser: EraserDep, actor: StaffActor
 ) -> Response:
     """Erase the interview: its rows and analyses at once, then every copy: its recordings' and
     results' files, and the copies kept by analysis providers (Twelve Labs assets), deleted in
     the background and retried until they are gone. 204 when the stored files are gone too;
     202 when a file could not be deleted yet. `GET /interviews/{id}/erasure` lists every copy
     and its state, also once the interview is gone."""
-    await erasure.erase_interview(session, interview, hooks, reason="request", by=actor.role)
-    await audit.record(session, actor, "erased", interview_id=interview.id)
-    return await erased_response(
-        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
+    await erasure.erase_interview(
+        eraser.session, interview, eraser.hooks, reason="request", by=actor.role
     )
-
-
-async def erased_response(
-    session: AsyncSession, db: Database, storage: Storage, interview_id: str, *, max_attempts: int
-) -> Response:
-    """Commit the erasure, delete its stored files now, and say whether any is left."""
-    await session.commit()  # the rows go first; no storage call runs inside the transaction
-    left = await analysis_service.delete_erased_files(
-        db, storage, interview_id, max_attempts=max_attempts
-    )
-    if left:
-        return JSONResponse(
-            {
-                "interview_id": interview_id,
-                "status": "erasing",
-                "pending_objects": left,
-                "message": "The interview is erased; some of its stored files could not be "
-                "deleted yet and are retried. GET /interviews/{id}/erasure shows them.",
-            },
-            status_code=202,
-        )
-    return Response(status_code=204)
+    await audit.record(eraser.session, actor, "erased", interview_id=interview.id)
+    return await eraser.finish(interview.id)
 
 
 @router.get(
@@ -186,23 +154,16 @@ async def erasure_status(interview_id: str, session: SessionDep) -> dict[str, An
 
 @router.post(
     "/interviews/{interview_id}/consent/withdraw",
+    status_code=204,
     summary="Withdraw the candidate's consent",
     dependencies=[HANDLES_CONSENT],
     responses={**_ERRORS, 202: {"description": "Some stored files are still being deleted"}},
 )
 async def withdraw_consent(
-    interview: ValidInterview,
-    session: SessionDep,
-    db: DatabaseDep,
-    hooks: AnalysisHooksDep,
-    storage: StorageDep,
-    settings: SettingsDep,
-    actor: StaffActor,
+    interview: ValidInterview, eraser: EraserDep, actor: StaffActor
 ) -> Response:
     """On the candidate's request: their consent is withdrawn, the interview's recordings and
     analyses are erased with every copy, and nothing is recorded for it again (403
     `consent_refused`). The interview row stays, without recordings."""
-    await withdraw(session, interview, hooks, actor)
-    return await erased_response(
-        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
-    )
+    await withdraw(eraser.session, interview, eraser.hooks, actor)
+    return await eraser.finish(interview.id)

@@ -4,7 +4,7 @@ The token travels in `Authorization: Bearer <token>` and opens only its own inte
 routes refuse it, and a staff key opens nothing under `/candidate/`.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -67,6 +67,12 @@ async def valid_invitation(invitation_id: str, session: SessionDep) -> Invitatio
         raise invitation_not_found(invitation_id)
     return invitation
 
+
+# What a route behind the candidate's token may answer besides its own errors (for OpenAPI).
+CANDIDATE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "`invitation_token_invalid`"},
+    410: {"description": "`invitation_expired`, `invitation_revoked`"},
+}
 
 CandidateInvitation = Annotated[Invitation, Depends(candidate_invitation)]
 CandidateInvitationBrief = Annotated[Invitation, Depends(candidate_invitation_brief)]

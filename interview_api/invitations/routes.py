@@ -4,16 +4,16 @@ invitation token)."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_api.consent.withdrawal import withdraw
-from interview_api.dependencies import AnalysisHooksDep, QuestionClientDep, StorageDep
+from interview_api.dependencies import QuestionClientDep
 from interview_api.interviews import erasure
-from interview_api.interviews.models import Interview
-from interview_api.interviews.repository import InterviewRepository
-from interview_api.interviews.routes import erased_response
-from interview_api.invitations.dependencies import CandidateInvitation, ValidInvitation
-from interview_api.invitations.models import Invitation
+from interview_api.interviews.dependencies import EraserDep
+from interview_api.invitations.dependencies import (
+    CANDIDATE_ERRORS,
+    CandidateInvitation,
+    ValidInvitation,
+)
 from interview_api.invitations.schemas import (
     CandidateInterview,
     ConsentRequest,
@@ -22,12 +22,12 @@ from interview_api.invitations.schemas import (
     InvitationPage,
     InvitationStatus,
 )
-from interview_api.invitations.service import InvitationService, token_invalid
+from interview_api.invitations.service import InvitationService, invitation_interview
 from shared.app import SettingsDep
 from shared.audit import trail as audit
 from shared.audit.actor import CANDIDATE, StaffActor
 from shared.auth import Role, require_roles
-from shared.db import DatabaseDep, SessionDep
+from shared.db import SessionDep
 from shared.pagination import Page200
 from shared.settings import Settings
 
@@ -35,10 +35,6 @@ router = APIRouter(tags=["invitations"])
 candidate_router = APIRouter(prefix="/candidate", tags=["candidate"])
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "`invitation_not_found`"}}
-_CANDIDATE_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "`invitation_token_invalid`"},
-    410: {"description": "`invitation_expired`, `invitation_revoked`"},
-}
 
 
 # Who may call what: the README's role table (tests/test_access.py holds both to it).
@@ -153,9 +149,7 @@ def base_url(request: Request, settings: Settings) -> str:
     return (settings.public_base_url or str(request.base_url)).rstrip("/")
 
 
-@candidate_router.get(
-    "/interview", summary="The candidate's interview", responses=_CANDIDATE_ERRORS
-)
+@candidate_router.get("/interview", summary="The candidate's interview", responses=CANDIDATE_ERRORS)
 async def candidate_interview(
     invitation: CandidateInvitation,
     session: SessionDep,
@@ -172,7 +166,7 @@ async def candidate_interview(
     "/consent",
     summary="Agree or refuse",
     responses={
-        **_CANDIDATE_ERRORS,
+        **CANDIDATE_ERRORS,
         403: {"description": "`consent_refused`"},
         409: {"description": "`notice_outdated`, `interview_already_started`"},
     },
@@ -191,7 +185,7 @@ async def candidate_consent(
 @candidate_router.post(
     "/start",
     summary="Start the interview",
-    responses={**_CANDIDATE_ERRORS, 403: {"description": "`consent_required`, `consent_refused`"}},
+    responses={**CANDIDATE_ERRORS, 403: {"description": "`consent_required`, `consent_refused`"}},
 )
 async def candidate_start(
     invitation: CandidateInvitation, session: SessionDep, settings: SettingsDep
@@ -204,7 +198,7 @@ async def candidate_start(
     "/end",
     summary="Finish the interview",
     responses={
-        **_CANDIDATE_ERRORS,
+        **CANDIDATE_ERRORS,
         403: {"description": "`consent_required`, `consent_refused`"},
         409: {"description": "`interview_not_started`"},
     },
@@ -217,40 +211,24 @@ async def candidate_end(
 
 
 _ERASING: dict[int | str, dict[str, Any]] = {
-    **_CANDIDATE_ERRORS,
+    **CANDIDATE_ERRORS,
     202: {"description": "Some stored files are still being deleted"},
 }
 
 
-async def _own_interview(session: AsyncSession, invitation: Invitation) -> Interview:
-    """The invitation's interview; a token whose interview is gone is no longer valid."""
-    interview = await InterviewRepository(session).get(invitation.interview_id)
-    if interview is None:
-        raise token_invalid()
-    return interview
-
-
 @candidate_router.post(
     "/consent/withdraw",
+    status_code=204,
     summary="Withdraw my consent",
     responses=_ERASING,
 )
-async def candidate_withdraw(
-    invitation: CandidateInvitation,
-    session: SessionDep,
-    db: DatabaseDep,
-    hooks: AnalysisHooksDep,
-    storage: StorageDep,
-    settings: SettingsDep,
-) -> Response:
+async def candidate_withdraw(invitation: CandidateInvitation, eraser: EraserDep) -> Response:
     """The candidate takes their consent back: their recordings and analyses are erased with
     every copy (here and at the providers) and nothing more is recorded. The link keeps
     working to show that (status `declined`)."""
-    interview = await _own_interview(session, invitation)
-    await withdraw(session, interview, hooks, CANDIDATE)
-    return await erased_response(
-        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
-    )
+    interview = await invitation_interview(eraser.session, invitation)
+    await withdraw(eraser.session, interview, eraser.hooks, CANDIDATE)
+    return await eraser.finish(interview.id)
 
 
 @candidate_router.delete(
@@ -259,22 +237,13 @@ async def candidate_withdraw(
     summary="Delete my interview",
     responses=_ERASING,
 )
-async def candidate_delete(
-    invitation: CandidateInvitation,
-    session: SessionDep,
-    db: DatabaseDep,
-    hooks: AnalysisHooksDep,
-    storage: StorageDep,
-    settings: SettingsDep,
-) -> Response:
+async def candidate_delete(invitation: CandidateInvitation, eraser: EraserDep) -> Response:
     """Erase the whole interview: recordings, analyses, every copy at the providers, and the
     invitation (the link stops working: 401 afterwards). Only a receipt without personal data
     stays, shown to staff at `GET /interviews/{id}/erasure`."""
-    interview = await _own_interview(session, invitation)
+    interview = await invitation_interview(eraser.session, invitation)
     await erasure.erase_interview(
-        session, interview, hooks, reason="candidate_request", by=CANDIDATE.role
+        eraser.session, interview, eraser.hooks, reason="candidate_request", by=CANDIDATE.role
     )
-    await audit.record(session, CANDIDATE, "erased", interview_id=interview.id)
-    return await erased_response(
-        session, db, storage, interview.id, max_attempts=settings.outbox_max_attempts
-    )
+    await audit.record(eraser.session, CANDIDATE, "erased", interview_id=interview.id)
+    return await eraser.finish(interview.id)

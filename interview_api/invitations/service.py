@@ -362,10 +362,15 @@ class InvitationService:
             )
 
     async def _interview(self, invitation: Invitation) -> Interview:
-        interview = await self.interviews.get(invitation.interview_id)
-        if interview is None:  # erased: the invitation row goes with it, so only in a race
-            raise token_invalid()
-        return interview
+        return await invitation_interview(self.session, invitation)
+
+
+async def invitation_interview(session: AsyncSession, invitation: Invitation) -> Interview:
+    """The invitation's interview; a token whose interview is gone is no longer valid (401)."""
+    interview = await InterviewRepository(session).get(invitation.interview_id)
+    if interview is None:  # erased: the invitation row goes with it, so only in a race
+        raise token_invalid()
+    return interview
 
 
 def not_started() -> Conflict:

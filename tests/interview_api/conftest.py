@@ -1,5 +1,6 @@
 """Fixtures for the interview API: a running app with an async client, and test recordings."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from interview_api.main import build_app
 from interview_api.question_client import QuestionApiClient
 from question_api.main import build_app as build_question_app
 from shared.http import RetryPolicy
-from shared.settings import Settings
+from shared.serve import main as cli
+from shared.settings import Settings, get_settings
 from tests.consent import CONSENT
 from tests.videos import make_video
 
@@ -73,6 +75,26 @@ def stored_files(data_dir: Path) -> list[Path]:
 
 
 BOUNDARY = "interview-test-boundary"
+
+
+async def retention_dry_run(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    settings: Settings,
+    **env: str,
+) -> str:
+    """What `retention --dry-run` prints, run as its command with these settings (and `env`)."""
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if settings.database_url:
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    with pytest.raises(SystemExit) as exited:  # the command runs its own event loop
+        await asyncio.to_thread(cli, ["retention", "--dry-run"])
+    get_settings.cache_clear()
+    assert exited.value.code == 0
+    return capsys.readouterr().out
 
 
 def multipart(*parts: tuple[str, str | None, bytes]) -> tuple[bytes, dict[str, str]]:

@@ -1,7 +1,6 @@
 """Compliance settings per question set: set in the question API, copied into each interview
 when it starts, and applied to that interview only."""
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,8 +16,7 @@ from interview_api.interviews.retention import erase_expired
 from shared.audit import trail as audit_trail
 from shared.db import Database, utcnow
 from shared.http import RetryPolicy
-from shared.serve import main as cli
-from shared.settings import Settings, get_settings
+from shared.settings import Settings
 from shared.storage import LocalStorage
 from tests.analysis.fakes import interhuman as ih
 from tests.analysis.fakes import twelvelabs as tl
@@ -30,6 +28,7 @@ from tests.interview_api.conftest import (
     QuestionSets,
     both_apis,
     generate,
+    retention_dry_run,
     stored_files,
 )
 from tests.interview_api.test_analysis_flow import cloud_providers, finished
@@ -273,15 +272,7 @@ async def test_retention_erases_each_interview_after_its_own_sets_days(
             .values(ended_at=utcnow() - timedelta(days=2))
         )
 
-    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
-    if settings.database_url:
-        monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    get_settings.cache_clear()
-    with pytest.raises(SystemExit) as exited:  # the command runs its own event loop
-        await asyncio.to_thread(cli, ["retention", "--dry-run"])
-    get_settings.cache_clear()
-    assert exited.value.code == 0
-    out = capsys.readouterr().out
+    out = await retention_dry_run(monkeypatch, capsys, settings)
     assert short["interview_id"] in out
     assert long["interview_id"] not in out and unset["interview_id"] not in out
     assert "1 interviews would be erased" in out

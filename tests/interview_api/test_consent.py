@@ -125,3 +125,11 @@ async def test_delete_my_interview_erases_it_and_leaves_a_receipt_without_person
     trail = (await client.get("/audit", params={"interview_id": interview_id})).text
     assert "Ada" not in trail and "Ada" not in receipt.text
     assert (await client.get("/interviews/nope/erasure")).status_code == 404
+
+
+def test_the_api_description_says_a_withdrawal_answers_204_or_202(settings: Settings) -> None:
+    # as the erasures do: 204 when every stored file is gone, 202 while one is still deleted
+    paths = build_app(settings).openapi()["paths"]
+    for path in ("/interviews/{interview_id}/consent/withdraw", "/candidate/consent/withdraw"):
+        assert set(paths[path]["post"]["responses"]) >= {"204", "202"}, path
+        assert "200" not in paths[path]["post"]["responses"], path

@@ -1,7 +1,6 @@
 """Interviews are erased RETENTION_DAYS after they ended; `interview-backend retention
 --dry-run` lists what would go and erases nothing."""
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,11 +14,10 @@ from interview_api.interviews.retention import erase_expired
 from interview_api.main import build_app
 from shared.audit import trail as audit_trail
 from shared.db import Database, utcnow
-from shared.serve import main as cli
-from shared.settings import Settings, get_settings
+from shared.settings import Settings
 from shared.storage import LocalStorage
 from tests.consent import CONSENT
-from tests.interview_api.conftest import serve, stored_files
+from tests.interview_api.conftest import retention_dry_run, serve, stored_files
 
 
 async def ended_interview(client: httpx.AsyncClient, webm: bytes) -> str:
@@ -52,16 +50,7 @@ async def test_retention_erases_only_interviews_past_their_days(
             .values(ended_at=utcnow() - timedelta(days=31))
         )
 
-    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("RETENTION_DAYS", "30")
-    if settings.database_url:
-        monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    get_settings.cache_clear()
-    with pytest.raises(SystemExit) as exited:  # the command runs its own event loop
-        await asyncio.to_thread(cli, ["retention", "--dry-run"])
-    get_settings.cache_clear()
-    assert exited.value.code == 0
-    out = capsys.readouterr().out
+    out = await retention_dry_run(monkeypatch, capsys, settings, RETENTION_DAYS="30")
     assert old in out and recent not in out and active not in out
     assert "1 interviews would be erased" in out
     assert len(stored_files(data_dir)) == 2  # a dry run erases nothing

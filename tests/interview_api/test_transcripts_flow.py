@@ -2,7 +2,6 @@
 an evaluation whose quotes are in the transcript; both transcript files exist and follow the
 interview's question order; the API serves them; erasure removes them."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from tests.analysis.fakes import openai_chat as chat
 from tests.analysis.fakes import openai_transcription as stt
 from tests.consent import CONSENT
 from tests.interview_api.conftest import QuestionSets, serve
+from tests.interview_api.test_analysis_flow import finished
 from tests.videos import make_video
 
 FIRST = "Um, I would start with the debug toolbar and, like, count the queries."
@@ -98,15 +98,6 @@ def reply(points: list[str], quotes: list[str]) -> dict[str, Any]:
         "strengths": ["Concrete"],
         "gaps": [],
     }
-
-
-async def finished(client: httpx.AsyncClient, analysis_id: str) -> dict[str, Any]:
-    for _ in range(400):
-        document: dict[str, Any] = (await client.get(f"/analyses/{analysis_id}")).json()
-        if document["status"] not in ("queued", "running"):
-            return document
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"analysis still {document['status']}: {document['providers']}")
 
 
 async def upload(client: httpx.AsyncClient, interview_id: str, question_id: str, video: bytes):
