@@ -71,8 +71,13 @@ async def review_action(
     )
 
 
+def mean(values: Sequence[float]) -> float | None:
+    """The mean to two places; null without values."""
+    return round(fmean(values), 2) if values else None
+
+
 def mean_rating(ratings: Sequence[Rating]) -> float | None:
-    return round(fmean(r.rating for r in ratings), 2) if ratings else None
+    return mean([r.rating for r in ratings])
 
 
 class ReviewService:
