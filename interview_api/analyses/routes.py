@@ -144,6 +144,11 @@ OutboxStatusFilter = Literal["pending", "done", "failed"]
 READS_OUTBOX = require_roles(Role.integration)
 
 
+def _filter_id(raw: str | None) -> str | None:
+    """An id filter as stored (an older unhyphenated spelling is understood); else as given."""
+    return raw and (canonical_id(raw) or raw)
+
+
 @router.get(
     "/remote-deletions",
     summary="What erasures are deleting, oldest first",
@@ -160,7 +165,7 @@ async def get_remote_deletions(
     or `failed` once every attempt failed. `{"items", "total", "limit", "offset"}`."""
     return await service.remote_deletions(
         session,
-        interview_id=interview_id and (canonical_id(interview_id) or interview_id),
+        interview_id=_filter_id(interview_id),
         status=status,
         limit=page.limit,
         offset=page.offset,
@@ -183,7 +188,7 @@ async def get_webhook_deliveries(
     last answer. `{"items", "total", "limit", "offset"}`."""
     return await service.webhook_deliveries(
         session,
-        analysis_id=analysis_id and (canonical_id(analysis_id) or analysis_id),
+        analysis_id=_filter_id(analysis_id),
         status=status,
         limit=page.limit,
         offset=page.offset,
