@@ -49,6 +49,7 @@ async def comparison(session: AsyncSession, question_set_id: str) -> dict[str, A
     ids = [i.id for i in interviews]
     names = await repo.candidate_names(ids)
     decisions = await repo.latest_decisions(ids)
+    documents_of = await analysis_service.for_interviews(session, ids)
     ratings_by_recording: dict[str, list[Rating]] = defaultdict(list)
     for rating in await repo.ratings_for_interviews(ids):
         ratings_by_recording[rating.recording_id].append(rating)
@@ -64,8 +65,7 @@ async def comparison(session: AsyncSession, question_set_id: str) -> dict[str, A
 
     rows = []
     for interview in interviews:
-        documents = await analysis_service.for_interview(session, interview.id)
-        by_question = {d.question.id if d.question else None: d for d in documents}
+        by_question = {d.question.id if d.question else None: d for d in documents_of[interview.id]}
         answers: dict[str, Any] = {}
         all_ratings: list[Rating] = []
         for q in ordered:
