@@ -12,9 +12,8 @@ from analysis.registry import analysis_json_schema
 from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
-from interview_api.reviews.service import ReviewService
+from interview_api.reviews.service import ReviewService, review_action
 from shared.app import SettingsDep
-from shared.audit import trail as audit
 from shared.audit.actor import StaffActor
 from shared.auth import Role, require_roles
 from shared.db import SessionDep, canonical_id
@@ -63,7 +62,7 @@ async def get_report(
     quality index and signal counts, computed only from what succeeded. `review` holds the
     people's ratings and decision, apart from every AI figure. Recorded in the audit trail as
     an export."""
-    await audit.record(
+    await review_action(
         session, actor, "exported", interview_id=interview.id, details={"what": "report"}
     )
     described = await InterviewService(session, settings).describe(interview)
@@ -92,7 +91,7 @@ async def get_transcript(
     `format=text`: `Q1: ...` / `A1: ...`, as in `transcripts/transcript_<interview_id>.txt`.
     Recorded in the audit trail as an export."""
     details = {"what": "transcript", "format": format}
-    await audit.record(session, actor, "exported", interview_id=interview.id, details=details)
+    await review_action(session, actor, "exported", interview_id=interview.id, details=details)
     answers = await service.interview_answers(session, interview.id)
     if format == "text":
         return PlainTextResponse(transcripts.interview_text(answers))
