@@ -62,9 +62,15 @@ class AnalysisRepository:
         return {recording_id: status for recording_id, status in rows}
 
     async def for_interview(self, interview_id: str) -> Sequence[Analysis]:
+        return await self.for_interviews([interview_id])
+
+    async def for_interviews(self, interview_ids: Sequence[str]) -> Sequence[Analysis]:
+        """The analyses of these interviews, oldest first, with their steps."""
+        if not interview_ids:
+            return []
         result = await self.session.scalars(
             select(Analysis)
-            .where(Analysis.interview_id == interview_id)
+            .where(Analysis.interview_id.in_(interview_ids))
             .options(selectinload(Analysis.steps))
             .order_by(Analysis.created_at)
         )

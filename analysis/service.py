@@ -128,6 +128,16 @@ async def for_interview(session: AsyncSession, interview_id: str) -> list[Analys
     return [document_of(a) for a in analyses]
 
 
+async def for_interviews(
+    session: AsyncSession, interview_ids: Sequence[str]
+) -> dict[str, list[AnalysisDocument]]:
+    """Each interview's documents, oldest first, read in one query for all of them."""
+    found: dict[str, list[AnalysisDocument]] = {interview_id: [] for interview_id in interview_ids}
+    for analysis in await AnalysisRepository(session).for_interviews(interview_ids):
+        found[analysis.interview_id].append(document_of(analysis))
+    return found
+
+
 async def interview_answers(session: AsyncSession, interview_id: str) -> list[transcripts.Answer]:
     """The interview's answers, in question order, with their transcripts."""
     analyses = await AnalysisRepository(session).for_interview(interview_id)

@@ -12,14 +12,13 @@ service's key).
 import re
 from typing import Annotated
 
-import anyio
 import httpx
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from interview_api.dependencies import QuestionClientDep
-from interview_api.page import STATIC_ROOT
+from interview_api.page import html_page
 from interview_api.reviews.dependencies import key_holder
 from shared.app import SettingsDep
 from shared.auth import OPEN_MODE, Principal, Role, authenticate, open_access, require_roles
@@ -46,14 +45,7 @@ _PASSED_HEADERS = ("content-type", "idempotency-key")
     dependencies=[open_access()],  # a static page; every call it makes takes a key
 )
 async def console_page() -> FileResponse:
-    index = STATIC_ROOT / "console" / "index.html"
-    if not await anyio.Path(index).is_file():
-        raise NotFound("The console is not installed.", code="page_not_found")
-    return FileResponse(
-        index,
-        media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
-    )
+    return await html_page("console", "The console", {"Cache-Control": "no-cache"})
 
 
 class ConsoleSession(BaseModel):

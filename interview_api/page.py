@@ -31,18 +31,20 @@ router = APIRouter(tags=["candidate page"])
 async def candidate_page(token: str) -> FileResponse:
     """The same HTML for every token: the page asks the candidate API what the token opens
     and says so in words when it is invalid, expired or withdrawn."""
-    index = STATIC_ROOT / "candidate" / "index.html"
+    # The address carries the token: never cache the page, never send it as a referrer.
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    return await html_page("candidate", "The candidate page", headers)
+
+
+async def html_page(folder: str, name: str, headers: dict[str, str]) -> FileResponse:
+    """`static/<folder>/index.html`, or 404 `page_not_found` when it is not installed."""
+    index = STATIC_ROOT / folder / "index.html"
     if not await anyio.Path(index).is_file():
-        raise NotFound("The candidate page is not installed.", code="page_not_found")
+        raise NotFound(f"{name} is not installed.", code="page_not_found")
     return FileResponse(
         index,
         media_type="text/html; charset=utf-8",
-        headers={
-            # The address carries the token: never cache the page, never send it as a referrer.
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "X-Content-Type-Options": "nosniff",
-        },
+        headers={**headers, "X-Content-Type-Options": "nosniff"},
     )
 
 

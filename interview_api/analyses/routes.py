@@ -12,9 +12,8 @@ from analysis.registry import analysis_json_schema
 from analysis.report import interview_report
 from interview_api.interviews.dependencies import ValidInterview
 from interview_api.interviews.service import InterviewService
-from interview_api.reviews.service import ReviewService
+from interview_api.reviews.service import ReviewService, review_action
 from shared.app import SettingsDep
-from shared.audit import trail as audit
 from shared.audit.actor import StaffActor
 from shared.auth import Role, require_roles
 from shared.db import SessionDep, canonical_id
@@ -63,7 +62,7 @@ async def get_report(
     quality index and signal counts, computed only from what succeeded. `review` holds the
     people's ratings and decision, apart from every AI figure. Recorded in the audit trail as
     an export."""
-    await audit.record(
+    await review_action(
         session, actor, "exported", interview_id=interview.id, details={"what": "report"}
     )
     described = await InterviewService(session, settings).describe(interview)
@@ -92,7 +91,7 @@ async def get_transcript(
     `format=text`: `Q1: ...` / `A1: ...`, as in `transcripts/transcript_<interview_id>.txt`.
     Recorded in the audit trail as an export."""
     details = {"what": "transcript", "format": format}
-    await audit.record(session, actor, "exported", interview_id=interview.id, details=details)
+    await review_action(session, actor, "exported", interview_id=interview.id, details=details)
     answers = await service.interview_answers(session, interview.id)
     if format == "text":
         return PlainTextResponse(transcripts.interview_text(answers))
@@ -144,6 +143,11 @@ OutboxStatusFilter = Literal["pending", "done", "failed"]
 READS_OUTBOX = require_roles(Role.integration)
 
 
+def _filter_id(raw: str | None) -> str | None:
+    """An id filter as stored (an older unhyphenated spelling is understood); else as given."""
+    return raw and (canonical_id(raw) or raw)
+
+
 @router.get(
     "/remote-deletions",
     summary="What erasures are deleting, oldest first",
@@ -160,7 +164,7 @@ async def get_remote_deletions(
     or `failed` once every attempt failed. `{"items", "total", "limit", "offset"}`."""
     return await service.remote_deletions(
         session,
-        interview_id=interview_id and (canonical_id(interview_id) or interview_id),
+        interview_id=_filter_id(interview_id),
         status=status,
         limit=page.limit,
         offset=page.offset,
@@ -183,7 +187,7 @@ async def get_webhook_deliveries(
     last answer. `{"items", "total", "limit", "offset"}`."""
     return await service.webhook_deliveries(
         session,
-        analysis_id=analysis_id and (canonical_id(analysis_id) or analysis_id),
+        analysis_id=_filter_id(analysis_id),
         status=status,
         limit=page.limit,
         offset=page.offset,

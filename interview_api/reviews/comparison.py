@@ -7,7 +7,6 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Sequence
-from statistics import fmean
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,16 +15,12 @@ from analysis import service as analysis_service
 from analysis.canonical import AnalysisDocument
 from interview_api.reviews.models import Rating
 from interview_api.reviews.repository import ReviewRepository
-from interview_api.reviews.service import mean_rating
+from interview_api.reviews.service import mean, mean_rating
 
 ADVISORY_NOTE = (
     "Columns under `ai` are advisory: machine estimates from the named provider and model, "
     "never a decision. Ratings and decisions are people's."
 )
-
-
-def _round(value: float | None) -> float | None:
-    return round(value, 2) if value is not None else None
 
 
 def _ai_figures(document: AnalysisDocument | None) -> dict[str, Any]:
@@ -54,6 +49,7 @@ async def comparison(session: AsyncSession, question_set_id: str) -> dict[str, A
     ids = [i.id for i in interviews]
     names = await repo.candidate_names(ids)
     decisions = await repo.latest_decisions(ids)
+    documents_of = await analysis_service.for_interviews(session, ids)
     ratings_by_recording: dict[str, list[Rating]] = defaultdict(list)
     for rating in await repo.ratings_for_interviews(ids):
         ratings_by_recording[rating.recording_id].append(rating)
@@ -69,20 +65,19 @@ async def comparison(session: AsyncSession, question_set_id: str) -> dict[str, A
 
     rows = []
     for interview in interviews:
-        documents = await analysis_service.for_interview(session, interview.id)
-        by_question = {d.question.id if d.question else None: d for d in documents}
-        recording_of = {d.question.id if d.question else None: d.recording_id for d in documents}
+        by_question = {d.question.id if d.question else None: d for d in documents_of[interview.id]}
         answers: dict[str, Any] = {}
         all_ratings: list[Rating] = []
         for q in ordered:
-            recording_id = recording_of.get(q["id"])
+            document = by_question.get(q["id"])
+            recording_id = document.recording_id if document else None
             ratings = ratings_by_recording.get(recording_id, []) if recording_id else []
             all_ratings.extend(ratings)
             answers[str(q["id"])] = {
                 "recording_id": recording_id,
                 "mean_rating": mean_rating(ratings),
                 "ratings": len(ratings),
-                "ai": _ai_figures(by_question.get(q["id"])),
+                "ai": _ai_figures(document),
             }
         decision = decisions.get(interview.id)
         per_question = [a["mean_rating"] for a in answers.values() if a["mean_rating"] is not None]
@@ -92,7 +87,7 @@ async def comparison(session: AsyncSession, question_set_id: str) -> dict[str, A
                 "candidate": names.get(interview.id) or interview.candidate_id,
                 "candidate_id": interview.candidate_id,
                 "status": interview.status,
-                "mean_rating": _round(fmean(per_question)) if per_question else None,
+                "mean_rating": mean(per_question),
                 "ratings": len(all_ratings),
                 "decision": decision.decision if decision else None,
                 "decided_by": decision.decided_by if decision else None,

@@ -28,7 +28,9 @@ class RatingIn(BaseModel):
 
 
 class RatingOut(BaseModel):
-    rating_id: str
+    model_config = ConfigDict(from_attributes=True)
+
+    rating_id: str = Field(validation_alias="id")
     recording_id: str
     interview_id: str
     reviewer: str
@@ -39,16 +41,7 @@ class RatingOut(BaseModel):
 
     @classmethod
     def of(cls, row: Rating) -> "RatingOut":
-        return cls(
-            rating_id=row.id,
-            recording_id=row.recording_id,
-            interview_id=row.interview_id,
-            reviewer=row.reviewer,
-            rating=row.rating,
-            notes=row.notes,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+        return cls.model_validate(row)
 
 
 class RatingList(BaseModel):
@@ -66,7 +59,9 @@ class DecisionIn(BaseModel):
 
 
 class DecisionOut(BaseModel):
-    decision_id: str
+    model_config = ConfigDict(from_attributes=True)
+
+    decision_id: str = Field(validation_alias="id")
     interview_id: str
     decision: DecisionValue
     reason: str | None
@@ -75,14 +70,7 @@ class DecisionOut(BaseModel):
 
     @classmethod
     def of(cls, row: Decision) -> "DecisionOut":
-        return cls(
-            decision_id=row.id,
-            interview_id=row.interview_id,
-            decision=row.decision,
-            reason=row.reason,
-            decided_by=row.decided_by,
-            decided_at=row.decided_at,
-        )
+        return cls.model_validate(row)
 
 
 class DecisionState(BaseModel):

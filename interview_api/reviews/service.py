@@ -71,8 +71,13 @@ async def review_action(
     )
 
 
+def mean(values: Sequence[float]) -> float | None:
+    """The mean to two places; null without values."""
+    return round(fmean(values), 2) if values else None
+
+
 def mean_rating(ratings: Sequence[Rating]) -> float | None:
-    return round(fmean(r.rating for r in ratings), 2) if ratings else None
+    return mean([r.rating for r in ratings])
 
 
 class ReviewService:
@@ -142,15 +147,19 @@ class ReviewService:
             await self._queue_webhook(interview, row.id)
         return DecisionOut.of(row)
 
+    async def decision_history(self, interview_id: str) -> list[DecisionOut]:
+        """Newest first."""
+        return [DecisionOut.of(d) for d in await self.reviews.decisions(interview_id)]
+
     async def decision_state(self, interview: Interview) -> DecisionState:
-        history = [DecisionOut.of(d) for d in await self.reviews.decisions(interview.id)]
+        history = await self.decision_history(interview.id)
         return DecisionState(
             interview_id=interview.id, current=history[0] if history else None, history=history
         )
 
     async def section(self, interview_id: str) -> ReviewSection:
         """The review as the interview report and the review webhook carry it."""
-        history = [DecisionOut.of(d) for d in await self.reviews.decisions(interview_id)]
+        history = await self.decision_history(interview_id)
         ratings = await self.reviews.ratings_for_interviews([interview_id])
         return ReviewSection(
             decision=history[0] if history else None,

@@ -171,6 +171,7 @@ def test_console_from_a_job_description_to_a_decision(
     page.get_by_label("Reason").fill("Strong on the data model")
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_role("status")).to_have_text("Decision recorded: advance.")
+    expect(page.get_by_text("by Ana Ruiz")).to_be_visible()  # the page redrawn with it
     screens("reviewed")
     with system.staff() as staff:
         decision = staff.get(f"/interviews/{interview_id}/decision").json()["current"]
@@ -498,6 +499,7 @@ def test_console_offers_each_role_what_it_may_do(
     page.get_by_label("Reason").fill("Second interview first")
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_role("status")).to_have_text("Decision recorded: hold.")
+    expect(page.get_by_text("by Rita Reviewer")).to_be_visible()
     screens("reviewer-interview")
     page.get_by_role("button", name="Sign out").click()
 

@@ -1,5 +1,5 @@
 // Compare: a question set's candidates by questions; people's ratings first, AI advisory.
-import { interviewApi, questionApi, query, session } from "./api.js";
+import { interviewApi, questionApi, query } from "./api.js";
 import { announce, clear, errorBox, h, setLabel, statusBadge, when } from "./dom.js";
 
 export function compareScreen(setId) {
@@ -61,10 +61,8 @@ function renderTable(body, table, sort) {
 }
 
 async function exportCsv(setId) {
-  const headers = session.key ? { "X-API-Key": session.key } : {};
   try {
-    const response = await fetch(`/question-sets/${encodeURIComponent(setId)}/comparison?format=csv`, { headers });
-    if (!response.ok) throw new Error((await response.json()).error.message);
+    const response = await interviewApi(`/question-sets/${encodeURIComponent(setId)}/comparison?format=csv`, { raw: true });
     const url = URL.createObjectURL(await response.blob());
     const link = h("a", { href: url, download: `comparison_${setId}.csv` });
     document.body.append(link);

@@ -124,8 +124,7 @@ async function loadVideo(video, recordingId, state) {
     const link = await interviewApi(`/recordings/${recordingId}/media-link`);
     if (link.url) { video.src = link.url; return; } // S3: a presigned URL, ranges from the store
     // A <video> cannot send X-API-Key: fetch the file once with the key and play it from memory.
-    const response = await fetch(media, { headers: { "X-API-Key": session.key } });
-    if (!response.ok) throw new Error(`the video could not be loaded (HTTP ${response.status})`);
+    const response = await interviewApi(media, { raw: true });
     const url = URL.createObjectURL(await response.blob());
     state.objectUrls.push(url);
     video.src = url;
