@@ -47,7 +47,6 @@ class Page200(Page):
 
     max_limit: ClassVar[int] = 200
     limit: int = Field(default=50, ge=1, le=200, description="Items per page.")
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Items to skip.")
 
 
 def _whole_number(value: Any, name: str, invalid_code: str, range_code: str) -> int:
