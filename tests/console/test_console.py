@@ -514,6 +514,7 @@ def test_console_offers_each_role_what_it_may_do(
     expect(page.get_by_text("Second interview first")).to_be_visible()
     expect(page.get_by_role("note").filter(has_text="watch the videos")).to_be_visible()
     expect(page.get_by_text("Advisory: Twelve Labs").first).to_be_visible()
+    expect(page.get_by_label("Your name")).to_be_hidden()  # it makes no review to sign
     screens("integration-interview")
     page.get_by_role("link", name="Compare").click()
     page.get_by_label("Question set").select_option(set_id)

@@ -1,5 +1,5 @@
 // The HR console: sign-in, theme, and a hash router over the screens.
-import { access, ApiError, interviewApi, session } from "./api.js";
+import { access, ApiError, interviewApi, may, session } from "./api.js";
 import { rethemeCharts } from "./charts.js";
 import { clear, errorBox, h, screenChanged } from "./dom.js";
 import { compareScreen } from "./compare.js";
@@ -73,6 +73,8 @@ async function start() {
   const signedIn = document.getElementById("signed-in");
   signedIn.hidden = access.open_mode;
   signedIn.textContent = `${access.role} key`;
+  // the name goes with ratings, decisions and question reviews: a role making none has no use for it
+  nameInput.closest("label").hidden = !may("review") && !may("questions");
   if (access.reviewer) { // a named key: ratings and decisions carry the key's name
     nameInput.value = access.reviewer;
     nameInput.readOnly = true;
